@@ -1,0 +1,120 @@
+using System.Threading.Channels;
+using k8s.Models;
+using Podvisor.Core.Model;
+
+namespace Podvisor.Runtime;
+
+/// <summary>What a pod sandbox needs (CRI PodSandboxConfig): identity, network mode and volumes.</summary>
+public sealed record PodSandboxConfig
+{
+    public required string PodUid { get; init; }
+    public required string Name { get; init; }
+    public required string Namespace { get; init; }
+    public bool HostNetwork { get; init; }
+    public uint Attempt { get; init; }
+
+    /// <summary>The pod's volumes; the process runtime supports emptyDir and hostPath.</summary>
+    public IReadOnlyList<V1Volume> Volumes { get; init; } = [];
+}
+
+/// <summary>
+/// What a container instance needs (CRI ContainerConfig). Env is already resolved by the agent (fieldRef, $(VAR)).
+/// </summary>
+public sealed record ContainerConfig
+{
+    public required string Name { get; init; }
+    public required ContainerKind Kind { get; init; }
+    public required string Hash { get; init; }
+
+    /// <summary>The API restart count this instance starts with (kubelet's restartCount annotation).</summary>
+    public int RestartCount { get; init; }
+
+    public string Image { get; init; } = "";
+
+    /// <summary><c>command</c> followed by <c>args</c>; run as argv, never through a shell.</summary>
+    public required IReadOnlyList<string> Argv { get; init; }
+
+    /// <summary>Environment in spec order (later entries win).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = [];
+
+    public string? WorkingDir { get; init; }
+    public IReadOnlyList<V1VolumeMount> Mounts { get; init; } = [];
+    public long? RunAsUser { get; init; }
+    public long? RunAsGroup { get; init; }
+
+    /// <summary><c>lifecycle.stopSignal</c> (e.g. <c>SIGUSR1</c>); SIGTERM when null.</summary>
+    public string? StopSignal { get; init; }
+
+    public string TerminationMessagePath { get; init; } = "/dev/termination-log";
+
+    /// <summary><c>File</c> or <c>FallbackToLogsOnError</c> (§10.3).</summary>
+    public string TerminationMessagePolicy { get; init; } = "File";
+
+    /// <summary>Where the CRI-format log of this instance goes (chosen by the agent, see <see cref="LogPaths"/>).</summary>
+    public required string LogPath { get; init; }
+}
+
+/// <summary>A container lifecycle event. Exits are what wake pod workers; they arrive within a millisecond.</summary>
+public sealed record ContainerEvent(string PodUid, string ContainerId, string Name, ContainerEventType Type);
+
+public enum ContainerEventType
+{
+    Started,
+    Exited,
+}
+
+/// <summary>Result of running a command inside a container's namespaces (exec probes and hooks).</summary>
+public sealed record ExecResult(int ExitCode, string Output, bool TimedOut);
+
+/// <summary>
+/// The CRI-shaped seam between the agent and a container backend. Every call is safe to make concurrently for
+/// different containers. <see cref="GetPodStatus"/> is in-memory and cheap.
+/// </summary>
+public interface IContainerRuntime
+{
+    /// <summary>Creates the sandbox (network namespace + IP, pod directory, volumes) and returns its id.</summary>
+    ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct);
+
+    /// <summary>Kills anything left in the sandbox and tears down its network; volumes stay until removal.</summary>
+    ValueTask StopPodSandboxAsync(string sandboxId, CancellationToken ct);
+
+    /// <summary>Removes a stopped sandbox and the pod's volumes and directories.</summary>
+    ValueTask RemovePodSandboxAsync(string sandboxId, CancellationToken ct);
+
+    /// <summary>Creates (does not start) a container instance in the sandbox; returns its id.</summary>
+    ValueTask<string> CreateContainerAsync(string sandboxId, ContainerConfig config, CancellationToken ct);
+
+    /// <summary>Starts a created container. A start failure throws <see cref="ContainerStartException"/>.</summary>
+    ValueTask StartContainerAsync(string containerId, CancellationToken ct);
+
+    /// <summary>
+    /// Sends the stop signal to the container's process group and SIGKILL after <paramref name="gracePeriod"/>;
+    /// completes when the process has exited. A no-op for a container that is not running.
+    /// </summary>
+    ValueTask StopContainerAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct);
+
+    /// <summary>Forgets an exited container instance. Its log file is kept (the agent prunes logs, §D11).</summary>
+    ValueTask RemoveContainerAsync(string containerId, CancellationToken ct);
+
+    /// <summary>The runtime's view of one pod: sandboxes and container instances, newest first.</summary>
+    RuntimePodStatus GetPodStatus(string podUid);
+
+    /// <summary>Runs argv inside the container's namespaces with its env and user (exec probes and hooks).</summary>
+    ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct);
+
+    /// <summary>Container started/exited events, in order. One reader: the agent.</summary>
+    ChannelReader<ContainerEvent> Events { get; }
+}
+
+/// <summary>A container could not be started (missing binary, permission denied, bad working dir ...).</summary>
+public sealed class ContainerStartException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Kubelet-style log layout: <c>DATA/logs/NAMESPACE_NAME_UID/CONTAINER/RESTARTCOUNT.log</c>.</summary>
+public static class LogPaths
+{
+    public static string PodDirectory(string dataDir, string ns, string name, string uid) =>
+        Path.Combine(dataDir, "logs", $"{ns}_{name}_{uid}");
+
+    public static string ContainerLog(string dataDir, string ns, string name, string uid, string container, int restartCount) =>
+        Path.Combine(PodDirectory(dataDir, ns, name, uid), container, $"{restartCount}.log");
+}
