@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Podvisor.Core.Lifecycle;
+using Podvisor.Runtime;
+
+namespace Podvisor.Agent;
+
+/// <summary>
+/// The node agent: one <see cref="PodWorker"/> per pod UID (an async loop, not a thread), woken by runtime events,
+/// probe results, backoff timers and spec changes. Mirrors the kubelet's podWorkers + SyncPod split, event-driven.
+/// </summary>
+public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, PodWorker> _workers = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _eventPump;
+    private readonly ILogger _logger;
+    private int _inFlight;
+    private TaskCompletionSource _idle = NewIdle(completed: true);
+
+    public PodAgent(IContainerRuntime runtime, IPodStatusSink sink, AgentOptions options, TimeProvider time, ILoggerFactory logs)
+    {
+        Runtime = runtime;
+        Sink = sink;
+        Options = options;
+        Time = time;
+        _logger = logs.CreateLogger<PodAgent>();
+        Events = new EventRecorder(sink, time, options.NodeName);
+        Backoff = new CrashLoopBackoff(options.CrashLoopBackOffMax);
+        _eventPump = Task.Run(PumpRuntimeEventsAsync);
+    }
+
+    internal IContainerRuntime Runtime { get; }
+    internal IPodStatusSink Sink { get; }
+    internal AgentOptions Options { get; }
+    internal TimeProvider Time { get; }
+    internal EventRecorder Events { get; }
+    internal CrashLoopBackoff Backoff { get; }
+    internal IProbeResults Probes { get; set; } = NoProbeResults.Instance;
+
+    /// <summary>UIDs of the pods the agent currently runs or terminates.</summary>
+    public IReadOnlyCollection<string> PodUids => _workers.Keys.ToArray();
+
+    public void UpsertPod(V1Pod pod)
+    {
+        var uid = pod.Metadata.Uid;
+        var worker = _workers.GetOrAdd(uid, _ => new PodWorker(this, pod));
+        worker.Update(pod);
+    }
+
+    public void DeletePod(string uid, long? gracePeriodSeconds)
+    {
+        if (_workers.TryGetValue(uid, out var worker))
+        {
+            worker.Delete(gracePeriodSeconds);
+        }
+        else
+        {
+            Sink.PodTerminated(uid);
+        }
+    }
+
+    /// <summary>Wakes a pod's worker (probe results, external triggers).</summary>
+    public void Wake(string uid)
+    {
+        if (_workers.TryGetValue(uid, out var worker))
+        {
+            worker.Wake();
+        }
+    }
+
+    /// <summary>
+    /// Completes when no sync is queued or running and no runtime event is unprocessed: the agent has reacted to
+    /// everything it was told. Tests use it with a fake clock instead of sleeping.
+    /// </summary>
+    public Task WaitIdleAsync()
+    {
+        lock (_workers)
+        {
+            return _idle.Task;
+        }
+    }
+
+    internal void Forget(string uid)
+    {
+        if (_workers.TryRemove(uid, out _))
+        {
+            Backoff.ForgetPod(uid);
+            Events.ForgetPod(uid);
+        }
+    }
+
+    internal void WorkQueued()
+    {
+        lock (_workers)
+        {
+            if (_inFlight++ == 0)
+            {
+                _idle = NewIdle(completed: false);
+            }
+        }
+    }
+
+    internal void WorkDone()
+    {
+        lock (_workers)
+        {
+            if (--_inFlight == 0)
+            {
+                _idle.TrySetResult();
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewIdle(bool completed)
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (completed)
+        {
+            tcs.SetResult();
+        }
+
+        return tcs;
+    }
+
+    private async Task PumpRuntimeEventsAsync()
+    {
+        try
+        {
+            var reader = Runtime.Events;
+            while (await reader.WaitToReadAsync(_stop.Token))
+            {
+                // Counted as in flight before the first read, so WaitIdleAsync never misses an unread event.
+                WorkQueued();
+                while (reader.TryRead(out var evt))
+                {
+                    Wake(evt.PodUid);
+                }
+
+                WorkDone();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _eventPump;
+        foreach (var worker in _workers.Values)
+        {
+            await worker.DisposeAsync();
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,220 @@
+using k8s.Models;
+using Podvisor.Core.Lifecycle;
+using Podvisor.Core.Model;
+using Podvisor.Core.Status;
+using Podvisor.Runtime;
+
+namespace Podvisor.Agent;
+
+/// <summary>Carries out a <see cref="PodPlan"/> in the kubelet's SyncPod step order.</summary>
+internal sealed partial class PodWorker
+{
+    /// <summary>§10.1 step 5: containers always get at least this long between the stop signal and SIGKILL.</summary>
+    internal static readonly TimeSpan MinimumGracePeriod = TimeSpan.FromSeconds(2);
+
+    private async Task ExecuteAsync(V1Pod pod, RuntimePodStatus runtime, PodPlan plan, CancellationToken ct)
+    {
+        // Step 2: kill the whole pod (sandbox changed, or nothing left to run) ...
+        if (plan.KillPod)
+        {
+            await KillPodAsync(pod, runtime, pod.Spec.TerminationGracePeriodSeconds(), stopSandbox: true);
+            if (plan.CreateSandbox)
+            {
+                await PurgeInitContainersAsync(pod, ct);
+            }
+        }
+        else
+        {
+            // Step 3: ... or only the containers the plan names, in parallel (§D8), then the RestartAll cleanup.
+            await Task.WhenAll(plan.ContainersToKill.Select(k => KillContainerAsync(pod, k)));
+            await RemoveForRestartAllAsync(pod, plan.ContainersToRemove);
+        }
+
+        // Step 5: create the sandbox.
+        var sandboxId = plan.SandboxId;
+        if (plan.CreateSandbox)
+        {
+            sandboxId = await CreateSandboxAsync(pod, plan.Attempt, ct);
+            if (sandboxId is null)
+            {
+                return;
+            }
+        }
+
+        if (sandboxId is null || (plan.InitContainersToStart.IsEmpty && plan.ContainersToStart.IsEmpty))
+        {
+            return;
+        }
+
+        // Steps 4 and 7: prune old init instances, then start init containers in order; a regular init container
+        // that fails to start stops this sync, a sidecar that fails is skipped.
+        await PruneInitContainersAsync(pod, ct);
+        var podIp = PodIp(pod, sandboxId);
+        foreach (var init in plan.InitContainersToStart)
+        {
+            if (!await StartContainerAsync(pod, sandboxId, podIp, init, ct) && init.Kind == ContainerKind.Init)
+            {
+                return;
+            }
+        }
+
+        // Step 9: regular containers; independent starts run concurrently (§D8).
+        await Task.WhenAll(plan.ContainersToStart.Select(c => StartContainerAsync(pod, sandboxId, podIp, c, ct)));
+    }
+
+    private string PodIp(V1Pod pod, string sandboxId) =>
+        pod.Spec.HostNetwork == true
+            ? _agent.Options.HostIp
+            : _agent.Runtime.GetPodStatus(Uid).Sandboxes.FirstOrDefault(s => s.Id == sandboxId)?.Ip ?? _agent.Options.HostIp;
+
+    private async Task<string?> CreateSandboxAsync(V1Pod pod, uint attempt, CancellationToken ct)
+    {
+        if (attempt > 0)
+        {
+            _agent.Events.Pod(pod, EventRecorder.TypeNormal, EventReasons.SandboxChanged, "Pod sandbox changed, it will be killed and re-created.");
+        }
+
+        try
+        {
+            return await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig
+            {
+                PodUid = Uid,
+                Name = pod.Metadata.Name,
+                Namespace = pod.Metadata.NamespaceProperty ?? "default",
+                HostNetwork = pod.Spec.HostNetwork == true,
+                Attempt = attempt,
+                Volumes = pod.Spec.Volumes?.ToList() ?? [],
+            }, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _agent.Events.Pod(pod, EventRecorder.TypeWarning, EventReasons.FailedCreatePodSandBox, $"Failed to create pod sandbox: {ex.Message}");
+            ScheduleSync(_agent.Time.GetUtcNow() + SyncErrorBackoff);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Mirrors kubelet startContainer: backoff bookkeeping, create, start, events, reason cache. Returns false when the
+    /// container could not be started (the failure is in the reason cache and a Failed event).
+    /// </summary>
+    private async Task<bool> StartContainerAsync(V1Pod pod, string sandboxId, string podIp, ContainerToStart start, CancellationToken ct)
+    {
+        var spec = start.Kind == ContainerKind.Regular ? pod.Spec.Containers[start.Index] : pod.Spec.InitContainers[start.Index];
+        if (start.LastFinishedAt is { } finishedAt)
+        {
+            _agent.Backoff.Next(CrashLoopBackoff.Key(pod, spec), finishedAt, _agent.Time.GetUtcNow());
+        }
+
+        var runtime = _agent.Runtime.GetPodStatus(Uid);
+        var restartCount = ContainerConfigFactory.NextRestartCount(pod, spec.Name, runtime, _agent.Options.DataDir);
+        ContainerConfig config;
+        try
+        {
+            config = ContainerConfigFactory.Create(pod, spec, start.Kind, restartCount, podIp, _agent.Options);
+        }
+        catch (ContainerConfigException ex)
+        {
+            return StartFailed(pod, spec.Name, ContainerReasons.CreateContainerConfigError, ex.Message);
+        }
+
+        var id = await _agent.Runtime.CreateContainerAsync(sandboxId, config, ct);
+        _agent.Events.Container(pod, spec.Name, EventRecorder.TypeNormal, EventReasons.Created, $"Created container: {spec.Name}");
+        try
+        {
+            await _agent.Runtime.StartContainerAsync(id, ct);
+        }
+        catch (ContainerStartException ex)
+        {
+            return StartFailed(pod, spec.Name, ContainerReasons.RunContainerError, ex.Message);
+        }
+
+        _agent.Events.Container(pod, spec.Name, EventRecorder.TypeNormal, EventReasons.Started, $"Started container {spec.Name}");
+        _reasonCache.TryRemove(spec.Name, out _);
+        await PruneExitedInstancesAsync(spec.Name, keep: 1, ct);
+        PruneLogs(config.LogPath, restartCount);
+        return true;
+    }
+
+    private bool StartFailed(V1Pod pod, string name, string reason, string message)
+    {
+        _reasonCache[name] = new ContainerStartFailure(reason, message);
+        _agent.Events.Container(pod, name, EventRecorder.TypeWarning, EventReasons.Failed, $"Error: {message}");
+        return false;
+    }
+
+    /// <summary>Kills one running container the plan named (probe failure, spec change, unknown state), with preStop.</summary>
+    private async Task KillContainerAsync(V1Pod pod, ContainerToKill kill)
+    {
+        _agent.Events.Container(pod, kill.Name, EventRecorder.TypeNormal, EventReasons.Killing, kill.Message);
+        var grace = TimeSpan.FromSeconds(pod.Spec.TerminationGracePeriodSeconds());
+        await StopAsync(kill.ContainerId, grace);
+    }
+
+    /// <summary>
+    /// §6.3 + §D8: stop every running target at once (no preStop, the 2 s minimum grace), then remove every container
+    /// in upstream's bookkeeping order (targets before sources).
+    /// </summary>
+    private async Task RemoveForRestartAllAsync(V1Pod pod, IReadOnlyCollection<ContainerToRemove> removals)
+    {
+        await Task.WhenAll(removals.Where(r => r.Kill).Select(r =>
+        {
+            _agent.Events.Container(pod, r.Name, EventRecorder.TypeNormal, EventReasons.Killing, "killing");
+            return StopAsync(r.ContainerId, MinimumGracePeriod).AsTask();
+        }));
+        foreach (var r in removals)
+        {
+            await _agent.Runtime.RemoveContainerAsync(r.ContainerId, CancellationToken.None);
+        }
+    }
+
+    private ValueTask StopAsync(string containerId, TimeSpan grace) =>
+        _agent.Runtime.StopContainerAsync(containerId, grace < MinimumGracePeriod ? MinimumGracePeriod : grace, CancellationToken.None);
+
+    /// <summary>Mirrors purgeInitContainers: a new sandbox runs every init container again.</summary>
+    private async Task PurgeInitContainersAsync(V1Pod pod, CancellationToken ct)
+    {
+        var names = pod.Spec.InitContainersOrEmpty().Select(c => c.Name).ToHashSet();
+        foreach (var c in _agent.Runtime.GetPodStatus(Uid).Containers.Where(c => names.Contains(c.Name)))
+        {
+            await _agent.Runtime.RemoveContainerAsync(c.Id, ct);
+        }
+    }
+
+    /// <summary>Mirrors pruneInitContainersBeforeStart: keep only the newest exited instance of each init container.</summary>
+    private async Task PruneInitContainersAsync(V1Pod pod, CancellationToken ct)
+    {
+        foreach (var init in pod.Spec.InitContainersOrEmpty())
+        {
+            await PruneExitedInstancesAsync(init.Name, keep: 1, ct);
+        }
+    }
+
+    /// <summary>Container GC with MaxPerPodContainer = 1: only the newest exited instance of a name is kept (lastState).</summary>
+    private async Task PruneExitedInstancesAsync(string name, int keep, CancellationToken ct)
+    {
+        var exited = _agent.Runtime.GetPodStatus(Uid).InstancesOf(name)
+            .Where(c => c.State is RuntimeContainerState.Exited or RuntimeContainerState.Unknown)
+            .Skip(keep)
+            .ToList();
+        foreach (var c in exited)
+        {
+            await _agent.Runtime.RemoveContainerAsync(c.Id, ct);
+        }
+    }
+
+    /// <summary>§D11: keep the current and the previous instance's log; older ones go.</summary>
+    private static void PruneLogs(string currentLogPath, int restartCount)
+    {
+        for (var n = restartCount - 2; n >= 0; n--)
+        {
+            var old = Path.Combine(Path.GetDirectoryName(currentLogPath)!, $"{n}.log");
+            if (!File.Exists(old))
+            {
+                break;
+            }
+
+            File.Delete(old);
+        }
+    }
+}

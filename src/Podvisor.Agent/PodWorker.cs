@@ -1,0 +1,250 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using k8s;
+using k8s.Models;
+using Podvisor.Core.Lifecycle;
+using Podvisor.Core.Model;
+using Podvisor.Core.Status;
+
+namespace Podvisor.Agent;
+
+/// <summary>
+/// One pod's worker: an async loop that runs one sync at a time, woken by events (Channel of capacity one, so a burst
+/// of wakes during a sync collapses into one more sync). Mirrors kubelet podWorkers + SyncPod / SyncTerminatingPod.
+/// </summary>
+internal sealed partial class PodWorker : IAsyncDisposable
+{
+    private static readonly TimeSpan SyncErrorBackoff = TimeSpan.FromSeconds(10);
+
+    private readonly PodAgent _agent;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly ConcurrentDictionary<string, ContainerStartFailure> _reasonCache = new();
+    private readonly CancellationTokenSource _deleted = new();
+    private readonly ITimer _timer;
+    private readonly Task _loop;
+    private V1Pod _pod;
+    private V1PodStatus? _status;
+    private string? _publishedJson;
+    private long? _deleteGracePeriod;
+    private bool _containersStopped;
+
+    public PodWorker(PodAgent agent, V1Pod pod)
+    {
+        _agent = agent;
+        _pod = pod;
+        _status = pod.Status?.Phase is null ? null : pod.Status;
+        _timer = agent.Time.CreateTimer(_ => Wake(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _loop = Task.Run(RunAsync);
+    }
+
+    private string Uid => _pod.Metadata.Uid;
+
+    private string PodRef => $"{_pod.Metadata.NamespaceProperty}/{_pod.Metadata.Name}";
+
+    private bool Deleting => _deleted.IsCancellationRequested;
+
+    public void Update(V1Pod pod)
+    {
+        _pod = pod;
+        Wake();
+    }
+
+    /// <summary>Starts graceful termination; a sync in progress is cancelled (kubelet cancels the pod worker's context).</summary>
+    public void Delete(long? gracePeriodSeconds)
+    {
+        _deleteGracePeriod = gracePeriodSeconds;
+        _deleted.Cancel();
+        Wake();
+    }
+
+    public void Wake()
+    {
+        if (_wake.Writer.TryWrite(true))
+        {
+            _agent.WorkQueued();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        await foreach (var _ in _wake.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await SyncAsync();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !Deleting)
+            {
+                _agent.SyncFailed(ex, PodRef, SyncErrorBackoff);
+                ScheduleSync(_agent.Time.GetUtcNow() + SyncErrorBackoff);
+            }
+            catch (OperationCanceledException)
+            {
+                Wake();
+            }
+            finally
+            {
+                _agent.WorkDone();
+            }
+        }
+    }
+
+    /// <summary>One pass of the kubelet's SyncPod: observe, publish status, plan, act (§5.3).</summary>
+    private async Task SyncAsync()
+    {
+        if (Deleting || _containersStopped)
+        {
+            await TerminateAsync();
+            return;
+        }
+
+        var pod = _pod;
+        var runtime = _agent.Runtime.GetPodStatus(Uid);
+        var status = Publish(pod, runtime, podIsTerminal: false);
+        if (PodPhases.IsTerminal(status.Phase))
+        {
+            await TerminateAsync();
+            return;
+        }
+
+        var now = _agent.Time.GetUtcNow();
+        var plan = PodPlanner.Compute(new PlannerInput
+        {
+            Pod = pod,
+            Runtime = runtime,
+            ApiStatus = status,
+            Backoff = _agent.Backoff,
+            Probes = _agent.Probes,
+            Gates = _agent.Options.Gates,
+            Now = now,
+        });
+        RecordBackOffs(pod, plan);
+        await ExecuteAsync(pod, runtime, plan, _deleted.Token);
+        var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
+        ScheduleSync(next);
+        if (!plan.IsEmpty)
+        {
+            // D7: act on the result at once (e.g. start init containers right after a RestartAllContainers cleanup).
+            Wake();
+        }
+    }
+
+    private void ScheduleSync(DateTimeOffset at)
+    {
+        var due = at - _agent.Time.GetUtcNow();
+        _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+    }
+
+    private void RecordBackOffs(V1Pod pod, PodPlan plan)
+    {
+        foreach (var backOff in plan.BackOffs)
+        {
+            _reasonCache[backOff.Name] = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, backOff.Message);
+            _agent.Events.Container(pod, backOff.Name, EventRecorder.TypeWarning, EventReasons.BackOff,
+                $"Back-off restarting failed container {backOff.Name} in pod {FormatPod(pod)}");
+        }
+    }
+
+    /// <summary>Generates the API status, writes it when it changed, and records the §D12 event when a cycle starts.</summary>
+    private V1PodStatus Publish(V1Pod pod, RuntimePodStatus runtime, bool podIsTerminal)
+    {
+        var old = _status;
+        var status = PodStatusGenerator.Generate(new StatusInput
+        {
+            Pod = pod,
+            Runtime = runtime,
+            OldStatus = old,
+            ReasonCache = _reasonCache,
+            Probes = _agent.Probes,
+            Gates = _agent.Options.Gates,
+            PodIsTerminal = podIsTerminal,
+            Now = _agent.Time.GetUtcNow(),
+            HostIp = _agent.Options.HostIp,
+        });
+        if (IsRestarting(status) && !IsRestarting(old)
+            && RestartDecider.FindRestartAllTrigger(pod, runtime, old) is { } trigger)
+        {
+            _agent.Events.Pod(pod, EventRecorder.TypeNormal, EventReasons.RestartAllContainers, trigger.EventMessage);
+        }
+
+        _status = status;
+        var json = KubernetesJson.Serialize(status);
+        if (json != _publishedJson)
+        {
+            _publishedJson = json;
+            _agent.Sink.StatusChanged(Uid, status);
+        }
+
+        return status;
+    }
+
+    private static bool IsRestarting(V1PodStatus? status) =>
+        status?.Conditions?.Any(c => c.Type == PodConditions.AllContainersRestarting && c.Status == "True") == true;
+
+    /// <summary>kubelet format.Pod: <c>name_namespace(uid)</c>.</summary>
+    internal static string FormatPod(V1Pod pod) =>
+        $"{pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})";
+
+    /// <summary>
+    /// Mirrors SyncTerminatingPod + SyncTerminatedPod: stop every container (graceful, sidecars last), stop the sandbox,
+    /// write the terminal status, remove volumes; on deletion, hand the pod back to the sink and stop the worker.
+    /// </summary>
+    private async Task TerminateAsync()
+    {
+        var pod = _pod;
+        if (!_containersStopped)
+        {
+            var grace = Deleting ? _deleteGracePeriod ?? pod.Spec.TerminationGracePeriodSeconds() : pod.Spec.TerminationGracePeriodSeconds();
+            var runtime = _agent.Runtime.GetPodStatus(Uid);
+            await KillPodAsync(pod, runtime, grace, stopSandbox: true);
+            _containersStopped = true;
+            if (!PodPhases.IsTerminal(_status?.Phase) || runtime.Containers.Count > 0)
+            {
+                // A pod handed over already terminal (agent restart) keeps the status it had.
+                Publish(pod, _agent.Runtime.GetPodStatus(Uid), podIsTerminal: true);
+            }
+
+            await RemoveSandboxesAsync();
+        }
+
+        if (Deleting)
+        {
+            _timer.Dispose();
+            _wake.Writer.TryComplete();
+            _agent.Forget(Uid);
+            DeleteLogs(pod);
+            _agent.Sink.PodTerminated(Uid);
+        }
+    }
+
+    private async Task RemoveSandboxesAsync()
+    {
+        foreach (var c in _agent.Runtime.GetPodStatus(Uid).Containers)
+        {
+            await _agent.Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
+        }
+
+        foreach (var sandbox in _agent.Runtime.GetPodStatus(Uid).Sandboxes)
+        {
+            await _agent.Runtime.RemovePodSandboxAsync(sandbox.Id, CancellationToken.None);
+        }
+    }
+
+    private void DeleteLogs(V1Pod pod)
+    {
+        var dir = Runtime.LogPaths.PodDirectory(_agent.Options.DataDir, pod.Metadata.NamespaceProperty ?? "default", pod.Metadata.Name, Uid);
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _wake.Writer.TryComplete();
+        await _timer.DisposeAsync();
+        await _loop;
+        _deleted.Dispose();
+    }
+}
