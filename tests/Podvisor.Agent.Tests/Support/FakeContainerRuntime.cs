@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Podvisor.Core.Model;
+using Podvisor.Runtime;
+
+namespace Podvisor.Agent.Tests.Support;
+
+/// <summary>How a fake container behaves once started.</summary>
+/// <param name="ExitCode">Exit at once with this code; null keeps it running until <see cref="FakeContainerRuntime.Exit"/>.</param>
+/// <param name="IgnoresSigterm">A stop waits the whole grace period and ends with SIGKILL (137) instead of 143.</param>
+public sealed record FakeBehavior(int? ExitCode = null, bool IgnoresSigterm = false)
+{
+    public static FakeBehavior Run { get; } = new();
+
+    public static FakeBehavior ExitWith(int code) => new(code);
+}
+
+/// <summary>
+/// An in-memory CRI runtime driven by a (fake) TimeProvider. It records every call, lets tests script each container
+/// instance's behaviour by name and attempt, inject exits and start failures, and emits the same events as a real runtime.
+/// </summary>
+public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
+{
+    private readonly Channel<ContainerEvent> _events = Channel.CreateUnbounded<ContainerEvent>();
+    private readonly ConcurrentDictionary<string, Sandbox> _sandboxes = new();
+    private readonly ConcurrentDictionary<string, Instance> _containers = new();
+    private readonly ConcurrentDictionary<string, Func<int, FakeBehavior>> _scripts = new();
+    private readonly ConcurrentDictionary<string, string> _startFailures = new();
+    private readonly ConcurrentQueue<string> _calls = new();
+    private long _sequence;
+    private int _nextIp = 2;
+
+    /// <summary>Every runtime call, in order: <c>RunPodSandbox</c>, <c>Start NAME</c>, <c>Stop NAME 2s</c>, <c>Remove NAME</c>, ...</summary>
+    public IReadOnlyList<string> Calls => _calls.ToArray();
+
+    /// <summary>Runtime events written but not yet read by the agent.</summary>
+    public int PendingEvents => _events.Reader.Count;
+
+    public ChannelReader<ContainerEvent> Events => _events.Reader;
+
+    /// <summary>Scripts a container by name: the behaviour of its n-th start (0-based, counted over the pod's life).</summary>
+    public void Script(string name, Func<int, FakeBehavior> behavior) => _scripts[name] = behavior;
+
+    /// <summary>Makes every start of a container fail with a <see cref="ContainerStartException"/>.</summary>
+    public void FailStarts(string name, string message) => _startFailures[name] = message;
+
+    public int StartCount(string name) => _calls.Count(c => c == "Start " + name);
+
+    /// <summary>Makes the running instance of a container exit with a code (as if its process ended).</summary>
+    public void Exit(string podUid, string name, int exitCode)
+    {
+        var instance = _containers.Values.Where(c => c.PodUid == podUid && c.Status.Name == name && c.Status.State == RuntimeContainerState.Running)
+            .OrderByDescending(c => c.Sequence).FirstOrDefault()
+            ?? throw new InvalidOperationException($"container {name} is not running");
+        Finish(instance, exitCode);
+    }
+
+    public ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
+    {
+        _calls.Enqueue("RunPodSandbox");
+        var id = "sb-" + Interlocked.Increment(ref _sequence);
+        _sandboxes[id] = new Sandbox(config.PodUid, new RuntimeSandboxStatus
+        {
+            Id = id,
+            Ready = true,
+            Ip = $"10.88.0.{Interlocked.Increment(ref _nextIp)}",
+            Attempt = config.Attempt,
+            CreatedAt = time.GetUtcNow(),
+        }, Interlocked.Increment(ref _sequence));
+        return ValueTask.FromResult(id);
+    }
+
+    public ValueTask StopPodSandboxAsync(string sandboxId, CancellationToken ct)
+    {
+        _calls.Enqueue("StopPodSandbox");
+        if (_sandboxes.TryGetValue(sandboxId, out var sb))
+        {
+            _sandboxes[sandboxId] = sb with { Status = sb.Status with { Ready = false } };
+            foreach (var c in _containers.Values.Where(c => c.PodUid == sb.PodUid && c.Status.State == RuntimeContainerState.Running))
+            {
+                Finish(c, 137);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RemovePodSandboxAsync(string sandboxId, CancellationToken ct)
+    {
+        _calls.Enqueue("RemovePodSandbox");
+        _sandboxes.TryRemove(sandboxId, out _);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Simulates a lost sandbox (node reboot): the sandbox is no longer ready and every container is gone.</summary>
+    public void LoseSandbox(string podUid)
+    {
+        foreach (var (id, sb) in _sandboxes.Where(s => s.Value.PodUid == podUid))
+        {
+            _sandboxes[id] = sb with { Status = sb.Status with { Ready = false } };
+        }
+
+        foreach (var c in _containers.Values.Where(c => c.PodUid == podUid))
+        {
+            _containers.TryRemove(c.Status.Id, out _);
+        }
+    }
+
+    public ValueTask<string> CreateContainerAsync(string sandboxId, ContainerConfig config, CancellationToken ct)
+    {
+        var sb = _sandboxes[sandboxId];
+        var seq = Interlocked.Increment(ref _sequence);
+        var id = $"c{seq}-{config.Name}";
+        _containers[id] = new Instance(sb.PodUid, seq, config, new RuntimeContainerStatus
+        {
+            Id = id,
+            Name = config.Name,
+            State = RuntimeContainerState.Created,
+            CreatedAt = time.GetUtcNow(),
+            Hash = config.Hash,
+            RestartCount = config.RestartCount,
+            Image = config.Image,
+        });
+        _calls.Enqueue("Create " + config.Name);
+        return ValueTask.FromResult(id);
+    }
+
+    public ValueTask StartContainerAsync(string containerId, CancellationToken ct)
+    {
+        var instance = _containers[containerId];
+        var name = instance.Status.Name;
+        var attempt = StartCount(name);
+        _calls.Enqueue("Start " + name);
+        if (_startFailures.TryGetValue(name, out var message))
+        {
+            instance.Status = instance.Status with
+            {
+                State = RuntimeContainerState.Exited, ExitCode = 128, Reason = "StartError", Message = message,
+                FinishedAt = time.GetUtcNow(),
+            };
+            throw new ContainerStartException(message);
+        }
+
+        instance.Behavior = _scripts.TryGetValue(name, out var script) ? script(attempt) : FakeBehavior.Run;
+        instance.Status = instance.Status with { State = RuntimeContainerState.Running, StartedAt = time.GetUtcNow() };
+        _events.Writer.TryWrite(new ContainerEvent(instance.PodUid, containerId, name, ContainerEventType.Started));
+        if (instance.Behavior.ExitCode is { } code)
+        {
+            Finish(instance, code);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask StopContainerAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct)
+    {
+        if (!_containers.TryGetValue(containerId, out var instance) || instance.Status.State != RuntimeContainerState.Running)
+        {
+            return;
+        }
+
+        _calls.Enqueue($"Stop {instance.Status.Name} {gracePeriod.TotalSeconds}s");
+        if (instance.Behavior.IgnoresSigterm)
+        {
+            await Task.Delay(gracePeriod, time, ct);
+            Finish(instance, 137);
+        }
+        else
+        {
+            Finish(instance, 143);
+        }
+    }
+
+    public ValueTask RemoveContainerAsync(string containerId, CancellationToken ct)
+    {
+        if (_containers.TryRemove(containerId, out var instance))
+        {
+            _calls.Enqueue("Remove " + instance.Status.Name);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public RuntimePodStatus GetPodStatus(string podUid) => new()
+    {
+        Uid = podUid,
+        Sandboxes = _sandboxes.Values.Where(s => s.PodUid == podUid).OrderByDescending(s => s.Sequence).Select(s => s.Status).ToList(),
+        Containers = _containers.Values.Where(c => c.PodUid == podUid).OrderByDescending(c => c.Sequence).Select(c => c.Status).ToList(),
+    };
+
+    public ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct) =>
+        ValueTask.FromResult(new ExecResult(0, "", false));
+
+    private void Finish(Instance instance, int exitCode)
+    {
+        lock (instance)
+        {
+            if (instance.Status.State != RuntimeContainerState.Running)
+            {
+                return;
+            }
+
+            instance.Status = instance.Status with
+            {
+                State = RuntimeContainerState.Exited,
+                ExitCode = exitCode,
+                Reason = exitCode == 0 ? ContainerReasons.Completed : ContainerReasons.Error,
+                FinishedAt = time.GetUtcNow(),
+            };
+        }
+
+        _events.Writer.TryWrite(new ContainerEvent(instance.PodUid, instance.Status.Id, instance.Status.Name, ContainerEventType.Exited));
+    }
+
+    private sealed record Sandbox(string PodUid, RuntimeSandboxStatus Status, long Sequence);
+
+    private sealed class Instance(string podUid, long sequence, ContainerConfig config, RuntimeContainerStatus status)
+    {
+        public string PodUid { get; } = podUid;
+        public long Sequence { get; } = sequence;
+        public ContainerConfig Config { get; } = config;
+        public RuntimeContainerStatus Status { get; set; } = status;
+        public FakeBehavior Behavior { get; set; } = FakeBehavior.Run;
+    }
+}

@@ -1,0 +1,97 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Podvisor.Core;
+
+namespace Podvisor.Agent.Tests.Support;
+
+/// <summary>
+/// Drives the real <see cref="PodAgent"/> over a <see cref="FakeContainerRuntime"/> and a <see cref="FakeTimeProvider"/>:
+/// pod YAML in, statuses, events and runtime calls out. Every wait is on the agent becoming idle, never on a sleep.
+/// </summary>
+public sealed class ScenarioHarness : IAsyncDisposable
+{
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(20);
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("podvisor-agent-test-").FullName;
+
+    public ScenarioHarness(FeatureGates? gates = null, TimeSpan? crashLoopBackOffMax = null)
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Runtime = new FakeContainerRuntime(Time);
+        Sink = new RecordingSink();
+        Agent = new PodAgent(Runtime, Sink, new AgentOptions
+        {
+            DataDir = _dataDir,
+            Gates = gates ?? FeatureGates.Default,
+            CrashLoopBackOffMax = crashLoopBackOffMax,
+            NodeName = "node-1",
+            HostIp = "192.0.2.10",
+        }, Time, NullLoggerFactory.Instance);
+    }
+
+    public FakeTimeProvider Time { get; }
+    public FakeContainerRuntime Runtime { get; }
+    public RecordingSink Sink { get; }
+    public PodAgent Agent { get; }
+
+    /// <summary>Parses a pod manifest, gives it a UID and namespace, and hands it to the agent.</summary>
+    public async Task<V1Pod> RunAsync(string yaml)
+    {
+        var pod = KubernetesYaml.Deserialize<V1Pod>(yaml);
+        pod.Metadata ??= new V1ObjectMeta();
+        pod.Metadata.Name ??= "pod";
+        pod.Metadata.NamespaceProperty ??= "default";
+        pod.Metadata.Uid ??= Guid.NewGuid().ToString();
+        Agent.UpsertPod(pod);
+        await SettleAsync();
+        return pod;
+    }
+
+    /// <summary>Waits until the agent has reacted to everything (no queued sync, no unread runtime event).</summary>
+    public async Task SettleAsync()
+    {
+        using var timeout = new CancellationTokenSource(SettleTimeout);
+        do
+        {
+            await Agent.WaitIdleAsync().WaitAsync(timeout.Token);
+        }
+        while (Runtime.PendingEvents > 0);
+    }
+
+    /// <summary>Moves the clock forward in steps, settling after each, so timers (backoff, grace periods) fire in order.</summary>
+    public async Task AdvanceAsync(TimeSpan by, TimeSpan? step = null)
+    {
+        var s = step ?? TimeSpan.FromSeconds(1);
+        for (var done = TimeSpan.Zero; done < by; done += s)
+        {
+            Time.Advance(s < by - done ? s : by - done);
+            await Task.Yield();
+            await SettleAsync();
+        }
+    }
+
+    public async Task ExitAsync(V1Pod pod, string container, int exitCode)
+    {
+        Runtime.Exit(pod.Metadata.Uid, container, exitCode);
+        await SettleAsync();
+    }
+
+    public V1PodStatus Status(V1Pod pod) => Sink.Latest(pod.Metadata.Uid) ?? throw new InvalidOperationException("no status yet");
+
+    public V1ContainerStatus Container(V1Pod pod, string name)
+    {
+        var s = Status(pod);
+        return (s.InitContainerStatuses ?? []).Concat(s.ContainerStatuses ?? []).Single(c => c.Name == name);
+    }
+
+    public V1PodCondition? Condition(V1Pod pod, string type) => Status(pod).Conditions?.SingleOrDefault(c => c.Type == type);
+
+    public IReadOnlyList<Corev1Event> EventsWithReason(string reason) => Sink.Events.Where(e => e.Reason == reason).ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        await Agent.DisposeAsync();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+}
