@@ -73,6 +73,18 @@ public class RestartMatrixTests
     }
 
     [Theory]
+    [InlineData("Never", 1, false)]
+    [InlineData("OnFailure", 0, false)]
+    [InlineData("OnFailure", 1, true)]
+    [InlineData(null, 0, true)]
+    public void UnsupportedContainerPolicy_FallsThroughToThePodPolicy(string? podPolicy, int exitCode, bool restart)
+    {
+        var container = Containers.New("c", "Sometimes");
+        var spec = new V1PodSpec { RestartPolicy = podPolicy, Containers = [container] };
+        Assert.Equal(restart, RestartDecider.ContainerShouldRestart(container, spec, exitCode, FeatureGates.Default));
+    }
+
+    [Theory]
     [InlineData(7, "restart")] // rule 0 (NotIn [0, 3]) wins over the RestartAllContainers rule
     [InlineData(3, "failed")]
     [InlineData(0, "failed")]
