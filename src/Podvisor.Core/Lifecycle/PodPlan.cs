@@ -45,7 +45,10 @@ public sealed record PodPlan
 
     public bool CreateSandbox { get; init; }
 
-    /// <summary>The sandbox to keep using (when not creating one).</summary>
+    /// <summary>
+    /// The newest existing sandbox: the one to keep using when not creating one. With <see cref="CreateSandbox"/> a
+    /// non-null value means an existing sandbox is being replaced (kubelet's <c>SandboxChanged</c> event); null means a new pod.
+    /// </summary>
     public string? SandboxId { get; init; }
 
     public uint Attempt { get; init; }

@@ -9,7 +9,12 @@ public sealed record PlannerInput
     public required V1Pod Pod { get; init; }
     public required RuntimePodStatus Runtime { get; init; }
 
-    /// <summary>The last API status the agent wrote (carries AllContainersRestarting across syncs and agent restarts).</summary>
+    /// <summary>
+    /// The API status generated for this sync, or the last one the agent wrote (carries AllContainersRestarting across
+    /// syncs and agent restarts). Contract: the status written after a sync that found the pod cleaned up has the
+    /// condition False (as kubelet's generator makes it), so the next plan does not mistake the restarted containers
+    /// for leftovers of the finished cycle.
+    /// </summary>
     public V1PodStatus? ApiStatus { get; init; }
 
     public required CrashLoopBackoff Backoff { get; init; }
@@ -45,6 +50,7 @@ public static class PodPlanner
             return PlanAssembler.Assemble(input, actions);
         }
 
+        // Step 4 (ephemeral containers) does not apply: Podvisor does not run them (§D10).
         // Step 5: regular containers are not touched before initialization completes.
         var initialized = InitContainerActions.Compute(input, actions);
         if (!actions.KillPod && initialized)

@@ -63,6 +63,7 @@ public static class RestartDecider
     /// <summary>
     /// Mirrors ContainerShouldRestart (§4): rules only count when the container-level restartPolicy is set; a matched
     /// RestartAllContainers rule means "will come back" when the gate is on, else falls through to the container policy.
+    /// A container policy other than Always/OnFailure/Never falls through to the pod policy, as upstream's switch does.
     /// </summary>
     public static bool ContainerShouldRestart(V1Container container, V1PodSpec spec, int exitCode, FeatureGates gates)
     {
@@ -79,7 +80,10 @@ public static class RestartDecider
                 }
             }
 
-            return PolicyAllowsRestart(policy, exitCode);
+            if (policy is PodSpecExtensions.RestartPolicyAlways or PodSpecExtensions.RestartPolicyOnFailure or PodSpecExtensions.RestartPolicyNever)
+            {
+                return PolicyAllowsRestart(policy, exitCode);
+            }
         }
 
         return PolicyAllowsRestart(spec.EffectiveRestartPolicy(), exitCode);
