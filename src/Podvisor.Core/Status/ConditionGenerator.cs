@@ -198,11 +198,12 @@ public static class ConditionGenerator
     public static bool HasAnyRegularContainerStarted(V1PodSpec spec, IEnumerable<V1ContainerStatus> statuses) =>
         statuses.Any(s => spec.ContainersOrEmpty().Any(c => c.Name == s.Name) && (s.State?.Running is not null || s.State?.Terminated is not null));
 
-    private static string? TerminalReason(string phase) => phase switch
+    /// <summary>Reason of a kubelet condition forced False by a terminal phase (only called for terminal phases).</summary>
+    private static string TerminalReason(string phase) => phase switch
     {
         PodPhases.Failed => PodConditions.PodFailed,
         PodPhases.Succeeded => PodConditions.PodCompleted,
-        _ => null,
+        _ => throw new System.Diagnostics.UnreachableException(),
     };
 
     private static string Messages(params (string Prefix, List<string> Names)[] parts) =>

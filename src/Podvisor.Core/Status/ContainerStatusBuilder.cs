@@ -126,7 +126,10 @@ public static class ContainerStatusBuilder
                 Reason = ContainerReasons.RestartingAllContainers,
                 Message = ContainerReasons.RestartAllRemovedMessage,
             });
-            removed.RestartCount = old.RestartCount + 1;
+            // A container the runtime lost during this cycle was already counted with a RestartingAllContainers
+            // termination (RuntimeStatusConverter); counting its removal too would break "+1 once per cycle" (§D5).
+            var counted = old.State?.Terminated?.Reason == ContainerReasons.RestartingAllContainers;
+            removed.RestartCount = counted ? old.RestartCount : old.RestartCount + 1;
             return removed;
         }
 

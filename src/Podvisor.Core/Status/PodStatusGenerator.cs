@@ -80,6 +80,8 @@ public static class PodStatusGenerator
         return new V1PodStatus
         {
             QosClass = PodQos.Get(input.Pod, old),
+            Resources = PodResources.Status(spec),
+            AllocatedResources = PodResources.Requests(spec) is { Count: > 0 } requests ? requests : null,
             ContainerStatuses = containers,
             InitContainerStatuses = init.Count > 0 ? init : null,
             EphemeralContainerStatuses = ephemeral.Count > 0 ? ephemeral : null,

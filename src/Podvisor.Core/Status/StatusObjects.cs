@@ -45,12 +45,6 @@ internal static class StatusObjects
     /// <summary>Go's zero ContainerState: serialized as <c>{}</c>, as kubelet reports an empty lastState.</summary>
     public static V1ContainerState Empty() => new();
 
-    public static bool IsWaiting(V1ContainerStatus s) => s.State?.Waiting is not null;
-
-    public static bool IsRunning(V1ContainerStatus s) => s.State?.Running is not null;
-
-    public static V1ContainerStateTerminated? TerminatedState(V1ContainerStatus s) => s.State?.Terminated;
-
     public static V1ContainerStateTerminated? LastTerminated(V1ContainerStatus s) => s.LastState?.Terminated;
 
     public static V1ContainerStatus? Find(IEnumerable<V1ContainerStatus>? statuses, string name) =>
