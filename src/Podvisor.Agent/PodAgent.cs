@@ -35,7 +35,8 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     internal IPodStatusSink Sink { get; }
     internal AgentOptions Options { get; }
     internal TimeProvider Time { get; }
-    internal EventRecorder Events { get; }
+    /// <summary>Records events about the agent's pods (e.g. the pod source's Scheduled event).</summary>
+    public EventRecorder Events { get; }
     internal CrashLoopBackoff Backoff { get; }
     internal IProbeResults Probes { get; set; } = NoProbeResults.Instance;
 

@@ -10,7 +10,7 @@ namespace Podvisor.Agent;
 
 /// <summary>
 /// One pod's worker: an async loop that runs one sync at a time, woken by events (Channel of capacity one, so a burst
-/// of wakes during a sync collapses into one more sync). Mirrors kubelet podWorkers + SyncPod / SyncTerminatingPod.
+/// of wakes during a sync collapses into one more sync; in Wait mode TryWrite reports a full channel as false). Mirrors kubelet podWorkers + SyncPod / SyncTerminatingPod.
 /// </summary>
 internal sealed partial class PodWorker : IAsyncDisposable
 {
@@ -18,7 +18,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
     private readonly PodAgent _agent;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
     private readonly ConcurrentDictionary<string, ContainerStartFailure> _reasonCache = new();
     private readonly CancellationTokenSource _deleted = new();
     private readonly ITimer _timer;
@@ -60,9 +60,11 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
     public void Wake()
     {
-        if (_wake.Writer.TryWrite(true))
+        // Counted before the write: the loop may run the sync (and count it done) before TryWrite returns.
+        _agent.WorkQueued();
+        if (!_wake.Writer.TryWrite(true))
         {
-            _agent.WorkQueued();
+            _agent.WorkDone();
         }
     }
 

@@ -1,6 +1,5 @@
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Podvisor.Core;
 
@@ -20,6 +19,7 @@ public sealed class ScenarioHarness : IAsyncDisposable
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Runtime = new FakeContainerRuntime(Time);
         Sink = new RecordingSink();
+        Logs = new RecordingLoggerFactory();
         Agent = new PodAgent(Runtime, Sink, new AgentOptions
         {
             DataDir = _dataDir,
@@ -27,13 +27,16 @@ public sealed class ScenarioHarness : IAsyncDisposable
             CrashLoopBackOffMax = crashLoopBackOffMax,
             NodeName = "node-1",
             HostIp = "192.0.2.10",
-        }, Time, NullLoggerFactory.Instance);
+        }, Time, Logs);
     }
 
     public FakeTimeProvider Time { get; }
     public FakeContainerRuntime Runtime { get; }
     public RecordingSink Sink { get; }
     public PodAgent Agent { get; }
+
+    /// <summary>Warnings and errors the agent logged; a scenario fails on any it does not expect.</summary>
+    public RecordingLoggerFactory Logs { get; }
 
     /// <summary>Parses a pod manifest, gives it a UID and namespace, and hands it to the agent.</summary>
     public async Task<V1Pod> RunAsync(string yaml)
@@ -51,12 +54,48 @@ public sealed class ScenarioHarness : IAsyncDisposable
     /// <summary>Waits until the agent has reacted to everything (no queued sync, no unread runtime event).</summary>
     public async Task SettleAsync()
     {
-        using var timeout = new CancellationTokenSource(SettleTimeout);
-        do
+        await SettleQuietlyAsync();
+        if (Logs.Problems.Count > 0 && !ExpectProblems)
         {
-            await Agent.WaitIdleAsync().WaitAsync(timeout.Token);
+            throw new InvalidOperationException("the agent logged: " + string.Join("\n", Logs.Problems));
         }
-        while (Runtime.PendingEvents > 0);
+    }
+
+    /// <summary>Set by scenarios that provoke agent warnings on purpose.</summary>
+    public bool ExpectProblems { get; set; }
+
+    private async Task SettleQuietlyAsync()
+    {
+        using var timeout = new CancellationTokenSource(SettleTimeout);
+        try
+        {
+            // Order matters: an event is counted as agent work before it leaves the runtime's queue, so an empty
+            // queue observed first means any event taken since is covered by the idle task captured after it.
+            while (true)
+            {
+                if (Runtime.PendingEvents > 0)
+                {
+                    timeout.Token.ThrowIfCancellationRequested();
+                    await Task.Yield();
+                    continue;
+                }
+
+                await Agent.WaitIdleAsync().WaitAsync(timeout.Token);
+                if (Runtime.PendingEvents == 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (Logs.Problems.Count > 0)
+        {
+            throw new InvalidOperationException("the agent did not settle and logged: " + string.Join("\n", Logs.Problems));
+        }
+        catch (OperationCanceledException)
+        {
+            var calls = Runtime.Calls;
+            throw new TimeoutException($"the agent did not settle; last runtime calls: {string.Join(", ", calls.Skip(Math.Max(0, calls.Count - 30)))}");
+        }
     }
 
     /// <summary>Moves the clock forward in steps, settling after each, so timers (backoff, grace periods) fire in order.</summary>
