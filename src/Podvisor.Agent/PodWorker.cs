@@ -168,6 +168,9 @@ internal sealed partial class PodWorker : IAsyncDisposable
             && RestartDecider.FindRestartAllTrigger(pod, runtime, old) is { } trigger)
         {
             _agent.Events.Pod(pod, EventRecorder.TypeNormal, EventReasons.RestartAllContainers, trigger.EventMessage);
+
+            // A stale CrashLoopBackOff must not hide the RestartingAllContainers waiting state of the new cycle.
+            _reasonCache.Clear();
         }
 
         _status = status;
