@@ -54,6 +54,7 @@ public sealed class NodeBinder
         if (node is not MappingNode mapping)
         {
             TypeError(node, path, "an object");
+            writer.WriteNullValue();
             return;
         }
 
@@ -78,6 +79,7 @@ public sealed class NodeBinder
         if (node is not MappingNode mapping)
         {
             TypeError(node, path, "an object");
+            writer.WriteNullValue();
             return;
         }
 
@@ -97,6 +99,7 @@ public sealed class NodeBinder
         if (node is not SequenceNode sequence)
         {
             TypeError(node, path, "a list");
+            writer.WriteNullValue();
             return;
         }
 
@@ -115,6 +118,7 @@ public sealed class NodeBinder
         if (node is not ScalarNode scalar)
         {
             TypeError(node, path, Expected(schema.Shape));
+            writer.WriteNullValue();
             return;
         }
 

@@ -48,6 +48,11 @@ public static class StrictDecoder
         try
         {
             var pod = KubernetesJson.Deserialize<V1Pod>(bound);
+            if (pod is null)
+            {
+                return new StrictDecodeResult(null, ["the request body must be a Pod object"], false);
+            }
+
             return new StrictDecodeResult(pod, issues.Select(i => i.Message).ToList(), issues.Count > 0);
         }
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException or InvalidOperationException or OverflowException)
