@@ -1,0 +1,99 @@
+using k8s.Models;
+
+namespace Podvisor.Core.Validation;
+
+/// <summary>
+/// kube-apiserver Pod validation (spec §3, §D1–§D3, §D10). Mirrors pkg/apis/core/validation ValidatePodCreate,
+/// ValidatePodUpdate and ValidatePodSpec for the fields Podvisor honours. Errors accumulate; nothing stops at the
+/// first. Like the apiserver, validation runs on a defaulted pod: call <see cref="PodDefaults.Apply"/> first.
+/// </summary>
+public static class PodValidator
+{
+    public const string Kind = "Pod";
+    private static readonly string[] SupportedDnsPolicies = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
+    private static readonly string[] SupportedPreemptionPolicies = ["PreemptLowerPriority", "PreemptNever"];
+
+    /// <summary>Validates a pod being created (ValidatePodCreate).</summary>
+    public static ErrorList ValidateCreate(V1Pod pod, FeatureGates gates)
+    {
+        var errs = ValidateMetadataAndSpec(pod, PodValidationOptions.For(gates, oldSpec: null));
+        if (pod.Spec?.EphemeralContainers is { Count: > 0 })
+        {
+            errs.Add(FieldError.Forbidden(FieldPath.Root("spec", "ephemeralContainers"), "cannot be set on create"));
+        }
+
+        return errs;
+    }
+
+    /// <summary>
+    /// Validates an update of <paramref name="oldPod"/> to <paramref name="newPod"/> (ValidatePodUpdate): metadata
+    /// identity is immutable, the new pod must be valid (with options widened by what the old pod already uses), and
+    /// the spec may change only in images, activeDeadlineSeconds, added tolerations and the grace-period rule.
+    /// </summary>
+    public static ErrorList ValidateUpdate(V1Pod newPod, V1Pod oldPod, FeatureGates gates)
+    {
+        var errs = new ErrorList(ObjectMetaValidation.ValidateUpdate(newPod.Metadata, oldPod.Metadata, FieldPath.Root("metadata")));
+        errs.AddRange(ValidateMetadataAndSpec(newPod, PodValidationOptions.For(gates, oldPod.Spec)));
+        errs.AddRange(PodUpdateValidation.ValidateSpecUpdate(newPod.Spec ?? new V1PodSpec(), oldPod.Spec ?? new V1PodSpec()));
+        return errs;
+    }
+
+    /// <summary>Mirrors validatePodMetadataAndSpec.</summary>
+    private static ErrorList ValidateMetadataAndSpec(V1Pod pod, PodValidationOptions opts)
+    {
+        var specPath = FieldPath.Root("spec");
+        var spec = pod.Spec ?? new V1PodSpec();
+        var errs = new ErrorList(ObjectMetaValidation.ValidateCreate(pod.Metadata, FieldPath.Root("metadata")));
+        errs.AddRange(ValidateSpec(spec, specPath, opts));
+        for (var i = 0; i < (spec.Containers?.Count ?? 0); i++)
+        {
+            errs.AddRange(ContainerValidation.ValidateImageWhitespace(spec.Containers![i], specPath.Child("containers").Index(i)));
+        }
+
+        for (var i = 0; i < (spec.InitContainers?.Count ?? 0); i++)
+        {
+            errs.AddRange(ContainerValidation.ValidateImageWhitespace(spec.InitContainers![i], specPath.Child("initContainers").Index(i)));
+        }
+
+        return errs;
+    }
+
+    /// <summary>Mirrors ValidatePodSpec, in upstream's order.</summary>
+    public static IEnumerable<FieldError> ValidateSpec(V1PodSpec spec, FieldPath path, PodValidationOptions opts)
+    {
+        var errs = new ErrorList();
+        if (spec.TerminationGracePeriodSeconds is null)
+        {
+            errs.Add(FieldError.Required(path.Child("terminationGracePeriodSeconds")));
+        }
+
+        var volumes = VolumeValidation.ValidateVolumes(spec.Volumes, path.Child("volumes"), errs);
+        errs.AddRange(ContainerValidation.ValidateContainers(spec, volumes, path.Child("containers"), opts));
+        errs.AddRange(ContainerValidation.ValidateInitContainers(spec, volumes, path.Child("initContainers"), opts));
+        errs.AddRange(ContainerValidation.ValidateEphemeralContainers(spec, volumes, path.Child("ephemeralContainers")));
+        errs.AddRange(RestartPolicyValidation.ValidatePodRestartPolicy(spec.RestartPolicy, path.Child("restartPolicy")));
+        errs.AddRange(ContainerValidation.ValidateEnum(spec.DnsPolicy, SupportedDnsPolicies, path.Child("dnsPolicy")));
+        errs.AddRange(ObjectMetaValidation.ValidateLabels(spec.NodeSelector, path.Child("nodeSelector")));
+        errs.AddRange(ValidateFormat(path, Subdomain, ("serviceAccountName", spec.ServiceAccountName), ("nodeName", spec.NodeName)));
+        if (spec.ActiveDeadlineSeconds is { } deadline && deadline is < 1 or > int.MaxValue)
+        {
+            errs.Add(FieldError.Invalid(path.Child("activeDeadlineSeconds"), deadline, NameValidation.InclusiveRangeError(1, int.MaxValue)));
+        }
+
+        errs.AddRange(ValidateFormat(path, NameValidation.IsDns1123Label, ("hostname", spec.Hostname), ("subdomain", spec.Subdomain)));
+        errs.AddRange(ValidateFormat(path, Subdomain, ("priorityClassName", spec.PriorityClassName)));
+        if (spec.PreemptionPolicy is not null)
+        {
+            errs.AddRange(ContainerValidation.ValidateEnum(spec.PreemptionPolicy, SupportedPreemptionPolicies, path.Child("preemptionPolicy")));
+        }
+
+        return errs;
+    }
+
+    private static IEnumerable<FieldError> ValidateFormat(
+        FieldPath path, Func<string, IReadOnlyList<string>> check, params (string Field, string? Value)[] fields) =>
+        fields.Where(f => !string.IsNullOrEmpty(f.Value))
+            .SelectMany(f => check(f.Value!).Select(m => FieldError.Invalid(path.Child(f.Field), f.Value, m)));
+
+    private static IReadOnlyList<string> Subdomain(string value) => NameValidation.NameIsDnsSubdomain(value, prefix: false);
+}

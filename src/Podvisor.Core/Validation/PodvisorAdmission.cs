@@ -1,0 +1,78 @@
+using k8s.Models;
+
+namespace Podvisor.Core.Validation;
+
+/// <summary>
+/// Podvisor's own admission limits, on top of apiserver validation and rendered the same way (design §4.3): containers
+/// are host processes, so every init and regular container needs an explicit <c>command</c>; only emptyDir and
+/// hostPath volumes exist; there are no ConfigMaps, Secrets or block devices to draw from.
+/// </summary>
+public static class PodvisorAdmission
+{
+    public const string CommandRequired = "podvisor runs containers as host processes and cannot read an image's entrypoint; set command";
+    public const string VolumeSourceForbidden = "podvisor supports only emptyDir and hostPath volumes";
+    public const string ConfigSourceForbidden = "podvisor has no ConfigMaps or Secrets; set value or use fieldRef";
+    public const string VolumeDevicesForbidden = "podvisor does not support block volumeDevices";
+
+    private static readonly HashSet<string> SupportedVolumeSources = ["emptyDir", "hostPath"];
+
+    /// <summary>The Podvisor-specific errors for <paramref name="pod"/>; empty when Podvisor can run it.</summary>
+    public static ErrorList Validate(V1Pod pod)
+    {
+        var spec = pod.Spec ?? new V1PodSpec();
+        var specPath = FieldPath.Root("spec");
+        var errs = new ErrorList();
+        errs.AddRange(ValidateVolumes(spec.Volumes, specPath.Child("volumes")));
+        errs.AddRange(ValidateContainers(spec.InitContainers, specPath.Child("initContainers")));
+        errs.AddRange(ValidateContainers(spec.Containers, specPath.Child("containers")));
+        return errs;
+    }
+
+    private static IEnumerable<FieldError> ValidateVolumes(IList<V1Volume>? volumes, FieldPath path) =>
+        (volumes ?? []).SelectMany((volume, i) => VolumeValidation.SetSources(volume)
+            .Where(source => !SupportedVolumeSources.Contains(source))
+            .Select(source => FieldError.Forbidden(path.Index(i).Child(source), VolumeSourceForbidden)));
+
+    private static IEnumerable<FieldError> ValidateContainers(IList<V1Container>? containers, FieldPath path)
+    {
+        var errs = new List<FieldError>();
+        for (var i = 0; i < (containers?.Count ?? 0); i++)
+        {
+            var c = containers![i];
+            var idxPath = path.Index(i);
+            if (c.Command is not { Count: > 0 })
+            {
+                errs.Add(FieldError.Required(idxPath.Child("command"), CommandRequired));
+            }
+
+            if (c.EnvFrom is { Count: > 0 })
+            {
+                errs.Add(FieldError.Forbidden(idxPath.Child("envFrom"), ConfigSourceForbidden));
+            }
+
+            errs.AddRange(ValidateEnvSources(c.Env, idxPath.Child("env")));
+            if (c.VolumeDevices is { Count: > 0 })
+            {
+                errs.Add(FieldError.Forbidden(idxPath.Child("volumeDevices"), VolumeDevicesForbidden));
+            }
+        }
+
+        return errs;
+    }
+
+    private static IEnumerable<FieldError> ValidateEnvSources(IList<V1EnvVar>? env, FieldPath path)
+    {
+        for (var i = 0; i < (env?.Count ?? 0); i++)
+        {
+            var from = env![i].ValueFrom;
+            var sources = new (string Name, object? Value)[]
+            {
+                ("configMapKeyRef", from?.ConfigMapKeyRef), ("secretKeyRef", from?.SecretKeyRef), ("fileKeyRef", from?.FileKeyRef),
+            };
+            foreach (var (name, _) in sources.Where(s => s.Value is not null))
+            {
+                yield return FieldError.Forbidden(path.Index(i).Child("valueFrom").Child(name), ConfigSourceForbidden);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using Podvisor.Core.Serialization;
+
+namespace Podvisor.Core.Tests.Serialization;
+
+public class StrictDecoderTests
+{
+    private const string Valid = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\"}]}}";
+
+    [Fact]
+    public void Valid_body_decodes()
+    {
+        var result = StrictDecoder.DecodePod(Valid);
+        Assert.True(result.IsValid);
+        Assert.Equal("p", result.Pod!.Metadata.Name);
+        Assert.Equal("", result.Message);
+    }
+
+    [Fact]
+    public void Unknown_fields_give_the_apiserver_message()
+    {
+        var body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"x\":1,\"containers\":[{\"name\":\"a\",\"image\":\"i\"}],\"y\":{}}}";
+        var result = StrictDecoder.DecodePod(body);
+        Assert.True(result.IsStrictError);
+        Assert.Equal("strict decoding error: unknown field \"spec.x\", unknown field \"spec.y\"", result.Message);
+        Assert.Equal("Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: unknown field \"spec.x\", unknown field \"spec.y\"", result.ToBadRequestMessage());
+        Assert.NotNull(result.Pod);
+        Assert.Equal("a", result.Pod!.Spec.Containers[0].Name);
+    }
+
+    [Fact]
+    public void Nested_unknown_and_duplicate_fields()
+    {
+        var body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"name\":\"q\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"restartPolicy\":\"Never\",\"restartPolicyRules\":[{\"action\":\"Restart\",\"onExit\":{\"exitCodes\":{\"operator\":\"In\",\"values\":[1]}}}]}]}}";
+        var result = StrictDecoder.DecodePod(body);
+        Assert.Equal(
+            "strict decoding error: duplicate field \"metadata.name\", unknown field \"spec.containers[0].restartPolicyRules[0].onExit\" (the v1.35 announcement's onExit key does not exist; use exitCodes directly under the rule)",
+            result.Message);
+        Assert.Equal("q", result.Pod!.Metadata.Name);
+    }
+
+    [Fact]
+    public void Json_number_for_a_string_field_is_a_type_error()
+    {
+        var body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"env\":[{\"name\":\"N\",\"value\":42}]}]}}";
+        var result = StrictDecoder.DecodePod(body);
+        Assert.False(result.IsStrictError);
+        Assert.Null(result.Pod);
+        Assert.Equal("invalid value for \"spec.containers[0].env[0].value\": expected a string, got number 42", result.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("null")]
+    [InlineData("{\"spec\": []}")]
+    public void Garbage_is_rejected_without_throwing(string body)
+    {
+        var result = StrictDecoder.DecodePod(body);
+        Assert.Null(result.Pod);
+        Assert.False(result.IsValid);
+        Assert.False(result.IsStrictError);
+        Assert.NotEmpty(result.Message);
+    }
+}

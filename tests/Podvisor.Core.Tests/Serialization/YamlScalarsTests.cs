@@ -1,0 +1,37 @@
+using Podvisor.Core.Serialization;
+
+namespace Podvisor.Core.Tests.Serialization;
+
+public class YamlScalarsTests
+{
+    [Theory]
+    [InlineData("0", 0L)]
+    [InlineData("42", 42L)]
+    [InlineData("-7", -7L)]
+    [InlineData("+7", 7L)]
+    [InlineData("0644", 420L)]
+    [InlineData("0o17", 15L)]
+    [InlineData("0x1F", 31L)]
+    [InlineData("0b101", 5L)]
+    [InlineData("1_000", 1000L)]
+    [InlineData("2147483648", 2147483648L)]
+    [InlineData("abc", null)]
+    [InlineData("1.5", null)]
+    [InlineData("09", null)]
+    [InlineData("", null)]
+    [InlineData("--1", null)]
+    [InlineData("99999999999999999999", null)]
+    public void Yaml_1_1_integers(string text, long? expected) => Assert.Equal(expected, YamlScalars.ParseInt(text));
+
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("Yes", true)]
+    [InlineData("ON", true)]
+    [InlineData("y", true)]
+    [InlineData("false", false)]
+    [InlineData("no", false)]
+    [InlineData("Off", false)]
+    [InlineData("maybe", null)]
+    [InlineData("1", null)]
+    public void Yaml_1_1_booleans(string text, bool? expected) => Assert.Equal(expected, YamlScalars.ParseBool(text));
+}

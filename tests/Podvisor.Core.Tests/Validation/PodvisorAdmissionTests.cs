@@ -1,0 +1,59 @@
+using Podvisor.Core.Validation;
+using static Podvisor.Core.Tests.Validation.TestPods;
+
+namespace Podvisor.Core.Tests.Validation;
+
+public class PodvisorAdmissionTests
+{
+    private static List<string> Errors(string spec) =>
+        PodvisorAdmission.Validate(FromYaml($"apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}")).Select(e => e.ToString()).ToList();
+
+    [Fact]
+    public void A_pod_with_commands_and_local_volumes_is_admitted() =>
+        Assert.Empty(Errors("  volumes: [{name: a, emptyDir: {}}, {name: b, hostPath: {path: /tmp}}]\n  containers:\n  - {name: app, image: i, command: [sleep], env: [{name: X, value: y}, {name: P, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}\n"));
+
+    [Fact]
+    public void Containers_without_command_are_rejected_with_the_reason()
+    {
+        var errs = Errors("  initContainers:\n  - {name: init, image: i}\n  containers:\n  - {name: app, image: i, args: [x]}\n  - {name: ok, image: i, command: [x]}\n");
+        Assert.Equal(
+        [
+            "spec.initContainers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command",
+            "spec.containers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command",
+        ], errs);
+    }
+
+    [Theory]
+    [InlineData("configMap: {name: c}", "configMap")]
+    [InlineData("secret: {secretName: s}", "secret")]
+    [InlineData("persistentVolumeClaim: {claimName: c}", "persistentVolumeClaim")]
+    [InlineData("nfs: {server: s, path: /p}", "nfs")]
+    [InlineData("projected: {sources: []}", "projected")]
+    [InlineData("downwardAPI: {items: []}", "downwardAPI")]
+    [InlineData("csi: {driver: d}", "csi")]
+    [InlineData("image: {reference: busybox}", "image")]
+    public void Other_volume_sources_are_forbidden(string source, string field) =>
+        Assert.Equal([$"spec.volumes[0].{field}: Forbidden: podvisor supports only emptyDir and hostPath volumes"],
+            Errors($"  volumes: [{{name: v, {source}}}]\n  containers:\n  - {{name: app, image: i, command: [x]}}\n"));
+
+    [Fact]
+    public void Config_and_secret_env_sources_are_forbidden()
+    {
+        var errs = Errors("  containers:\n  - {name: app, image: i, command: [x], envFrom: [{configMapRef: {name: c}}], env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}], volumeDevices: [{name: d, devicePath: /dev/x}]}\n");
+        Assert.Equal(
+        [
+            "spec.containers[0].envFrom: Forbidden: podvisor has no ConfigMaps or Secrets; set value or use fieldRef",
+            "spec.containers[0].env[0].valueFrom.secretKeyRef: Forbidden: podvisor has no ConfigMaps or Secrets; set value or use fieldRef",
+            "spec.containers[0].volumeDevices: Forbidden: podvisor does not support block volumeDevices",
+        ], errs);
+    }
+
+    [Fact]
+    public void Admission_renders_like_validation()
+    {
+        var errs = PodvisorAdmission.Validate(FromYaml("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - {name: app, image: nginx}\n"));
+        Assert.Equal("The Pod \"web\" is invalid: spec.containers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command",
+            errs.ToInvalidMessage("Pod", "web"));
+        Assert.Equal("FieldValueRequired", errs.ToStatusCauses()[0].Reason);
+    }
+}
