@@ -140,6 +140,24 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)]
     public static partial uint geteuid();
 
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int stat(string path, byte* buffer);
+
+    public const uint S_IFMT = 0xF000, S_IFSOCK = 0xC000, S_IFREG = 0x8000, S_IFBLK = 0x6000, S_IFDIR = 0x4000, S_IFCHR = 0x2000;
+
+    /// <summary>The file type bits of stat(2) st_mode (following symlinks), or null if the path does not exist.</summary>
+    public static uint? FileType(string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (stat(path, buffer) != 0)
+        {
+            return null;
+        }
+
+        var modeOffset = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 16 : 24;
+        return *(uint*)(buffer + modeOffset) & S_IFMT;
+    }
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     /// <summary>strerror text in the style Go/runc print (lower case, e.g. "no such file or directory").</summary>
