@@ -85,7 +85,7 @@ public sealed partial class ProcessRuntime
         }
 
         var process = launch.Process!;
-        var startedAt = _time.GetUtcNow();
+        var startedAt = launch.StartedAt;
         container.Process = process;
         Update(container, r => r with
         {
@@ -141,7 +141,8 @@ public sealed partial class ProcessRuntime
         }
     }
 
-    private sealed record Launch(ChildProcess? Process, string? Error);
+    /// <summary>The watched process (or the start error) and when it was spawned (before any exit can be seen).</summary>
+    private sealed record Launch(ChildProcess? Process, string? Error, DateTimeOffset StartedAt = default);
 
     private async Task<Launch> LaunchAsync(ContainerInstance container, SandboxInstance sandbox)
     {
@@ -174,7 +175,8 @@ public sealed partial class ProcessRuntime
             return new Launch(null, outcome.Error);
         }
 
-        return new Launch(ChildProcess.Watch(_reactor, outcome.Pid, outcome.Pidfd!, _time, (stdoutRead, log!.Stdout), (stderrRead, log.Stderr)), null);
+        var startedAt = _time.GetUtcNow();
+        return new Launch(ChildProcess.Watch(_reactor, outcome.Pid, outcome.Pidfd!, _time, (stdoutRead, log!.Stdout), (stderrRead, log.Stderr)), null, startedAt);
     }
 
     private SpawnSpec ContainerSpawnSpec(ContainerRecord record, SandboxInstance sandbox, SafeFd stdout, SafeFd stderr)

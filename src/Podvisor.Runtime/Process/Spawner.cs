@@ -253,6 +253,9 @@ internal sealed unsafe class Spawner : IDisposable
             // The .NET runtime ignores SIGPIPE and may block signals on this thread: reset both for the child.
             Libc.posix_spawnattr_setflags(attr, Libc.POSIX_SPAWN_SETSID | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK);
             Libc.sigfillset(sigset);
+            // glibc's sigfillset leaves out its internal signals 32 and 33, and its spawn child would then set them
+            // to SIG_IGN, which survives exec. Add their bits directly so they are default too.
+            *(ulong*)sigset |= (1UL << 31) | (1UL << 32);
             Libc.posix_spawnattr_setsigdefault(attr, sigset);
             Libc.sigemptyset(sigset);
             Libc.posix_spawnattr_setsigmask(attr, sigset);
@@ -273,7 +276,7 @@ internal sealed unsafe class Spawner : IDisposable
     private static uint[] ReadGroups()
     {
         var line = File.ReadLines("/proc/thread-self/status").FirstOrDefault(l => l.StartsWith("Groups:", StringComparison.Ordinal)) ?? "Groups:";
-        return line[7..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse).ToArray();
+        return line[7..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse).ToArray();
     }
 
     private static void WithFd(SafeFd handle, Action<int> action)
