@@ -163,6 +163,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     {
         var path = Path.Combine(Scratch, name);
         Assert.Equal(0, Native.mkfifo(path, 0b110_110_110));
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110); // writable for runAsUser containers despite the umask
         return path;
     }
 
