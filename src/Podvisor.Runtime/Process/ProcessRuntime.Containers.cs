@@ -1,0 +1,316 @@
+using System.Text;
+using Podvisor.Core.Model;
+using Podvisor.Runtime.Process.Native;
+
+namespace Podvisor.Runtime.Process;
+
+public sealed partial class ProcessRuntime
+{
+    /// <summary>containerd's errorStartExitCode / errorStartReason for a container that could not be started.</summary>
+    public const int StartErrorExitCode = 128;
+
+    /// <inheritdoc cref="StartErrorExitCode"/>
+    public const string StartErrorReason = "StartError";
+
+    /// <summary>Mirrors kubelet MaxContainerTerminationMessageLength (§10.3).</summary>
+    private const int MaxTerminationMessageBytes = 4096;
+
+    private const int FallbackLogLines = 80;
+    private const int FallbackLogBytes = 2048;
+    private const string FallbackToLogsOnError = "FallbackToLogsOnError";
+
+    /// <summary>
+    /// Records the instance and, like the kubelet, creates its termination-log file (mode 0666, so any runAsUser can
+    /// write it) under <c>pods/UID/containers/NAME/ID/</c>.
+    /// </summary>
+    public ValueTask<string> CreateContainerAsync(string sandboxId, ContainerConfig config, CancellationToken ct)
+    {
+        var sandbox = Sandbox(sandboxId);
+        var id = NewId();
+        var directory = Path.Combine(PodVolumes.PodDirectory(_options.DataDir, sandbox.Record.PodUid), "containers", config.Name, id);
+        var record = new ContainerRecord
+        {
+            Id = id,
+            SandboxId = sandboxId,
+            PodUid = sandbox.Record.PodUid,
+            Config = config,
+            Directory = directory,
+            CreatedAt = _time.GetUtcNow(),
+            State = RuntimeContainerState.Created,
+        };
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(record.TerminationLogFile, []);
+        File.SetUnixFileMode(record.TerminationLogFile, (UnixFileMode)0b110_110_110);
+        _store.Save(record);
+        var container = new ContainerInstance(record);
+        _containers[id] = container;
+        var entry = Pod(record.PodUid);
+        lock (entry)
+        {
+            entry.Containers.Add(container);
+        }
+
+        return ValueTask.FromResult(id);
+    }
+
+    /// <summary>
+    /// Spawns the process. A failure leaves the instance Exited with containerd's exit code 128 and reason
+    /// <c>StartError</c> (message as runc words it) and throws <see cref="ContainerStartException"/>.
+    /// </summary>
+    public async ValueTask StartContainerAsync(string containerId, CancellationToken ct)
+    {
+        var container = Container(containerId);
+        lock (container.Gate)
+        {
+            if (container.Record.State != RuntimeContainerState.Created || container.Starting)
+            {
+                throw new InvalidOperationException($"container \"{containerId}\" is {container.Record.State}, not Created");
+            }
+
+            container.Starting = true;
+        }
+
+        var sandbox = Sandbox(container.Record.SandboxId);
+        var launch = await LaunchAsync(container, sandbox);
+        if (launch.Error is { } error)
+        {
+            var now = _time.GetUtcNow();
+            Update(container, r => r with
+            {
+                State = RuntimeContainerState.Exited, ExitCode = StartErrorExitCode, Reason = StartErrorReason, Message = error, FinishedAt = now,
+            });
+            Publish(container, ContainerEventType.Exited);
+            container.Finished.TrySetResult();
+            throw new ContainerStartException(error);
+        }
+
+        var process = launch.Process!;
+        var startedAt = launch.StartedAt;
+        container.Process = process;
+        Update(container, r => r with
+        {
+            State = RuntimeContainerState.Running, StartedAt = startedAt, Pid = process.Pid, PidStartTime = ProcStat.StartTime(process.Pid) ?? 0,
+        });
+        Log.Started(_logger, container.Record.Config.Name, containerId, container.Record.PodUid, process.Pid);
+        Publish(container, ContainerEventType.Started);
+        _ = FinishWhenExitedAsync(container, process);
+    }
+
+    /// <summary>
+    /// Mirrors CRI StopContainer: the stop signal (SIGTERM or lifecycle.stopSignal) to the process group, SIGKILL to
+    /// the group after the grace period; completes when the instance is reported Exited. Stops of different containers
+    /// run concurrently (§D8).
+    /// </summary>
+    public async ValueTask StopContainerAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct)
+    {
+        if (!_containers.TryGetValue(containerId, out var container) || container.Process is not { } process)
+        {
+            return;
+        }
+
+        var signal = gracePeriod > TimeSpan.Zero ? Signals.Parse(container.Record.Config.StopSignal) : Libc.SIGKILL;
+        using var escalation = process.SignalGroup(signal) && gracePeriod > TimeSpan.Zero
+            ? _time.CreateTimer(_ => process.SignalGroup(Libc.SIGKILL), null, gracePeriod, Timeout.InfiniteTimeSpan)
+            : null;
+        await container.Finished.Task.WaitAsync(ct);
+    }
+
+    /// <summary>Forgets the instance (killing it first if it still runs, as CRI requires). Its log file stays (§D11).</summary>
+    public async ValueTask RemoveContainerAsync(string containerId, CancellationToken ct)
+    {
+        if (_containers.TryGetValue(containerId, out var container))
+        {
+            await KillAsync(container, ct);
+            Forget(container);
+        }
+    }
+
+    private void Forget(ContainerInstance container)
+    {
+        _containers.TryRemove(container.Record.Id, out _);
+        var entry = Pod(container.Record.PodUid);
+        lock (entry)
+        {
+            entry.Containers.Remove(container);
+        }
+
+        _store.DeleteContainer(container.Record.Id);
+        if (Directory.Exists(container.Record.Directory))
+        {
+            Directory.Delete(container.Record.Directory, recursive: true);
+        }
+    }
+
+    /// <summary>The watched process (or the start error) and when it was spawned (before any exit can be seen).</summary>
+    private sealed record Launch(ChildProcess? Process, string? Error, DateTimeOffset StartedAt = default);
+
+    private async Task<Launch> LaunchAsync(ContainerInstance container, SandboxInstance sandbox)
+    {
+        var record = container.Record;
+        var (stdoutRead, stdoutWrite) = Pipes.Create();
+        var (stderrRead, stderrWrite) = Pipes.Create();
+        CriLogWriter? log = null;
+        SpawnOutcome outcome;
+        try
+        {
+            log = new CriLogWriter(record.Config.LogPath, _time);
+            var spec = ContainerSpawnSpec(record, sandbox, stdoutWrite, stderrWrite);
+            outcome = await _spawner.SpawnAsync(spec);
+        }
+        catch (Exception e) when (e is SpawnFailure or IOException or UnauthorizedAccessException)
+        {
+            outcome = new SpawnOutcome(0, null, e.Message);
+        }
+        finally
+        {
+            stdoutWrite.Dispose();
+            stderrWrite.Dispose();
+        }
+
+        if (!outcome.Started)
+        {
+            stdoutRead.Dispose();
+            stderrRead.Dispose();
+            log?.Dispose();
+            return new Launch(null, outcome.Error);
+        }
+
+        var startedAt = _time.GetUtcNow();
+        return new Launch(ChildProcess.Watch(_reactor, outcome.Pid, outcome.Pidfd!, _time, (stdoutRead, log!.Stdout), (stderrRead, log.Stderr)), null, startedAt);
+    }
+
+    private SpawnSpec ContainerSpawnSpec(ContainerRecord record, SandboxInstance sandbox, SafeFd stdout, SafeFd stderr)
+    {
+        var config = record.Config;
+        var mounts = PodVolumes.Resolve(config, sandbox.Record.Volumes, record.TerminationLogFile);
+        NamespacePlan namespaces = new NamespacePlan.Host();
+        if (_privileged)
+        {
+            namespaces = new NamespacePlan.NewContainer(sandbox.Netns.Fd, mounts);
+        }
+        else if (PodVolumes.Link(mounts, record.TerminationLogFile) is { Count: > 0 } links)
+        {
+            Update(sandbox, r => r with { Links = [.. r.Links, .. links] });
+        }
+
+        return new SpawnSpec
+        {
+            Argv = config.Argv.Count > 0 ? config.Argv : throw new SpawnFailure("no command specified"),
+            Env = Environment(config),
+            WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
+            Credentials = CredentialsFor(config),
+            Namespaces = namespaces,
+            Stdout = stdout,
+            Stderr = stderr,
+        };
+    }
+
+    /// <summary>Waits for the exit and the end of output, then reports Exited with the termination message (§10.3).</summary>
+    private async Task FinishWhenExitedAsync(ContainerInstance container, ChildProcess process)
+    {
+        var exit = await process.Completion;
+        try
+        {
+            var message = exit.ExitCode is { } code ? TerminationMessage(container.Record, code) : null;
+            Update(container, r => r with
+            {
+                State = exit.ExitCode is null ? RuntimeContainerState.Unknown : RuntimeContainerState.Exited,
+                ExitCode = exit.ExitCode ?? 0,
+                Reason = exit.ExitCode switch { null => null, 0 => ContainerReasons.Completed, _ => ContainerReasons.Error },
+                Message = message,
+                FinishedAt = exit.FinishedAt,
+            });
+            Log.Exited(_logger, container.Record.Config.Name, container.Record.Id, container.Record.PodUid, exit.ExitCode);
+        }
+        catch (Exception e)
+        {
+            Log.FinishFailed(_logger, e, container.Record.Id);
+        }
+        finally
+        {
+            Publish(container, ContainerEventType.Exited);
+            container.Finished.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Mirrors kubelet getTerminationMessage: the file, up to 4096 bytes; with FallbackToLogsOnError, a non-zero exit
+    /// and an empty file, the last 80 log lines capped at 2048 bytes (tail kept).
+    /// </summary>
+    private static string? TerminationMessage(ContainerRecord record, int exitCode)
+    {
+        var message = "";
+        if (!string.IsNullOrEmpty(record.Config.TerminationMessagePath) && File.Exists(record.TerminationLogFile))
+        {
+            using var file = File.OpenRead(record.TerminationLogFile);
+            var buffer = new byte[MaxTerminationMessageBytes];
+            message = Encoding.UTF8.GetString(buffer, 0, file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false));
+        }
+
+        if (message.Length == 0 && exitCode != 0 && record.Config.TerminationMessagePolicy == FallbackToLogsOnError)
+        {
+            message = CriLog.ReadTail(record.Config.LogPath, FallbackLogLines, FallbackLogBytes);
+        }
+
+        return message.Length == 0 ? null : message;
+    }
+
+    /// <summary>The environment in spec order, later entries replacing earlier ones with the same name.</summary>
+    private static List<string> Environment(ContainerConfig config)
+    {
+        var env = new List<string>(config.Env.Count);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (name, value) in config.Env)
+        {
+            if (index.TryGetValue(name, out var at))
+            {
+                env[at] = $"{name}={value}";
+            }
+            else
+            {
+                index[name] = env.Count;
+                env.Add($"{name}={value}");
+            }
+        }
+
+        return env;
+    }
+
+    /// <summary>
+    /// runAsUser/runAsGroup as containerd applies them: the gid defaults to the user's primary group from
+    /// /etc/passwd (0 if unknown), and the supplementary groups are just that gid. Without root only the agent's own
+    /// uid is possible.
+    /// </summary>
+    private Credentials? CredentialsFor(ContainerConfig config)
+    {
+        if (!_privileged)
+        {
+            return config.RunAsUser is { } uid && uid != Libc.geteuid()
+                ? throw new SpawnFailure($"runAsUser {uid} requires the agent to run as root")
+                : null;
+        }
+
+        if (config.RunAsUser is null && config.RunAsGroup is null)
+        {
+            return null;
+        }
+
+        var user = (uint)(config.RunAsUser ?? 0);
+        var group = (uint)(config.RunAsGroup ?? PrimaryGroup(user));
+        return new Credentials(user, group, [group]);
+    }
+
+    private static uint PrimaryGroup(uint uid)
+    {
+        foreach (var line in File.Exists("/etc/passwd") ? File.ReadLines("/etc/passwd") : [])
+        {
+            var fields = line.Split(':');
+            if (fields.Length > 3 && fields[2] == uid.ToString(System.Globalization.CultureInfo.InvariantCulture) && uint.TryParse(fields[3], out var gid))
+            {
+                return gid;
+            }
+        }
+
+        return 0;
+    }
+}

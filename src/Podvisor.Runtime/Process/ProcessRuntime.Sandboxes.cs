@@ -1,0 +1,158 @@
+using Podvisor.Runtime.Process.Native;
+
+namespace Podvisor.Runtime.Process;
+
+public sealed partial class ProcessRuntime
+{
+    /// <summary>
+    /// Mirrors CRI RunPodSandbox: pod directory and volumes, then (as root, not hostNetwork) a network namespace with
+    /// loopback, a veth to the bridge and an IP from the pod CIDR. Failures throw <see cref="PodSandboxException"/>.
+    /// </summary>
+    public async ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
+    {
+        var id = NewId();
+        var volumes = Wrap(() => PodVolumes.SetUp(PodVolumes.PodDirectory(_options.DataDir, config.PodUid), config.Volumes, _privileged));
+        PodNetworkInfo? network = null;
+        if (!config.HostNetwork && _privileged)
+        {
+            network = await WrapAsync(() => _network.SetUpAsync(id, ct));
+        }
+        else if (!config.HostNetwork && Interlocked.Exchange(ref _hostNetworkWarned, 1) == 0)
+        {
+            Log.HostNetworkFallback(_logger);
+        }
+
+        var sandbox = new SandboxInstance(new SandboxRecord
+        {
+            Id = id,
+            PodUid = config.PodUid,
+            Name = config.Name,
+            Namespace = config.Namespace,
+            Attempt = config.Attempt,
+            HostNetwork = config.HostNetwork,
+            Netns = network?.Netns,
+            HostVeth = network?.HostVeth,
+            Ip = network?.Ip,
+            CreatedAt = _time.GetUtcNow(),
+            Ready = true,
+            Volumes = volumes,
+        });
+        if (network is not null)
+        {
+            sandbox.Netns.Replace(OpenNetns(network.Netns));
+        }
+
+        _store.Save(sandbox.Record);
+        _sandboxes[id] = sandbox;
+        var entry = Pod(config.PodUid);
+        lock (entry)
+        {
+            entry.Sandboxes.Add(sandbox);
+        }
+
+        return id;
+    }
+
+    /// <summary>Kills the sandbox's remaining containers, removes its veth and network namespace; volumes stay.</summary>
+    public async ValueTask StopPodSandboxAsync(string sandboxId, CancellationToken ct)
+    {
+        if (!_sandboxes.TryGetValue(sandboxId, out var sandbox))
+        {
+            return;
+        }
+
+        await Task.WhenAll(ContainersOf(sandbox).Select(c => KillAsync(c, ct)));
+        sandbox.Netns.Replace(null);
+        if (sandbox.Record is { Netns: { } netns, HostVeth: { } veth })
+        {
+            await PodNetwork.TearDownAsync(netns, veth, ct);
+        }
+
+        if (sandbox.Record.Ready)
+        {
+            Update(sandbox, r => r with { Ready = false });
+        }
+    }
+
+    /// <summary>
+    /// Stops the sandbox if needed, forgets its containers (their logs stay), frees its IP, and, when no other sandbox
+    /// of the pod remains, unmounts and deletes the pod directory with its volumes.
+    /// </summary>
+    public async ValueTask RemovePodSandboxAsync(string sandboxId, CancellationToken ct)
+    {
+        if (!_sandboxes.TryGetValue(sandboxId, out var sandbox))
+        {
+            return;
+        }
+
+        await StopPodSandboxAsync(sandboxId, ct);
+        foreach (var container in ContainersOf(sandbox))
+        {
+            Forget(container);
+        }
+
+        if (sandbox.Record.Ip is { } ip)
+        {
+            _network.Release(ip, sandboxId);
+        }
+
+        var entry = Pod(sandbox.Record.PodUid);
+        bool last;
+        lock (entry)
+        {
+            entry.Sandboxes.Remove(sandbox);
+            last = entry.Sandboxes.Count == 0;
+        }
+
+        _sandboxes.TryRemove(sandboxId, out _);
+        _store.DeleteSandbox(sandboxId);
+        if (last)
+        {
+            var podDir = PodVolumes.PodDirectory(_options.DataDir, sandbox.Record.PodUid);
+            RemoveLinks(sandbox.Record.Links, podDir);
+            PodVolumes.TearDown(podDir);
+        }
+    }
+
+    /// <summary>Removes mount-path symlinks (unprivileged mode) that still point into the pod directory.</summary>
+    private static void RemoveLinks(IEnumerable<string> links, string podDir)
+    {
+        foreach (var link in links)
+        {
+            if (new FileInfo(link).LinkTarget is { } target && target.StartsWith(podDir + "/", StringComparison.Ordinal))
+            {
+                File.Delete(link);
+            }
+        }
+    }
+
+    private static SafeFd OpenNetns(string netns)
+    {
+        var fd = Libc.open(PodNetwork.NetnsPath(netns), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        return fd >= 0 ? new SafeFd(fd) : throw new PodSandboxException($"open network namespace {netns}: {Libc.Describe(Libc.Errno)}");
+    }
+
+    private static T Wrap<T>(Func<T> setUp)
+    {
+        try
+        {
+            return setUp();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PodSandboxException(e.Message, e);
+        }
+    }
+
+    private static async Task<T> WrapAsync<T>(Func<Task<T>> setUp)
+    {
+        try
+        {
+            return await setUp();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PodSandboxException(e.Message, e);
+        }
+    }
+}

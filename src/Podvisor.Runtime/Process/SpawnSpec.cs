@@ -1,0 +1,50 @@
+using Podvisor.Runtime.Process.Native;
+
+namespace Podvisor.Runtime.Process;
+
+/// <summary>A bind mount made in a container's private mount namespace.</summary>
+internal sealed record BindMount(string Source, string Target, bool ReadOnly, bool IsFile);
+
+/// <summary>Credentials for the child: uid, gid and supplementary groups.</summary>
+internal sealed record Credentials(uint Uid, uint Gid, uint[] Groups);
+
+/// <summary>Where the child's namespaces come from.</summary>
+internal abstract record NamespacePlan
+{
+    /// <summary>The agent's own namespaces (host network, host mounts).</summary>
+    public sealed record Host : NamespacePlan;
+
+    /// <summary>A new private mount namespace with <paramref name="Mounts"/>, in network namespace <paramref name="Netns"/> (null: host).</summary>
+    public sealed record NewContainer(SafeFd? Netns, IReadOnlyList<BindMount> Mounts) : NamespacePlan;
+
+    /// <summary>The mount and network namespaces of a running process (exec), entered through its pidfd.</summary>
+    public sealed record JoinProcess(SafeFd Pidfd) : NamespacePlan;
+}
+
+/// <summary>Everything the spawner needs to start one process.</summary>
+internal sealed record SpawnSpec
+{
+    public required IReadOnlyList<string> Argv { get; init; }
+
+    /// <summary>The complete environment, <c>KEY=VALUE</c>; nothing is inherited from the agent.</summary>
+    public required IReadOnlyList<string> Env { get; init; }
+
+    public string? WorkingDir { get; init; }
+    public Credentials? Credentials { get; init; }
+    public required NamespacePlan Namespaces { get; init; }
+
+    /// <summary>Child end of the stdout pipe (dup'ed to fd 1).</summary>
+    public required SafeFd Stdout { get; init; }
+
+    /// <summary>Child end of the stderr pipe (dup'ed to fd 2).</summary>
+    public required SafeFd Stderr { get; init; }
+}
+
+/// <summary>The result of a spawn: a running process, or the containerd-style reason it could not start.</summary>
+internal readonly record struct SpawnOutcome(int Pid, SafeFd? Pidfd, string? Error)
+{
+    public bool Started => Error is null;
+}
+
+/// <summary>A start failure with a containerd/runc-style message.</summary>
+internal sealed class SpawnFailure(string message) : Exception(message);

@@ -1,0 +1,350 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text;
+using Podvisor.Runtime.Process.Native;
+
+namespace Podvisor.Runtime.Process;
+
+/// <summary>
+/// Starts processes with glibc posix_spawn from ONE dedicated thread. As root, that thread has its own fs_struct
+/// (unshare CLONE_FS), so for each spawn it can enter the container's namespaces (a fresh mount namespace with bind
+/// mounts, or the pod's network namespace, or a running container's namespaces through its pidfd) and take the
+/// container's credentials with raw per-thread syscalls; the child inherits all of that from the calling thread.
+/// Afterwards the thread returns to the agent's namespaces and root credentials. The child always gets its own
+/// session (setsid), default signal dispositions, an empty signal mask, /dev/null as stdin, and no other descriptors.
+/// </summary>
+internal sealed unsafe class Spawner : IDisposable
+{
+    private const uint CapabilityVersion3 = 0x20080522;
+
+    private readonly BlockingCollection<Request> _queue = [];
+    private readonly Thread _thread;
+    private readonly bool _privileged;
+    private int _hostMnt = -1;
+    private int _hostNet = -1;
+    private uint[] _hostGroups = [];
+    private readonly uint[] _hostCaps = new uint[6];
+
+    public Spawner(bool privileged)
+    {
+        _privileged = privileged;
+        var ready = new TaskCompletionSource();
+        _thread = new Thread(() => Run(ready)) { IsBackground = true, Name = "podvisor-spawner" };
+        _thread.Start();
+        ready.Task.GetAwaiter().GetResult();
+    }
+
+    public Task<SpawnOutcome> SpawnAsync(SpawnSpec spec)
+    {
+        var request = new Request(spec);
+        _queue.Add(request);
+        return request.Completion.Task;
+    }
+
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        _thread.Join();
+        _queue.Dispose();
+    }
+
+    private void Run(TaskCompletionSource ready)
+    {
+        try
+        {
+            if (_privileged)
+            {
+                PrepareThread();
+            }
+
+            ready.SetResult();
+        }
+        catch (Exception e)
+        {
+            ready.SetException(e);
+            return;
+        }
+
+        foreach (var request in _queue.GetConsumingEnumerable())
+        {
+            try
+            {
+                request.Completion.SetResult(SpawnOne(request.Spec));
+            }
+            catch (Exception e)
+            {
+                request.Completion.SetException(e);
+            }
+        }
+    }
+
+    /// <summary>Detaches this thread's fs_struct and records the agent's namespaces, groups and capabilities.</summary>
+    private void PrepareThread()
+    {
+        Check(Libc.unshare(Libc.CLONE_FS), "unshare(CLONE_FS)");
+        _hostMnt = Check(Libc.open("/proc/thread-self/ns/mnt", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open mnt namespace");
+        _hostNet = Check(Libc.open("/proc/thread-self/ns/net", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open net namespace");
+        _hostGroups = ReadGroups();
+        fixed (uint* caps = _hostCaps)
+        {
+            var header = stackalloc uint[] { CapabilityVersion3, 0 };
+            Check((int)Libc.syscall(Syscalls.CapGet, (long)header, (long)caps, 0), "capget");
+        }
+    }
+
+    private SpawnOutcome SpawnOne(SpawnSpec spec)
+    {
+        var changed = spec.Namespaces is not NamespacePlan.Host || spec.Credentials is not null;
+        try
+        {
+            EnterNamespaces(spec.Namespaces);
+            if (spec.WorkingDir is { } dir && !Directory.Exists(dir))
+            {
+                throw new SpawnFailure($"chdir to cwd (\"{dir}\") set in config.json failed: no such file or directory");
+            }
+
+            var path = ExecutableLookup.Resolve(spec.Argv[0], ExecutableLookup.PathOf(spec.Env), spec.WorkingDir);
+            if (spec.Credentials is { } credentials)
+            {
+                SetCredentials(credentials);
+            }
+
+            var pid = PosixSpawn(path, spec);
+            var pidfd = Syscalls.PidfdOpen(pid);
+            if (pidfd < 0)
+            {
+                var error = Libc.Errno;
+                Libc.kill(pid, Libc.SIGKILL);
+                throw new IOException($"pidfd_open: {Libc.Describe(error)}");
+            }
+
+            return new SpawnOutcome(pid, new SafeFd(pidfd), null);
+        }
+        catch (SpawnFailure failure)
+        {
+            return new SpawnOutcome(0, null, failure.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new SpawnOutcome(0, null, e.Message);
+        }
+        finally
+        {
+            if (changed)
+            {
+                RestoreThread();
+            }
+        }
+    }
+
+    private static void EnterNamespaces(NamespacePlan plan)
+    {
+        switch (plan)
+        {
+            case NamespacePlan.Host:
+                return;
+            case NamespacePlan.JoinProcess join:
+                WithFd(join.Pidfd, fd => Check(Libc.setns(fd, Libc.CLONE_NEWNS | Libc.CLONE_NEWNET), "enter container namespaces", fail: true));
+                return;
+            case NamespacePlan.NewContainer container:
+                if (container.Netns is { } netns)
+                {
+                    WithFd(netns, fd => Check(Libc.setns(fd, Libc.CLONE_NEWNET), "enter pod network namespace", fail: true));
+                }
+
+                Check(Libc.unshare(Libc.CLONE_NEWNS), "unshare(CLONE_NEWNS)", fail: true);
+                // rslave rather than rprivate: our binds stay private, yet unmounts on the host (ip netns del) still
+                // propagate in, so this namespace never pins another pod's network namespace.
+                Check(Libc.mount(null, "/", null, Libc.MS_REC | Libc.MS_SLAVE, null), "make / rslave", fail: true);
+                foreach (var mount in container.Mounts.OrderBy(m => m.Target.Count(c => c == '/')))
+                {
+                    Bind(mount);
+                }
+
+                return;
+            default:
+                throw new System.Diagnostics.UnreachableException();
+        }
+    }
+
+    private static void Bind(BindMount mount)
+    {
+        if (mount.IsFile && !File.Exists(mount.Target) && !Directory.Exists(mount.Target))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(mount.Target)!);
+            File.WriteAllBytes(mount.Target, []);
+        }
+        else if (!mount.IsFile)
+        {
+            Directory.CreateDirectory(mount.Target);
+        }
+
+        Check(Libc.mount(mount.Source, mount.Target, null, Libc.MS_BIND | Libc.MS_REC, null), $"mount {mount.Source} to {mount.Target}", fail: true);
+        if (mount.ReadOnly)
+        {
+            Check(Libc.mount(null, mount.Target, null, Libc.MS_REMOUNT | Libc.MS_BIND | Libc.MS_RDONLY, null), $"remount {mount.Target} read-only", fail: true);
+        }
+    }
+
+    /// <summary>
+    /// Per-thread credentials through raw syscalls (the glibc wrappers would switch every thread). KEEPCAPS keeps the
+    /// permitted set so <see cref="RestoreThread"/> can return to root; exec clears it, so the child keeps no capability.
+    /// </summary>
+    private static void SetCredentials(Credentials credentials)
+    {
+        fixed (uint* groups = credentials.Groups)
+        {
+            Check((int)Libc.syscall(Syscalls.SetGroups, credentials.Groups.Length, (long)groups, 0), "setgroups", fail: true);
+        }
+
+        Check((int)Libc.syscall(Syscalls.SetResGid, credentials.Gid, credentials.Gid, credentials.Gid), "setresgid", fail: true);
+        Check(Libc.prctl(Syscalls.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)", fail: true);
+        Check((int)Libc.syscall(Syscalls.SetResUid, credentials.Uid, credentials.Uid, credentials.Uid), "setresuid", fail: true);
+    }
+
+    /// <summary>
+    /// Back to root credentials and the agent's namespaces. Failing here would leave the spawner in a container's
+    /// identity for the next spawn, so the agent stops instead.
+    /// </summary>
+    private void RestoreThread()
+    {
+        try
+        {
+            fixed (uint* caps = _hostCaps)
+            fixed (uint* groups = _hostGroups)
+            {
+                var header = stackalloc uint[] { CapabilityVersion3, 0 };
+                Check((int)Libc.syscall(Syscalls.CapSet, (long)header, (long)caps, 0), "capset");
+                Check((int)Libc.syscall(Syscalls.SetResUid, 0, 0, 0), "setresuid");
+                Check((int)Libc.syscall(Syscalls.SetResGid, 0, 0, 0), "setresgid");
+                Check((int)Libc.syscall(Syscalls.SetGroups, _hostGroups.Length, (long)groups, 0), "setgroups");
+            }
+
+            Check(Libc.prctl(Syscalls.PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
+            Check(Libc.setns(_hostMnt, Libc.CLONE_NEWNS), "return to host mount namespace");
+            Check(Libc.setns(_hostNet, Libc.CLONE_NEWNET), "return to host network namespace");
+        }
+        catch (IOException e)
+        {
+            Environment.FailFast("podvisor spawner could not restore its credentials or namespaces: " + e.Message);
+        }
+    }
+
+    private static int PosixSpawn(string path, SpawnSpec spec)
+    {
+        var actions = NativeMemory.AllocZeroed(Libc.SpawnStructSize);
+        var attr = NativeMemory.AllocZeroed(Libc.SpawnStructSize);
+        var sigset = NativeMemory.AllocZeroed(Libc.SigsetSize);
+        using var argv = new NativeStringArray(spec.Argv);
+        using var envp = new NativeStringArray(spec.Env);
+        try
+        {
+            Libc.posix_spawn_file_actions_init(actions);
+            Libc.posix_spawnattr_init(attr);
+            Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0);
+            Libc.posix_spawn_file_actions_adddup2(actions, spec.Stdout.Fd, 1);
+            Libc.posix_spawn_file_actions_adddup2(actions, spec.Stderr.Fd, 2);
+            Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3);
+            if (spec.WorkingDir is { } dir)
+            {
+                Libc.posix_spawn_file_actions_addchdir_np(actions, dir);
+            }
+
+            // The .NET runtime ignores SIGPIPE and may block signals on this thread: reset both for the child.
+            Libc.posix_spawnattr_setflags(attr, Libc.POSIX_SPAWN_SETSID | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK);
+            Libc.sigfillset(sigset);
+            // glibc's sigfillset leaves out its internal signals 32 and 33, and its spawn child would then set them
+            // to SIG_IGN, which survives exec. Add their bits directly so they are default too.
+            *(ulong*)sigset |= (1UL << 31) | (1UL << 32);
+            Libc.posix_spawnattr_setsigdefault(attr, sigset);
+            Libc.sigemptyset(sigset);
+            Libc.posix_spawnattr_setsigmask(attr, sigset);
+
+            var error = Libc.posix_spawn(out var pid, path, actions, attr, argv.Pointer, envp.Pointer);
+            return error == 0 ? pid : throw new SpawnFailure($"exec {path}: {Libc.Describe(error)}");
+        }
+        finally
+        {
+            Libc.posix_spawn_file_actions_destroy(actions);
+            Libc.posix_spawnattr_destroy(attr);
+            NativeMemory.Free(actions);
+            NativeMemory.Free(attr);
+            NativeMemory.Free(sigset);
+        }
+    }
+
+    private static uint[] ReadGroups()
+    {
+        var line = File.ReadLines("/proc/thread-self/status").FirstOrDefault(l => l.StartsWith("Groups:", StringComparison.Ordinal)) ?? "Groups:";
+        return line[7..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse).ToArray();
+    }
+
+    private static void WithFd(SafeFd handle, Action<int> action)
+    {
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            action(handle.Fd);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new SpawnFailure("container is not running");
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private static int Check(int result, string what, bool fail = false)
+    {
+        if (result >= 0)
+        {
+            return result;
+        }
+
+        var message = $"{what}: {Libc.Describe(Libc.Errno)}";
+        throw fail ? new SpawnFailure(message) : new IOException(message);
+    }
+
+    private sealed record Request(SpawnSpec Spec)
+    {
+        public TaskCompletionSource<SpawnOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>A NULL-terminated array of NUL-terminated UTF-8 strings in native memory.</summary>
+    private readonly struct NativeStringArray : IDisposable
+    {
+        private readonly byte*[] _strings;
+
+        public NativeStringArray(IReadOnlyList<string> values)
+        {
+            _strings = new byte*[values.Count];
+            Pointer = (byte**)NativeMemory.AllocZeroed((nuint)(values.Count + 1), (nuint)sizeof(byte*));
+            for (var i = 0; i < values.Count; i++)
+            {
+                var bytes = Encoding.UTF8.GetBytes(values[i]);
+                var s = (byte*)NativeMemory.AllocZeroed((nuint)bytes.Length + 1);
+                bytes.CopyTo(new Span<byte>(s, bytes.Length));
+                _strings[i] = s;
+                Pointer[i] = s;
+            }
+        }
+
+        public byte** Pointer { get; }
+
+        public void Dispose()
+        {
+            foreach (var s in _strings)
+            {
+                NativeMemory.Free(s);
+            }
+
+            NativeMemory.Free(Pointer);
+        }
+    }
+}

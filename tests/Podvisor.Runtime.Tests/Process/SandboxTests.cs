@@ -1,0 +1,218 @@
+using k8s.Models;
+using Podvisor.Core.Model;
+using Podvisor.Runtime.Process;
+
+namespace Podvisor.Runtime.Tests.Process;
+
+/// <summary>Pod sandboxes: network namespace and IP, volumes, exec, recovery (§D13).</summary>
+public sealed class SandboxTests : IAsyncLifetime
+{
+    private static readonly V1Volume Data = new() { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() };
+
+    private RuntimeHarness _h = null!;
+
+    public async Task InitializeAsync() => _h = await RuntimeHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    [RootFact]
+    public async Task D13_PodHasItsOwnIp_KeptAcrossContainerRestarts_RemovedOnStop()
+    {
+        var sandboxId = await _h.SandboxAsync();
+        var sandbox = _h.Runtime.GetPodStatus(_h.PodUid).Sandboxes.Single();
+        Assert.True(sandbox.Ready);
+        Assert.StartsWith("10.234.", sandbox.Ip);
+
+        var first = _h.Config("c", "ip", "-4", "-o", "addr", "show");
+        var second = _h.Config("c", "ip", "-4", "-o", "addr", "show") with { LogPath = first.LogPath + ".2" };
+        await _h.RunToExitAsync(sandboxId, first);
+        await _h.RunToExitAsync(sandboxId, second);
+
+        foreach (var output in new[] { RuntimeHarness.Output(first), RuntimeHarness.Output(second) })
+        {
+            Assert.Contains($"eth0    inet {sandbox.Ip}/16", output);
+            Assert.Contains("lo    inet 127.0.0.1/8", output);
+            Assert.DoesNotContain("pvtest0", output);
+        }
+
+        await _h.Runtime.StopPodSandboxAsync(sandboxId, _h.Deadline);
+
+        Assert.False(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes.Single().Ready);
+        Assert.False(File.Exists("/run/netns/podvisor-" + sandboxId[..12]));
+        Assert.False(Directory.Exists("/sys/class/net/pv" + sandboxId[..12]));
+    }
+
+    [RootFact]
+    public async Task TwoPods_GetDifferentIps_RoutedOverTheirOwnInterface()
+    {
+        var a = await _h.SandboxAsync();
+        await _h.SandboxAsync();
+        var ips = _h.Runtime.GetPodStatus(_h.PodUid).Sandboxes.Select(s => s.Ip!).ToList(); // newest (b) first
+        Assert.Equal(2, ips.Distinct().Count());
+
+        var config = _h.Config("route", "ip", "route", "get", ips[0]);
+        await _h.RunToExitAsync(a, config);
+        Assert.Contains($"dev eth0 src {ips[1]}", RuntimeHarness.Output(config));
+    }
+
+    [RootFact]
+    public async Task HostNetworkPod_SharesTheHostNetwork()
+    {
+        var sandboxId = await _h.SandboxAsync(hostNetwork: true);
+        Assert.Null(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes.Single().Ip);
+
+        var config = _h.Config("c", "cat", "/proc/self/net/dev");
+        await _h.RunToExitAsync(sandboxId, config);
+        Assert.Equal(File.ReadAllLines("/proc/self/net/dev").Length, RuntimeHarness.Log(config).Count);
+    }
+
+    [RootFact]
+    public async Task EmptyDir_VisibleAtMountPath_SurvivesRestarts_ReadOnlyHonoured()
+    {
+        var sandboxId = await _h.SandboxAsync(false, Data);
+        var mount = new V1VolumeMount { Name = "data", MountPath = "/mnt/podvisor-test-data" };
+
+        var write = await _h.RunToExitAsync(sandboxId, _h.Config("w", "sh", "-c", "echo kept > /mnt/podvisor-test-data/flag") with { Mounts = [mount] });
+        var readConfig = _h.Config("r", "cat", "/mnt/podvisor-test-data/flag") with { Mounts = [mount] };
+        var read = await _h.RunToExitAsync(sandboxId, readConfig);
+        var readOnly = new V1VolumeMount { Name = "data", MountPath = "/mnt/podvisor-test-data", ReadOnlyProperty = true };
+        var denied = await _h.RunToExitAsync(sandboxId, _h.Config("ro", "sh", "-c", "echo x > /mnt/podvisor-test-data/other") with { Mounts = [readOnly] });
+
+        Assert.Equal(0, write.ExitCode);
+        Assert.Equal((0, "kept\n"), (read.ExitCode, RuntimeHarness.Output(readConfig)));
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.False(File.Exists("/mnt/podvisor-test-data/flag")); // the host sees only the (empty) mount point
+        var volume = Path.Combine(_h.DataDir, "pods", _h.PodUid, "volumes", "kubernetes.io~empty-dir", "data");
+        Assert.Equal("kept\n", File.ReadAllText(Path.Combine(volume, "flag")));
+    }
+
+    [RootFact]
+    public async Task EmptyDirMemory_IsTmpfs_AndRemovedWithTheSandbox()
+    {
+        var memory = new V1Volume { Name = "mem", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory" } };
+        var sandboxId = await _h.SandboxAsync(false, memory);
+        var config = _h.Config("c", "sh", "-c", "grep ' /cache ' /proc/self/mounts") with { Mounts = [new V1VolumeMount { Name = "mem", MountPath = "/cache" }] };
+        await _h.RunToExitAsync(sandboxId, config);
+        Assert.StartsWith("tmpfs /cache tmpfs", RuntimeHarness.Log(config).Single().Content);
+
+        await _h.Runtime.RemovePodSandboxAsync(sandboxId, _h.Deadline);
+
+        Assert.False(Directory.Exists(Path.Combine(_h.DataDir, "pods", _h.PodUid)));
+        Assert.DoesNotContain(Path.Combine(_h.DataDir, "pods"), File.ReadAllText("/proc/self/mountinfo"));
+        Assert.Empty(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes);
+    }
+
+    [Fact]
+    public async Task HostPath_TypeChecks()
+    {
+        var dir = Path.Combine(_h.Scratch, "created");
+        var file = Path.Combine(_h.Scratch, "file");
+        await _h.SandboxAsync(true,
+            new V1Volume { Name = "d", HostPath = new V1HostPathVolumeSource { Path = dir, Type = "DirectoryOrCreate" } },
+            new V1Volume { Name = "f", HostPath = new V1HostPathVolumeSource { Path = file, Type = "FileOrCreate" } });
+        Assert.True(Directory.Exists(dir));
+        Assert.True(File.Exists(file));
+
+        var error = await Assert.ThrowsAsync<PodSandboxException>(() => _h.SandboxAsync(true,
+            new V1Volume { Name = "x", HostPath = new V1HostPathVolumeSource { Path = file, Type = "Directory" } }));
+        Assert.Equal($"hostPath type check failed: {file} is not a directory", error.Message);
+        await Assert.ThrowsAsync<PodSandboxException>(() => _h.SandboxAsync(true,
+            new V1Volume { Name = "s", Secret = new V1SecretVolumeSource { SecretName = "s" } }));
+    }
+
+    [RootFact]
+    public async Task Exec_RunsInTheContainersNamespacesWithItsEnvAndUser()
+    {
+        var sandboxId = await _h.SandboxAsync(false, Data);
+        var ready = _h.Fifo("ready");
+        var config = _h.Config("c", "sh", "-c", $"echo hello > /data/greeting; echo > {ready}; exec sleep 1000") with
+        {
+            Mounts = [new V1VolumeMount { Name = "data", MountPath = "/data" }],
+            Env = [new("PATH", RuntimeHarness.TestPath), new("GREETING_FILE", "greeting")],
+            WorkingDir = "/data",
+            RunAsUser = 1234,
+        };
+        var id = await _h.StartAsync(sandboxId, config);
+        await _h.ReadFifoAsync(ready);
+        var ip = _h.Runtime.GetPodStatus(_h.PodUid).PodIp;
+
+        var result = await _h.Runtime.ExecSyncAsync(id, ["sh", "-c", "cat $GREETING_FILE; id -u; ip -4 -o addr show eth0; echo oops >&2; exit 7"], TimeSpan.FromSeconds(10), _h.Deadline);
+
+        Assert.Equal(7, result.ExitCode);
+        Assert.False(result.TimedOut);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("hello", lines[0]);
+        Assert.Equal("1234", lines[1]);
+        Assert.Contains($"inet {ip}/16", lines[2]);
+        Assert.Equal("oops", lines[3]);
+    }
+
+    [Fact]
+    public async Task Exec_TimesOut_CapsOutput_AndFailsOnAStoppedContainer()
+    {
+        var sandboxId = await _h.SandboxAsync(hostNetwork: true);
+        var ready = _h.Fifo("ready");
+        var id = await _h.StartAsync(sandboxId, _h.Config("c", "sh", "-c", $"echo > {ready}; exec sleep 1000"));
+        await _h.ReadFifoAsync(ready);
+
+        var slow = await _h.Runtime.ExecSyncAsync(id, ["sleep", "100"], TimeSpan.FromMilliseconds(200), _h.Deadline);
+        var big = await _h.Runtime.ExecSyncAsync(id, ["head", "-c", "50000", "/dev/zero"], TimeSpan.Zero, _h.Deadline);
+        var missing = await Assert.ThrowsAsync<ContainerStartException>(() => _h.Runtime.ExecSyncAsync(id, ["no-such-probe"], TimeSpan.Zero, _h.Deadline).AsTask());
+        await _h.Runtime.StopContainerAsync(id, TimeSpan.Zero, _h.Deadline);
+        await Assert.ThrowsAsync<ContainerStartException>(() => _h.Runtime.ExecSyncAsync(id, ["true"], TimeSpan.Zero, _h.Deadline).AsTask());
+
+        Assert.True(slow.TimedOut);
+        Assert.Equal(137, slow.ExitCode);
+        Assert.Equal((0, 10 * 1024), (big.ExitCode, big.Output.Length));
+        Assert.Equal("exec: \"no-such-probe\": executable file not found in $PATH", missing.Message);
+    }
+
+    [Fact]
+    public async Task Recovery_KeepsSandboxes_KillsRunningContainers_KeepsExitedOnes()
+    {
+        var sandboxId = await _h.SandboxAsync(false, Data);
+        var before = _h.Runtime.GetPodStatus(_h.PodUid).Sandboxes.Single();
+        var done = await _h.RunToExitAsync(sandboxId, _h.Config("done", "sh", "-c", "exit 3"));
+        var pidFifo = _h.Fifo("pid");
+        var running = await _h.StartAsync(sandboxId, _h.Config("running", "sh", "-c", $"echo $$ > {pidFifo}; exec sleep 1000"));
+        var pid = int.Parse((await _h.ReadFifoAsync(pidFifo)).Trim());
+
+        await _h.ReopenAsync();
+
+        await _h.WaitForProcessExitAsync(pid);
+        var pod = _h.Runtime.GetPodStatus(_h.PodUid);
+        var after = pod.Sandboxes.Single();
+        Assert.Equal((before.Id, true, before.Ip), (after.Id, after.Ready, after.Ip));
+        Assert.Equal([running, done.Id], pod.Containers.Select(c => c.Id));
+        Assert.Equal(RuntimeContainerState.Unknown, pod.Containers[0].State);
+        Assert.Equal((RuntimeContainerState.Exited, 3, "Error"), (pod.Containers[1].State, pod.Containers[1].ExitCode, pod.Containers[1].Reason));
+
+        // The recovered sandbox still runs containers, in the same network.
+        var config = _h.Config("again", "sh", "-c", "hostname -I 2>/dev/null || ip -4 -o addr show");
+        var again = await _h.RunToExitAsync(sandboxId, config);
+        Assert.Equal(0, again.ExitCode);
+        if (after.Ip is not null)
+        {
+            Assert.Contains(after.Ip, RuntimeHarness.Output(config));
+        }
+    }
+
+    [Fact]
+    public async Task Unprivileged_UsesHostNetwork_AndSymlinksMountPaths()
+    {
+        await using var h = await RuntimeHarness.StartAsync(privileged: false);
+        var sandboxId = await h.SandboxAsync(false, Data);
+        Assert.Null(h.Runtime.GetPodStatus(h.PodUid).Sandboxes.Single().Ip);
+        var mountPath = Path.Combine(h.Scratch, "mnt", "data");
+        var mount = new V1VolumeMount { Name = "data", MountPath = mountPath };
+
+        await h.RunToExitAsync(sandboxId, h.Config("w", "sh", "-c", $"echo kept > {mountPath}/flag") with { Mounts = [mount] });
+        var read = h.Config("r", "cat", $"{mountPath}/flag") with { Mounts = [mount] };
+        await h.RunToExitAsync(sandboxId, read);
+
+        Assert.Equal("kept\n", RuntimeHarness.Output(read));
+        Assert.NotNull(new FileInfo(mountPath).LinkTarget);
+        await h.Runtime.RemovePodSandboxAsync(sandboxId, h.Deadline);
+        Assert.Null(new FileInfo(mountPath).LinkTarget);
+    }
+}
