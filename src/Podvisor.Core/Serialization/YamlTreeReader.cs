@@ -11,6 +11,12 @@ public static class YamlTreeReader
 {
     private const string StrTag = "tag:yaml.org,2002:str";
 
+    /// <summary>Deeper nesting than this is rejected (a Pod needs well under 20 levels).</summary>
+    public const int MaxDepth = 256;
+
+    /// <summary>Node count limit after alias expansion, which stops "billion laughs" documents.</summary>
+    public const long MaxExpandedNodes = 1_000_000;
+
     /// <summary>The documents in <paramref name="text"/> (null for an empty document), or the first syntax error.</summary>
     public static (IReadOnlyList<ManifestNode?> Documents, ParseError? Error) Read(string text)
     {
@@ -21,8 +27,7 @@ public static class YamlTreeReader
             parser.Consume<StreamStart>();
             while (parser.TryConsume<DocumentStart>(out _))
             {
-                var anchors = new Dictionary<string, ManifestNode>(StringComparer.Ordinal);
-                var node = parser.Accept<DocumentEnd>(out _) ? null : ReadNode(parser, anchors);
+                var node = parser.Accept<DocumentEnd>(out _) ? null : new DocumentBuilder(parser).ReadNode(depth: 0);
                 parser.Consume<DocumentEnd>();
                 documents.Add(node is ScalarNode { Style: ScalarStyle.Plain, Text: "" } ? null : node);
             }
@@ -42,53 +47,81 @@ public static class YamlTreeReader
         }
     }
 
-    private static ManifestNode ReadNode(IParser parser, Dictionary<string, ManifestNode> anchors)
+    /// <summary>Builds one document, tracking anchors and the expanded size of every node.</summary>
+    private sealed class DocumentBuilder(IParser parser)
     {
-        var start = parser.Current?.Start ?? Mark.Empty;
-        var (line, column) = (ToInt(start.Line), ToInt(start.Column));
-        if (parser.TryConsume<AnchorAlias>(out var alias))
-        {
-            return anchors.TryGetValue(alias.Value.Value, out var target)
-                ? target
-                : throw new YamlException(alias.Start, alias.End, $"unknown anchor \"{alias.Value.Value}\"");
-        }
+        private readonly Dictionary<string, ManifestNode> anchors = new(StringComparer.Ordinal);
+        private readonly Dictionary<ManifestNode, long> sizes = new(ReferenceEqualityComparer.Instance);
+        private long expanded;
 
-        if (parser.TryConsume<Scalar>(out var scalar))
+        public ManifestNode ReadNode(int depth)
         {
-            return Remember(anchors, scalar.Anchor, new ScalarNode(scalar.Value, StyleOf(scalar), line, column));
-        }
-
-        if (parser.TryConsume<SequenceStart>(out var sequenceStart))
-        {
-            var items = new List<ManifestNode>();
-            while (!parser.TryConsume<SequenceEnd>(out _))
+            var start = parser.Current?.Start ?? Mark.Empty;
+            if (depth > MaxDepth)
             {
-                items.Add(ReadNode(parser, anchors));
+                throw new YamlException(start, start, $"nesting deeper than {MaxDepth} levels");
             }
 
-            return Remember(anchors, sequenceStart.Anchor, new SequenceNode(items, line, column));
+            if (parser.TryConsume<AnchorAlias>(out var alias))
+            {
+                var target = anchors.TryGetValue(alias.Value.Value, out var found)
+                    ? found
+                    : throw new YamlException(alias.Start, alias.End, $"unknown anchor \"{alias.Value.Value}\"");
+                Count(sizes[target], start);
+                return target;
+            }
+
+            var before = expanded;
+            var (node, anchor) = ReadContent(depth, start);
+            Count(1, start);
+            sizes[node] = expanded - before;
+            if (!anchor.IsEmpty)
+            {
+                anchors[anchor.Value] = node;
+            }
+
+            return node;
         }
 
-        var mappingStart = parser.Consume<MappingStart>();
-        var entries = new List<KeyValuePair<ScalarNode, ManifestNode>>();
-        while (!parser.TryConsume<MappingEnd>(out _))
+        private (ManifestNode Node, AnchorName Anchor) ReadContent(int depth, Mark start)
         {
-            var key = ReadNode(parser, anchors) as ScalarNode
-                ?? throw new YamlException(start, start, "mapping keys must be scalars");
-            entries.Add(new(key, ReadNode(parser, anchors)));
+            var (line, column) = (ToInt(start.Line), ToInt(start.Column));
+            if (parser.TryConsume<Scalar>(out var scalar))
+            {
+                return (new ScalarNode(scalar.Value, StyleOf(scalar), line, column), scalar.Anchor);
+            }
+
+            if (parser.TryConsume<SequenceStart>(out var sequenceStart))
+            {
+                var items = new List<ManifestNode>();
+                while (!parser.TryConsume<SequenceEnd>(out _))
+                {
+                    items.Add(ReadNode(depth + 1));
+                }
+
+                return (new SequenceNode(items, line, column), sequenceStart.Anchor);
+            }
+
+            var mappingStart = parser.Consume<MappingStart>();
+            var entries = new List<KeyValuePair<ScalarNode, ManifestNode>>();
+            while (!parser.TryConsume<MappingEnd>(out _))
+            {
+                var key = ReadNode(depth + 1) as ScalarNode
+                    ?? throw new YamlException(start, start, "mapping keys must be scalars");
+                entries.Add(new(key, ReadNode(depth + 1)));
+            }
+
+            return (new MappingNode(entries, line, column), mappingStart.Anchor);
         }
 
-        return Remember(anchors, mappingStart.Anchor, new MappingNode(entries, line, column));
-    }
-
-    private static ManifestNode Remember(Dictionary<string, ManifestNode> anchors, AnchorName anchor, ManifestNode node)
-    {
-        if (!anchor.IsEmpty)
+        private void Count(long nodes, Mark at)
         {
-            anchors[anchor.Value] = node;
+            expanded += nodes;
+            if (expanded > MaxExpandedNodes)
+            {
+                throw new YamlException(at, at, $"more than {MaxExpandedNodes} values after expanding aliases");
+            }
         }
-
-        return node;
     }
 
     private static ScalarStyle StyleOf(Scalar scalar)

@@ -35,3 +35,35 @@ public class YamlScalarsTests
     [InlineData("1", null)]
     public void Yaml_1_1_booleans(string text, bool? expected) => Assert.Equal(expected, YamlScalars.ParseBool(text));
 }
+
+public class YamlLimitsTests
+{
+    [Fact]
+    public void Deep_nesting_is_an_error_not_a_crash()
+    {
+        var deep = "a: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
+        var result = ManifestReader.Read(deep, "deep.yaml");
+        Assert.Contains("nesting deeper than 256 levels", Assert.Single(result.Errors).Message);
+    }
+
+    [Fact]
+    public void Alias_bombs_are_rejected()
+    {
+        var lines = new List<string> { "a0: &a0 [x, x, x, x, x, x, x, x, x, x]" };
+        for (var i = 1; i < 10; i++)
+        {
+            lines.Add($"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]");
+        }
+
+        var result = ManifestReader.Read(string.Join("\n", lines) + "\n", "bomb.yaml");
+        Assert.Contains("values after expanding aliases", Assert.Single(result.Errors).Message);
+    }
+
+    [Fact]
+    public void Deep_json_is_an_error_not_a_crash()
+    {
+        var deep = new string('[', 10_000) + new string(']', 10_000);
+        Assert.False(StrictDecoder.DecodePod(deep).IsValid);
+        Assert.False(ManifestReader.Read(deep, "deep.json").IsValid);
+    }
+}
