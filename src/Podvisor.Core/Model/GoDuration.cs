@@ -74,4 +74,68 @@ public static class GoDuration
         var fraction = (value % scale).ToString(CultureInfo.InvariantCulture).PadLeft(precision, '0').TrimEnd('0');
         return fraction.Length == 0 ? whole : whole + "." + fraction;
     }
+
+    /// <summary>Mirrors Go's time.ParseDuration: e.g. <c>300ms</c>, <c>1.5h</c>, <c>2h45m</c>; units ns, us, µs, ms, s, m, h.</summary>
+    public static bool TryParse(string text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        var s = text.AsSpan().Trim();
+        var negative = s.Length > 0 && s[0] == '-';
+        if (s.Length > 0 && s[0] is '-' or '+')
+        {
+            s = s[1..];
+        }
+
+        if (s.SequenceEqual("0"))
+        {
+            return true;
+        }
+
+        if (s.IsEmpty)
+        {
+            return false;
+        }
+
+        double ticks = 0;
+        while (!s.IsEmpty)
+        {
+            var n = 0;
+            while (n < s.Length && (char.IsAsciiDigit(s[n]) || s[n] == '.'))
+            {
+                n++;
+            }
+
+            var u = n;
+            while (u < s.Length && !char.IsAsciiDigit(s[u]) && s[u] != '.')
+            {
+                u++;
+            }
+
+            if (n == 0 || !double.TryParse(s[..n], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                return false;
+            }
+
+            double? unit = s[n..u] switch
+            {
+                "ns" => 0.01,
+                "us" or "µs" or "μs" => 10,
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "s" => TimeSpan.TicksPerSecond,
+                "m" => TimeSpan.TicksPerMinute,
+                "h" => TimeSpan.TicksPerHour,
+                _ => null,
+            };
+            if (unit is null)
+            {
+                return false;
+            }
+
+            ticks += value * unit.Value;
+            s = s[u..];
+        }
+
+        duration = TimeSpan.FromTicks((long)(negative ? -ticks : ticks));
+        return true;
+    }
 }

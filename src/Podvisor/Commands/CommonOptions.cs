@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Podvisor.Core;
+using Podvisor.Core.Model;
+
+namespace Podvisor.Commands;
+
+/// <summary>Options shared by <c>run</c> and <c>serve</c>, parsed the kubelet's way.</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> FeatureGates() => new("--feature-gates")
+    {
+        Description = "Feature gates, e.g. RestartAllContainersOnContainerExits=false (both restart gates default to true).",
+        CustomParser = r => r.Tokens.Count == 0 ? null : r.Tokens[0].Value,
+        Validators = { r => { if (!Core.FeatureGates.TryParse(r.GetValueOrDefault<string?>(), out _, out var e)) { r.AddError(e!); } } },
+    };
+
+    public static Option<string> Runtime() => new("--runtime")
+    {
+        Description = "Container runtime (only \"process\": containers are host processes).",
+        DefaultValueFactory = _ => "process",
+        Validators = { r => { if (r.GetValueOrDefault<string>() != "process") { r.AddError("--runtime: only \"process\" is supported"); } } },
+    };
+
+    public static Option<string?> DataDir(string description) => new("--data-dir") { Description = description };
+
+    public static Option<TimeSpan?> CrashLoopBackOffMax() => new("--crash-loop-backoff-max")
+    {
+        Description = "Maximum CrashLoopBackOff delay, 1s..300s (KubeletCrashLoopBackOffMax); default 300s.",
+        CustomParser = r => r.Tokens.Count == 0 ? null : ParseDuration(r, r.Tokens[0].Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(300)),
+    };
+
+    public static FeatureGates Gates(ParseResult parse, Option<string?> option)
+    {
+        Core.FeatureGates.TryParse(parse.GetValue(option), out var gates, out _);
+        return gates;
+    }
+
+    /// <summary>Go duration syntax (<c>90s</c>, <c>5m</c>, <c>1h30m</c>), within bounds.</summary>
+    public static TimeSpan? ParseDuration(System.CommandLine.Parsing.ArgumentResult result, string text, TimeSpan min, TimeSpan max)
+    {
+        if (!GoDuration.TryParse(text, out var value) || value < min || value > max)
+        {
+            result.AddError($"invalid duration \"{text}\": expected a Go duration such as 30s or 5m between {GoDuration.Format(min)} and {GoDuration.Format(max)}");
+            return null;
+        }
+
+        return value;
+    }
+}

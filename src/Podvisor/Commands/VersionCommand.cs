@@ -1,0 +1,28 @@
+using System.CommandLine;
+using System.Reflection;
+using Podvisor.Core;
+
+namespace Podvisor.Commands;
+
+/// <summary><c>podvisor version</c>.</summary>
+internal static class VersionCommand
+{
+    /// <summary>The Kubernetes release whose kubelet and apiserver semantics Podvisor implements.</summary>
+    public const string KubernetesVersion = "v1.35.0";
+
+    public static string Version =>
+        typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static Command Create()
+    {
+        var command = new Command("version", "Print the Podvisor version and the Kubernetes semantics it implements.");
+        command.SetAction(_ =>
+        {
+            Console.Out.WriteLine($"podvisor {Version}");
+            Console.Out.WriteLine($"kubernetes semantics: {KubernetesVersion}");
+            Console.Out.WriteLine($"default feature gates: {FeatureGates.Default}");
+            return 0;
+        });
+        return command;
+    }
+}
