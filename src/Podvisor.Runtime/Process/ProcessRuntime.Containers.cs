@@ -182,6 +182,11 @@ public sealed partial class ProcessRuntime
     private SpawnSpec ContainerSpawnSpec(ContainerRecord record, SandboxInstance sandbox, SafeFd stdout, SafeFd stderr)
     {
         var config = record.Config;
+        if (!sandbox.Record.Ready)
+        {
+            throw new SpawnFailure($"sandbox \"{sandbox.Record.Id}\" is not ready");
+        }
+
         var mounts = PodVolumes.Resolve(config, sandbox.Record.Volumes, record.TerminationLogFile);
         NamespacePlan namespaces = new NamespacePlan.Host();
         if (_privileged)
@@ -196,7 +201,7 @@ public sealed partial class ProcessRuntime
         return new SpawnSpec
         {
             Argv = config.Argv.Count > 0 ? config.Argv : throw new SpawnFailure("no command specified"),
-            Env = Environment(config),
+            Env = EnvironmentOf(config),
             WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
             Credentials = CredentialsFor(config),
             Namespaces = namespaces,
@@ -256,7 +261,7 @@ public sealed partial class ProcessRuntime
     }
 
     /// <summary>The environment in spec order, later entries replacing earlier ones with the same name.</summary>
-    private static List<string> Environment(ContainerConfig config)
+    private static List<string> EnvironmentOf(ContainerConfig config)
     {
         var env = new List<string>(config.Env.Count);
         var index = new Dictionary<string, int>(StringComparer.Ordinal);

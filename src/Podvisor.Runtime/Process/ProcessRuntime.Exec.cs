@@ -29,7 +29,7 @@ public sealed partial class ProcessRuntime
             outcome = await _spawner.SpawnAsync(new SpawnSpec
             {
                 Argv = argv.Count > 0 ? argv : throw new SpawnFailure("no command specified"),
-                Env = Environment(config),
+                Env = EnvironmentOf(config),
                 WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
                 Credentials = CredentialsFor(config),
                 Namespaces = _privileged ? new NamespacePlan.JoinProcess(target.Pidfd) : new NamespacePlan.Host(),

@@ -70,18 +70,19 @@ public sealed class SandboxTests : IAsyncLifetime
     public async Task EmptyDir_VisibleAtMountPath_SurvivesRestarts_ReadOnlyHonoured()
     {
         var sandboxId = await _h.SandboxAsync(false, Data);
-        var mount = new V1VolumeMount { Name = "data", MountPath = "/mnt/podvisor-test-data" };
+        var mountPath = Path.Combine(_h.Scratch, "mnt");
+        var mount = new V1VolumeMount { Name = "data", MountPath = mountPath };
 
-        var write = await _h.RunToExitAsync(sandboxId, _h.Config("w", "sh", "-c", "echo kept > /mnt/podvisor-test-data/flag") with { Mounts = [mount] });
-        var readConfig = _h.Config("r", "cat", "/mnt/podvisor-test-data/flag") with { Mounts = [mount] };
+        var write = await _h.RunToExitAsync(sandboxId, _h.Config("w", "sh", "-c", $"echo kept > {mountPath}/flag") with { Mounts = [mount] });
+        var readConfig = _h.Config("r", "cat", $"{mountPath}/flag") with { Mounts = [mount] };
         var read = await _h.RunToExitAsync(sandboxId, readConfig);
-        var readOnly = new V1VolumeMount { Name = "data", MountPath = "/mnt/podvisor-test-data", ReadOnlyProperty = true };
-        var denied = await _h.RunToExitAsync(sandboxId, _h.Config("ro", "sh", "-c", "echo x > /mnt/podvisor-test-data/other") with { Mounts = [readOnly] });
+        var readOnly = new V1VolumeMount { Name = "data", MountPath = mountPath, ReadOnlyProperty = true };
+        var denied = await _h.RunToExitAsync(sandboxId, _h.Config("ro", "sh", "-c", $"echo x > {mountPath}/other") with { Mounts = [readOnly] });
 
         Assert.Equal(0, write.ExitCode);
         Assert.Equal((0, "kept\n"), (read.ExitCode, RuntimeHarness.Output(readConfig)));
         Assert.NotEqual(0, denied.ExitCode);
-        Assert.False(File.Exists("/mnt/podvisor-test-data/flag")); // the host sees only the (empty) mount point
+        Assert.False(File.Exists(Path.Combine(mountPath, "flag"))); // the host sees only the (empty) mount point
         var volume = Path.Combine(_h.DataDir, "pods", _h.PodUid, "volumes", "kubernetes.io~empty-dir", "data");
         Assert.Equal("kept\n", File.ReadAllText(Path.Combine(volume, "flag")));
     }
@@ -195,6 +196,19 @@ public sealed class SandboxTests : IAsyncLifetime
         {
             Assert.Contains(after.Ip, RuntimeHarness.Output(config));
         }
+    }
+
+    [Fact]
+    public async Task StartInAStoppedSandbox_IsAStartError()
+    {
+        var sandboxId = await _h.SandboxAsync();
+        await _h.Runtime.StopPodSandboxAsync(sandboxId, _h.Deadline);
+        var id = await _h.Runtime.CreateContainerAsync(sandboxId, _h.Config("c", "true"), _h.Deadline);
+
+        var error = await Assert.ThrowsAsync<ContainerStartException>(() => _h.Runtime.StartContainerAsync(id, _h.Deadline).AsTask());
+
+        Assert.Equal($"sandbox \"{sandboxId}\" is not ready", error.Message);
+        Assert.Equal(RuntimeContainerState.Exited, _h.Status(id).State);
     }
 
     [Fact]

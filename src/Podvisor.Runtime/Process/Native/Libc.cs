@@ -10,26 +10,26 @@ internal static unsafe partial class Libc
 {
     private const string Lib = "libc";
 
-    public const int EINTR = 4, EAGAIN = 11, ENOENT = 2, EACCES = 13, ECHILD = 10, ESRCH = 3, ENOTDIR = 20, ENOEXEC = 8;
+    public const int EINTR = 4, EAGAIN = 11, ENOENT = 2, EACCES = 13, ENOTDIR = 20, ENOEXEC = 8;
 
-    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public const int F_GETFL = 3, F_SETFL = 4;
 
     public const int CLONE_FS = 0x200, CLONE_NEWNS = 0x20000, CLONE_NEWNET = 0x40000000;
 
     public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_REMOUNT = 32, MS_BIND = 4096, MS_REC = 16384;
-    public const ulong MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
+    public const ulong MS_SLAVE = 1 << 19;
     public const int MNT_DETACH = 2;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
 
     public const int SIGKILL = 9, SIGTERM = 15;
 
-    public const int P_PIDFD = 3, WEXITED = 4, WNOHANG = 1;
-    public const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+    public const int P_PIDFD = 3, WEXITED = 4;
+    public const int CLD_EXITED = 1;
 
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
-    public const uint EPOLLIN = 0x001, EPOLLERR = 0x008, EPOLLHUP = 0x010;
+    public const uint EPOLLIN = 0x001;
     public const int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
 
     /// <summary>glibc's opaque spawn structures are smaller than this on every supported architecture.</summary>
