@@ -32,7 +32,7 @@ public class ConditionGeneratorTests
     [MemberData(nameof(Rs08Table))]
     public void RS_08_AllContainersRestartingCondition(string name, string runtime, bool oldTrue, string phase, string status, string? reason)
     {
-        var builder = RuntimeBuilder.WithSandbox();
+        var builder = StatusRuntimeBuilder.WithSandbox();
         foreach (var entry in runtime.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             var (container, state) = (entry.Split('=')[0], entry.Split('=')[1]);
@@ -52,12 +52,12 @@ public class ConditionGeneratorTests
     public void D4_OnlyPodsWithARestartAllRuleGetTheCondition()
     {
         var plain = Pod("Never", [C("a", "Never", RestartOn(42))]);
-        Assert.Null(new StatusSequence(plain).Step(RuntimeBuilder.WithSandbox().Running("a")).FindCondition(PodConditions.AllContainersRestarting));
+        Assert.Null(new StatusSequence(plain).Step(StatusRuntimeBuilder.WithSandbox().Running("a")).FindCondition(PodConditions.AllContainersRestarting));
 
         var sidecarRule = Pod("Never", [C("a")], [Sidecar("w", RestartAllOn(9))]);
-        Assert.NotNull(new StatusSequence(sidecarRule).Step(RuntimeBuilder.WithSandbox()).FindCondition(PodConditions.AllContainersRestarting));
+        Assert.NotNull(new StatusSequence(sidecarRule).Step(StatusRuntimeBuilder.WithSandbox()).FindCondition(PodConditions.AllContainersRestarting));
 
-        var gateOff = new StatusSequence(Rs08Pod, FeatureGates.Upstream135).Step(RuntimeBuilder.WithSandbox().Exited("container1", 0).Exited("trigger", 42));
+        var gateOff = new StatusSequence(Rs08Pod, FeatureGates.Upstream135).Step(StatusRuntimeBuilder.WithSandbox().Exited("container1", 0).Exited("trigger", 42));
         Assert.Null(gateOff.FindCondition(PodConditions.AllContainersRestarting));
         Assert.Equal(PodPhases.Failed, gateOff.Phase);
     }
@@ -67,7 +67,7 @@ public class ConditionGeneratorTests
     {
         var pod = Pod("Never", [C("container1"), C("trigger", "Never", RestartAllOn(42))]);
         pod.Status = new V1PodStatus { Conditions = [new V1PodCondition { Type = "example.com/Custom", Status = "True", Reason = "Mine" }] };
-        var status = new StatusSequence(pod).Step(RuntimeBuilder.WithSandbox());
+        var status = new StatusSequence(pod).Step(StatusRuntimeBuilder.WithSandbox());
         Assert.Equal(
             ["example.com/Custom", "PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled", "AllContainersRestarting"],
             status.Conditions.Select(c => c.Type));
@@ -81,7 +81,7 @@ public class ConditionGeneratorTests
         var pod = Pod("Always", [C("c").WithReadiness()]);
         var seq = new StatusSequence(pod);
 
-        var s1 = seq.Step(new RuntimeBuilder());
+        var s1 = seq.Step(new StatusRuntimeBuilder());
         Assert.Equal("True", s1.Condition(PodConditions.PodScheduled).Status);
         Assert.Equal("False", s1.Condition(PodConditions.PodReadyToStartContainers).Status);
         Assert.Equal(PodConditions.PodSandboxNotReady, s1.Condition(PodConditions.PodReadyToStartContainers).Reason);
@@ -89,16 +89,16 @@ public class ConditionGeneratorTests
         AssertNotReady(s1, "containers with unready status: [c]");
         Assert.Equal(PodPhases.Pending, s1.Phase);
 
-        var s2 = seq.Step(RuntimeBuilder.WithSandbox());
+        var s2 = seq.Step(StatusRuntimeBuilder.WithSandbox());
         Assert.Equal("True", s2.Condition(PodConditions.PodReadyToStartContainers).Status);
         Assert.Null(s2.Condition(PodConditions.PodReadyToStartContainers).Reason);
 
-        var s3 = seq.Step(RuntimeBuilder.WithSandbox().Running("c"));
+        var s3 = seq.Step(StatusRuntimeBuilder.WithSandbox().Running("c"));
         AssertNotReady(s3, "containers with unready status: [c]");
         Assert.Equal(PodPhases.Running, s3.Phase);
 
         seq.Probes = new FakeProbeResults().Set(ProbeType.Readiness, "c-0", ProbeResult.Success);
-        var s4 = seq.Step(RuntimeBuilder.WithSandbox().Running("c"));
+        var s4 = seq.Step(StatusRuntimeBuilder.WithSandbox().Running("c"));
         Assert.Equal("True", s4.Condition(PodConditions.ContainersReady).Status);
         Assert.Equal("True", s4.Condition(PodConditions.Ready).Status);
 
@@ -163,7 +163,7 @@ public class ConditionGeneratorTests
     public void InitializedConditionRules(string init, string app, string expected, string? message)
     {
         var pod = Pod("Always", [C("app")], [C("i1"), Sidecar("s")]);
-        var runtime = RuntimeBuilder.WithSandbox();
+        var runtime = StatusRuntimeBuilder.WithSandbox();
         foreach (var entry in init.Split(' '))
         {
             var (name, state) = (entry.Split('=')[0], entry.Split('=')[1]);
@@ -186,7 +186,7 @@ public class ConditionGeneratorTests
     public void InitializedPodCompletedWhenSucceeded()
     {
         var pod = Pod("Never", [C("app")], [C("init")]);
-        var status = new StatusSequence(pod) { PodIsTerminal = true }.Step(RuntimeBuilder.WithSandbox().Exited("init", 0).Exited("app", 0));
+        var status = new StatusSequence(pod) { PodIsTerminal = true }.Step(StatusRuntimeBuilder.WithSandbox().Exited("init", 0).Exited("app", 0));
         Assert.Equal(PodPhases.Succeeded, status.Phase);
         Assert.Equal(PodConditions.PodCompleted, status.Condition(PodConditions.Initialized).Reason);
         Assert.Equal(PodConditions.PodCompleted, status.Condition(PodConditions.ContainersReady).Reason);
@@ -224,11 +224,11 @@ public class ConditionGeneratorTests
             pod.Status = new V1PodStatus { Conditions = [new V1PodCondition { Type = "x/Ready", Status = gateStatus }] };
         }
 
-        var ready = new StatusSequence(pod).Step(RuntimeBuilder.WithSandbox().Running("a")).Condition(PodConditions.Ready);
+        var ready = new StatusSequence(pod).Step(StatusRuntimeBuilder.WithSandbox().Running("a")).Condition(PodConditions.Ready);
         Assert.Equal(expected, ready.Status);
         Assert.Equal(message, ready.Message);
         Assert.Equal(message is null ? null : PodConditions.ReadinessGatesNotReady, ready.Reason);
-        Assert.Equal("True", new StatusSequence(pod).Step(RuntimeBuilder.WithSandbox().Running("a")).Condition(PodConditions.ContainersReady).Status);
+        Assert.Equal("True", new StatusSequence(pod).Step(StatusRuntimeBuilder.WithSandbox().Running("a")).Condition(PodConditions.ContainersReady).Status);
     }
 
     [Fact]
@@ -247,7 +247,7 @@ public class ConditionGeneratorTests
     [InlineData(true, 2, "False")]
     public void PodReadyToStartContainersNeedsOneReadySandbox(bool newestReady, int readyCount, string expected)
     {
-        var runtime = new RuntimeBuilder();
+        var runtime = new StatusRuntimeBuilder();
         for (var i = 0; i < readyCount - (newestReady ? 1 : 0); i++)
         {
             runtime.Sandbox(true);
@@ -268,7 +268,7 @@ public class ConditionGeneratorTests
         var status = PodStatusGenerator.Generate(new StatusInput
         {
             Pod = Pod("Always", [C("a")]),
-            Runtime = RuntimeBuilder.WithSandbox().Running("a").Build(),
+            Runtime = StatusRuntimeBuilder.WithSandbox().Running("a").Build(),
             OldStatus = old,
             Now = T0,
         });

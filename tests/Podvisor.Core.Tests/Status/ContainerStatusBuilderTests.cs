@@ -15,7 +15,7 @@ public class ContainerStatusBuilderTests
     public void DefaultWaitingReasonDependsOnInitContainers(bool hasInit, string reason)
     {
         var pod = Pod("Always", [C("app")], hasInit ? [C("init")] : null);
-        var status = new StatusSequence(pod).Step(RuntimeBuilder.WithSandbox());
+        var status = new StatusSequence(pod).Step(StatusRuntimeBuilder.WithSandbox());
 
         var app = status.Container("app");
         Assert.Equal(reason, app.State.Waiting.Reason);
@@ -33,7 +33,7 @@ public class ContainerStatusBuilderTests
     public void RunningInstanceBecomesStateAndOlderInstanceLastState()
     {
         var pod = Pod("Always", [C("app")]);
-        var runtime = RuntimeBuilder.WithSandbox().Exited("app", 1).Exited("app", 2, restartCount: 1).Running("app", restartCount: 2).Build();
+        var runtime = StatusRuntimeBuilder.WithSandbox().Exited("app", 1).Exited("app", 2, restartCount: 1).Running("app", restartCount: 2).Build();
         var app = new StatusSequence(pod).Step(runtime).Container("app");
 
         Assert.NotNull(app.State.Running);
@@ -51,7 +51,7 @@ public class ContainerStatusBuilderTests
     public void CreatedInstanceIsEmptyWaiting()
     {
         var pod = Pod("Always", [C("app")]);
-        var app = new StatusSequence(pod).Step(RuntimeBuilder.WithSandbox().Created("app")).Container("app");
+        var app = new StatusSequence(pod).Step(StatusRuntimeBuilder.WithSandbox().Created("app")).Container("app");
         Assert.NotNull(app.State.Waiting);
         Assert.Null(app.State.Waiting.Reason);
     }
@@ -60,7 +60,7 @@ public class ContainerStatusBuilderTests
     public void ExitedInstanceReportsRuntimeTermination()
     {
         var pod = Pod("Never", [C("app")]);
-        var app = new StatusSequence(pod).Step(RuntimeBuilder.WithSandbox().Exited("app", 3, message: "boom")).Container("app");
+        var app = new StatusSequence(pod).Step(StatusRuntimeBuilder.WithSandbox().Exited("app", 3, message: "boom")).Container("app");
         var t = app.State.Terminated;
         Assert.Equal(3, t.ExitCode);
         Assert.Equal(ContainerReasons.Error, t.Reason);
@@ -77,9 +77,9 @@ public class ContainerStatusBuilderTests
     {
         var pod = Pod("Never", [C("c", "Never", RestartOn(42))]);
         var seq = new StatusSequence(pod);
-        seq.Step(RuntimeBuilder.WithSandbox().Running("c"));
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Running("c"));
         seq.ReasonCache["c"] = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, "back-off 10s restarting failed container=c pod=p_default(uid-1)");
-        var status = seq.Step(RuntimeBuilder.WithSandbox().Exited("c", 42));
+        var status = seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("c", 42));
 
         var c = status.Container("c");
         Assert.Equal(ContainerReasons.CrashLoopBackOff, c.State.Waiting.Reason);
@@ -95,7 +95,7 @@ public class ContainerStatusBuilderTests
         var pod = Pod("Never", [C("c", "Never", RestartOn(42))]);
         var seq = new StatusSequence(pod);
         seq.ReasonCache["c"] = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, "x");
-        var status = seq.Step(RuntimeBuilder.WithSandbox().Exited("c", 1));
+        var status = seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("c", 1));
         Assert.Equal(1, status.Container("c").State.Terminated.ExitCode);
         Assert.Equal(PodPhases.Failed, status.Phase);
     }
@@ -106,7 +106,7 @@ public class ContainerStatusBuilderTests
         var pod = Pod("Always", [C("app")]);
         var seq = new StatusSequence(pod);
         seq.ReasonCache["app"] = new ContainerStartFailure(ContainerReasons.RunContainerError, "exec: \"nope\": not found");
-        var app = seq.Step(RuntimeBuilder.WithSandbox()).Container("app");
+        var app = seq.Step(StatusRuntimeBuilder.WithSandbox()).Container("app");
         Assert.Equal(ContainerReasons.RunContainerError, app.State.Waiting.Reason);
         Assert.Null(app.LastState.Terminated);
     }
@@ -115,7 +115,7 @@ public class ContainerStatusBuilderTests
     public void CL_03_InitFailureUnderNeverFailsPodAndAppWaitsPodInitializing()
     {
         var pod = Pod("Never", [C("c")], [C("a")]);
-        var status = new StatusSequence(pod).Step(RuntimeBuilder.WithSandbox().Exited("a", 1));
+        var status = new StatusSequence(pod).Step(StatusRuntimeBuilder.WithSandbox().Exited("a", 1));
 
         Assert.Equal(PodPhases.Failed, status.Phase);
         Assert.Equal(1, status.Container("a").State.Terminated.ExitCode);
@@ -130,8 +130,8 @@ public class ContainerStatusBuilderTests
     {
         var pod = Pod("Always", [C("app")], [C("init")]);
         var seq = new StatusSequence(pod);
-        seq.Step(RuntimeBuilder.WithSandbox().Running("init"));
-        var status = seq.Step(RuntimeBuilder.WithSandbox().Exited("init", 0).Running("app"));
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Running("init"));
+        var status = seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("init", 0).Running("app"));
         var init = status.Container("init");
         Assert.Equal(ContainerReasons.Completed, init.State.Terminated.Reason);
         Assert.True(init.Ready);
@@ -143,7 +143,7 @@ public class ContainerStatusBuilderTests
     public void InitStatusLostAfterRegularStartedIsTreatedAsCompleted()
     {
         var pod = Pod("Always", [C("app")], [C("init")]);
-        var init = new StatusSequence(pod).Step(RuntimeBuilder.WithSandbox().Running("app")).Container("init");
+        var init = new StatusSequence(pod).Step(StatusRuntimeBuilder.WithSandbox().Running("app")).Container("init");
         Assert.Equal(0, init.State.Terminated.ExitCode);
         Assert.Equal(ContainerStatusBuilder.InitStatusLostMessage, init.State.Terminated.Message);
     }
@@ -152,7 +152,7 @@ public class ContainerStatusBuilderTests
     public void ContainerStatusesSortedByNameInitInSpecOrder()
     {
         var pod = Pod("Always", [C("zeta"), C("alpha"), C("mid")], [C("z-init"), C("a-init")]);
-        var status = new StatusSequence(pod).Step(RuntimeBuilder.WithSandbox());
+        var status = new StatusSequence(pod).Step(StatusRuntimeBuilder.WithSandbox());
         Assert.Equal(["alpha", "mid", "zeta"], status.ContainerStatuses.Select(s => s.Name));
         Assert.Equal(["z-init", "a-init"], status.InitContainerStatuses.Select(s => s.Name));
     }
@@ -162,8 +162,8 @@ public class ContainerStatusBuilderTests
     {
         var pod = Pod("Always", [C("app")]);
         var seq = new StatusSequence(pod);
-        seq.Step(RuntimeBuilder.WithSandbox().Running("app"));
-        var app = seq.Step(RuntimeBuilder.WithSandbox().Unknown("app")).Container("app");
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Running("app"));
+        var app = seq.Step(StatusRuntimeBuilder.WithSandbox().Unknown("app")).Container("app");
         Assert.Equal(ContainerReasons.ContainerStatusUnknown, app.State.Terminated.Reason);
         Assert.Equal(ContainerStatusBuilder.UnknownWhenTerminatedMessage, app.State.Terminated.Message);
         Assert.Equal(137, app.State.Terminated.ExitCode);
@@ -175,13 +175,13 @@ public class ContainerStatusBuilderTests
     {
         var pod = Pod("Always", [C("app")]);
         var seq = new StatusSequence(pod);
-        seq.Step(RuntimeBuilder.WithSandbox().Running("app"));
-        var app = seq.Step(RuntimeBuilder.WithSandbox()).Container("app");
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Running("app"));
+        var app = seq.Step(StatusRuntimeBuilder.WithSandbox()).Container("app");
         Assert.Equal(ContainerReasons.ContainerCreating, app.State.Waiting.Reason);
         Assert.Equal(ContainerStatusBuilder.UnknownWhenDeletedMessage, app.LastState.Terminated.Message);
         Assert.Equal(1, app.RestartCount);
         // The next generation sees a waiting old state and does not count again.
-        Assert.Equal(1, seq.Step(RuntimeBuilder.WithSandbox()).Container("app").RestartCount);
+        Assert.Equal(1, seq.Step(StatusRuntimeBuilder.WithSandbox()).Container("app").RestartCount);
     }
 
     public static TheoryData<bool, ProbeResult, ProbeResult, bool, bool> ProbeTable()
@@ -217,7 +217,7 @@ public class ContainerStatusBuilderTests
         {
             Probes = new FakeProbeResults().Set(ProbeType.Startup, "app-0", startup).Set(ProbeType.Readiness, "app-0", readiness),
         };
-        var app = seq.Step(RuntimeBuilder.WithSandbox().Running("app")).Container("app");
+        var app = seq.Step(StatusRuntimeBuilder.WithSandbox().Running("app")).Container("app");
         Assert.Equal(started, app.Started);
         Assert.Equal(ready, app.Ready);
     }
@@ -227,13 +227,13 @@ public class ContainerStatusBuilderTests
     {
         var pod = Pod("Always", [C("app")], [Sidecar("proxy").WithReadiness()]);
         var seq = new StatusSequence(pod);
-        var status = seq.Step(RuntimeBuilder.WithSandbox().Running("proxy").Running("app"));
+        var status = seq.Step(StatusRuntimeBuilder.WithSandbox().Running("proxy").Running("app"));
         Assert.True(status.Container("proxy").Started);
         Assert.False(status.Container("proxy").Ready);
         Assert.Equal("containers with unready status: [proxy]", status.Condition(PodConditions.ContainersReady).Message);
 
         seq.Probes = new FakeProbeResults().Set(ProbeType.Readiness, "proxy-0", ProbeResult.Success);
-        status = seq.Step(RuntimeBuilder.WithSandbox().Running("proxy").Running("app"));
+        status = seq.Step(StatusRuntimeBuilder.WithSandbox().Running("proxy").Running("app"));
         Assert.True(status.Container("proxy").Ready);
         Assert.Equal("True", status.Condition(PodConditions.Ready).Status);
     }
@@ -245,7 +245,7 @@ public class ContainerStatusBuilderTests
         c.VolumeMounts = [new V1VolumeMount { Name = "runs", MountPath = "/state" }, new V1VolumeMount { Name = "token", MountPath = "/var/run", ReadOnlyProperty = true }];
         var pod = Pod("Always", [c]);
         var seq = new StatusSequence(pod);
-        foreach (var status in new[] { seq.Step(RuntimeBuilder.WithSandbox()), seq.Step(RuntimeBuilder.WithSandbox().Running("app")) })
+        foreach (var status in new[] { seq.Step(StatusRuntimeBuilder.WithSandbox()), seq.Step(StatusRuntimeBuilder.WithSandbox().Running("app")) })
         {
             var mounts = status.Container("app").VolumeMounts;
             Assert.Equal(["runs", "token"], mounts.Select(m => m.Name));
@@ -260,11 +260,11 @@ public class ContainerStatusBuilderTests
     {
         var pod = Pod("Never", [C("trigger", "Never", RestartAllOn(3)), C("bystander")]);
         var seq = new StatusSequence(pod);
-        seq.Step(RuntimeBuilder.WithSandbox().Running("trigger").Running("bystander"));
-        var before = seq.Step(RuntimeBuilder.WithSandbox().Exited("trigger", 3).Running("bystander"));
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Running("trigger").Running("bystander"));
+        var before = seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("trigger", 3).Running("bystander"));
         var snapshot = k8s.KubernetesJson.Serialize(before);
-        seq.Step(RuntimeBuilder.WithSandbox().Exited("trigger", 3));
-        seq.Step(RuntimeBuilder.WithSandbox());
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("trigger", 3));
+        seq.Step(StatusRuntimeBuilder.WithSandbox());
         Assert.Equal(snapshot, k8s.KubernetesJson.Serialize(before));
     }
 }

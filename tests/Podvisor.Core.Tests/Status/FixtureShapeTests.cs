@@ -91,13 +91,13 @@ public class FixtureShapeTests
         bystander.VolumeMounts = [Token()];
         var seq = new StatusSequence(Pod("Never", [trigger, bystander]));
 
-        seq.Step(RuntimeBuilder.WithSandbox().Running("trigger").Running("bystander"));
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Running("trigger").Running("bystander"));
         for (var cycle = 0; cycle < 3; cycle++)
         {
-            seq.Step(RuntimeBuilder.WithSandbox().Exited("trigger", 3, cycle).Running("bystander", cycle));
-            seq.Step(RuntimeBuilder.WithSandbox().Exited("trigger", 3, cycle));
-            seq.Step(RuntimeBuilder.WithSandbox());
-            seq.Step(RuntimeBuilder.WithSandbox().Running("trigger").Running("bystander"));
+            seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("trigger", 3, cycle).Running("bystander", cycle));
+            seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("trigger", 3, cycle));
+            seq.Step(StatusRuntimeBuilder.WithSandbox());
+            seq.Step(StatusRuntimeBuilder.WithSandbox().Running("trigger").Running("bystander"));
         }
 
         AssertSameShape(GangStatus, seq.Current!);
@@ -120,7 +120,7 @@ public class FixtureShapeTests
         seq.ReasonCache["migrate"] = new ContainerStartFailure(
             ContainerReasons.CrashLoopBackOff, "back-off 5m0s restarting failed container=migrate pod=broken-init_default(uid)");
 
-        var status = seq.Step(RuntimeBuilder.WithSandbox().Exited("migrate", 1, restartCount: 16));
+        var status = seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("migrate", 1, restartCount: 16));
 
         AssertSameShape(InitStatus, status);
         Assert.Equal(PodPhases.Pending, status.Phase);

@@ -9,7 +9,7 @@ namespace Podvisor.Core.Tests.Status;
 /// <summary>Pod-level fields and the status-manager rules (§6.12, §7 terminal stickiness).</summary>
 public class PodStatusGeneratorTests
 {
-    private static V1PodStatus Generate(V1Pod pod, RuntimeBuilder runtime, V1PodStatus? old = null, string? hostIp = "172.18.0.2", DateTimeOffset? now = null) =>
+    private static V1PodStatus Generate(V1Pod pod, StatusRuntimeBuilder runtime, V1PodStatus? old = null, string? hostIp = "172.18.0.2", DateTimeOffset? now = null) =>
         PodStatusGenerator.Generate(new StatusInput
         {
             Pod = pod,
@@ -24,7 +24,7 @@ public class PodStatusGeneratorTests
     {
         var pod = Pod("Always", [C("a")]);
         pod.Metadata.Generation = 3;
-        var status = Generate(pod, RuntimeBuilder.WithSandbox("10.88.0.7").Running("a"), now: T0.AddMilliseconds(900));
+        var status = Generate(pod, StatusRuntimeBuilder.WithSandbox("10.88.0.7").Running("a"), now: T0.AddMilliseconds(900));
 
         Assert.Equal("10.88.0.7", status.PodIP);
         Assert.Equal(["10.88.0.7"], status.PodIPs.Select(p => p.Ip));
@@ -35,7 +35,7 @@ public class PodStatusGeneratorTests
         Assert.Equal(3, status.ObservedGeneration);
         Assert.Null(status.InitContainerStatuses);
 
-        var later = Generate(pod, RuntimeBuilder.WithSandbox("10.88.0.7").Running("a"), old: status, now: T0.AddHours(1));
+        var later = Generate(pod, StatusRuntimeBuilder.WithSandbox("10.88.0.7").Running("a"), old: status, now: T0.AddHours(1));
         Assert.Equal(status.StartTime, later.StartTime);
     }
 
@@ -44,7 +44,7 @@ public class PodStatusGeneratorTests
     {
         var pod = Pod("Always", [C("a")]);
         pod.Spec.HostNetwork = true;
-        var status = Generate(pod, new RuntimeBuilder().Sandbox(true, ip: null).Running("a"));
+        var status = Generate(pod, new StatusRuntimeBuilder().Sandbox(true, ip: null).Running("a"));
         Assert.Equal("172.18.0.2", status.PodIP);
     }
 
@@ -52,8 +52,8 @@ public class PodStatusGeneratorTests
     public void PodIpKeptWhenSandboxIsGone()
     {
         var pod = Pod("Never", [C("a")]);
-        var first = Generate(pod, RuntimeBuilder.WithSandbox("10.88.0.9").Exited("a", 0));
-        var after = Generate(pod, new RuntimeBuilder().Exited("a", 0), old: first, hostIp: null);
+        var first = Generate(pod, StatusRuntimeBuilder.WithSandbox("10.88.0.9").Exited("a", 0));
+        var after = Generate(pod, new StatusRuntimeBuilder().Exited("a", 0), old: first, hostIp: null);
         Assert.Equal("10.88.0.9", after.PodIP);
         Assert.Equal("172.18.0.2", after.HostIP);
     }
@@ -108,7 +108,7 @@ public class PodStatusGeneratorTests
     {
         var c = C("a");
         c.Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("10m") } };
-        var status = Generate(Pod("Always", [c, C("b")]), RuntimeBuilder.WithSandbox().Running("a").Running("b"));
+        var status = Generate(Pod("Always", [c, C("b")]), StatusRuntimeBuilder.WithSandbox().Running("a").Running("b"));
         Assert.Equal("10m", status.Container("a").Resources.Requests["cpu"].ToString());
         Assert.Equal("10m", status.Container("a").AllocatedResources["cpu"].ToString());
         Assert.NotNull(status.Container("b").Resources);
@@ -131,7 +131,7 @@ public class PodStatusGeneratorTests
         var init = C("migrate");
         init.Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["memory"] = new("40Mi") } };
         var pod = Pod("Always", [Sized(C("app"))], [Sized(Sidecar("proxy")), init]);
-        var status = Generate(pod, RuntimeBuilder.WithSandbox().Running("proxy").Exited("migrate", 0).Running("app"));
+        var status = Generate(pod, StatusRuntimeBuilder.WithSandbox().Running("proxy").Exited("migrate", 0).Running("app"));
 
         Assert.Equal(PodQos.Burstable, status.QosClass);
         Assert.Equal("20m", status.AllocatedResources["cpu"].ToString());
@@ -148,13 +148,13 @@ public class PodStatusGeneratorTests
     {
         var pod = Pod("Always", [C("a")]);
         var old = new V1PodStatus { Phase = terminal, Reason = "Evicted", Message = "gone" };
-        var status = Generate(pod, RuntimeBuilder.WithSandbox().Running("a"), old);
+        var status = Generate(pod, StatusRuntimeBuilder.WithSandbox().Running("a"), old);
         Assert.Equal(terminal, status.Phase);
         Assert.Equal("Evicted", status.Reason);
         Assert.Equal("gone", status.Message);
 
         pod.Status = new V1PodStatus { Phase = terminal };
-        Assert.Equal(terminal, Generate(pod, RuntimeBuilder.WithSandbox().Running("a"), new V1PodStatus { Phase = PodPhases.Running }).Phase);
+        Assert.Equal(terminal, Generate(pod, StatusRuntimeBuilder.WithSandbox().Running("a"), new V1PodStatus { Phase = PodPhases.Running }).Phase);
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public class PodStatusGeneratorTests
     {
         var pod = Pod("Always", [C("a")]);
         var old = new V1PodStatus { Phase = PodPhases.Pending, Reason = "Something", Message = "m" };
-        var status = Generate(pod, RuntimeBuilder.WithSandbox().Running("a"), old);
+        var status = Generate(pod, StatusRuntimeBuilder.WithSandbox().Running("a"), old);
         Assert.Equal(PodPhases.Running, status.Phase);
         Assert.Null(status.Reason);
         Assert.Null(status.Message);
@@ -192,8 +192,8 @@ public class PodStatusGeneratorTests
         }
 
         var pod = Pod(podPolicy, containers, sidecar ? [c] : null);
-        var old = Generate(pod, RuntimeBuilder.WithSandbox().Running("other").Exited("c", 1));
-        var next = Generate(pod, RuntimeBuilder.WithSandbox().Running("other").Running("c"), old, now: T0.AddSeconds(5));
+        var old = Generate(pod, StatusRuntimeBuilder.WithSandbox().Running("other").Exited("c", 1));
+        var next = Generate(pod, StatusRuntimeBuilder.WithSandbox().Running("other").Running("c"), old, now: T0.AddSeconds(5));
 
         Assert.Equal(accepted, next.Container("c").State.Running is not null);
         if (!accepted)
@@ -207,7 +207,7 @@ public class PodStatusGeneratorTests
     {
         var pod = Pod("Always", [C("a")]);
         pod.Spec.EphemeralContainers = [new V1EphemeralContainer { Name = "debug", Image = "busybox" }];
-        var status = Generate(pod, RuntimeBuilder.WithSandbox().Running("a").Running("debug"));
+        var status = Generate(pod, StatusRuntimeBuilder.WithSandbox().Running("a").Running("debug"));
         Assert.NotNull(Assert.Single(status.EphemeralContainerStatuses).State.Running);
     }
 
@@ -215,9 +215,9 @@ public class PodStatusGeneratorTests
     public void ActiveRegularContainerMustBelongToNewestSandbox()
     {
         var spec = Pod("Always", [C("a")]).Spec;
-        var old = RuntimeBuilder.WithSandbox().Exited("a", 0).Sandbox(true).Build();
+        var old = StatusRuntimeBuilder.WithSandbox().Exited("a", 0).Sandbox(true).Build();
         Assert.False(PodStatusGenerator.HasAnyActiveRegularContainerStarted(spec, old));
-        Assert.True(PodStatusGenerator.HasAnyActiveRegularContainerStarted(spec, RuntimeBuilder.WithSandbox().Exited("a", 0).Build()));
-        Assert.False(PodStatusGenerator.HasAnyActiveRegularContainerStarted(spec, new RuntimeBuilder().Exited("a", 0).Build()));
+        Assert.True(PodStatusGenerator.HasAnyActiveRegularContainerStarted(spec, StatusRuntimeBuilder.WithSandbox().Exited("a", 0).Build()));
+        Assert.False(PodStatusGenerator.HasAnyActiveRegularContainerStarted(spec, new StatusRuntimeBuilder().Exited("a", 0).Build()));
     }
 }

@@ -17,7 +17,7 @@ public class RestartAllStatusTests
     private static List<V1PodStatus> RunRs01Cycle(StatusSequence seq, int cycle)
     {
         var steps = new List<V1PodStatus>();
-        RuntimeBuilder Base() => RuntimeBuilder.WithSandbox();
+        StatusRuntimeBuilder Base() => StatusRuntimeBuilder.WithSandbox();
         steps.Add(seq.Step(Base().Exited("init", 0, cycle).Running("sidecar", cycle).Running("source-container", cycle).Running("regular", cycle)));
         steps.Add(seq.Step(Base().Exited("init", 0, cycle).Running("sidecar", cycle).Exited("source-container", 42, cycle).Running("regular", cycle)));
         // Removal: regular targets, init targets (last index first), then the source.
@@ -126,9 +126,9 @@ public class RestartAllStatusTests
     {
         var pod = Pod("Never", [C("trigger", "Never", RestartAllOn(3)), C("done"), C("broken")]);
         var seq = new StatusSequence(pod);
-        seq.Step(RuntimeBuilder.WithSandbox().Exited("done", 0).Exited("broken", 1).Running("trigger"));
-        seq.Step(RuntimeBuilder.WithSandbox().Exited("done", 0).Exited("broken", 1).Exited("trigger", 3));
-        var removed = seq.Step(RuntimeBuilder.WithSandbox());
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("done", 0).Exited("broken", 1).Running("trigger"));
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("done", 0).Exited("broken", 1).Exited("trigger", 3));
+        var removed = seq.Step(StatusRuntimeBuilder.WithSandbox());
         Assert.All(["done", "broken", "trigger"], n => Assert.Equal(1, removed.Container(n).RestartCount));
         Assert.All(["done", "broken", "trigger"], n => Assert.Equal(ContainerReasons.RestartingAllContainers, removed.Container(n).State.Waiting.Reason));
     }
@@ -139,9 +139,9 @@ public class RestartAllStatusTests
         var pod = Pod("Always", [C("trigger", "Always", RestartAllOn(3)), C("crashing")]);
         var seq = new StatusSequence(pod);
         seq.ReasonCache["crashing"] = new Podvisor.Core.Status.ContainerStartFailure(ContainerReasons.CrashLoopBackOff, "back-off");
-        seq.Step(RuntimeBuilder.WithSandbox().Exited("crashing", 1).Running("trigger"));
-        seq.Step(RuntimeBuilder.WithSandbox().Exited("crashing", 1).Exited("trigger", 3));
-        var removed = seq.Step(RuntimeBuilder.WithSandbox());
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("crashing", 1).Running("trigger"));
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("crashing", 1).Exited("trigger", 3));
+        var removed = seq.Step(StatusRuntimeBuilder.WithSandbox());
         Assert.Equal(0, removed.Container("crashing").RestartCount);
         Assert.Equal(1, removed.Container("trigger").RestartCount);
     }
@@ -151,12 +151,12 @@ public class RestartAllStatusTests
     {
         var pod = Pod("Never", [C("trigger", "Never", RestartAllOn(3)), C("bystander")]);
         var seq = new StatusSequence(pod);
-        seq.Step(RuntimeBuilder.WithSandbox().Running("bystander").Running("trigger"));
-        seq.Step(RuntimeBuilder.WithSandbox().Running("bystander").Exited("trigger", 3));
-        var lost = seq.Step(RuntimeBuilder.WithSandbox().Unknown("bystander").Exited("trigger", 3)).Container("bystander");
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Running("bystander").Running("trigger"));
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Running("bystander").Exited("trigger", 3));
+        var lost = seq.Step(StatusRuntimeBuilder.WithSandbox().Unknown("bystander").Exited("trigger", 3)).Container("bystander");
         Assert.Equal(ContainerReasons.RestartingAllContainers, lost.State.Terminated.Reason);
         Assert.Equal(1, lost.RestartCount);
-        var removed = seq.Step(RuntimeBuilder.WithSandbox().Exited("trigger", 3)).Container("bystander");
+        var removed = seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("trigger", 3)).Container("bystander");
         Assert.Equal(ContainerReasons.RestartingAllContainers, removed.State.Waiting.Reason);
         Assert.Equal(1, removed.RestartCount);
     }
@@ -167,11 +167,11 @@ public class RestartAllStatusTests
         // RS-03 shape: an init container triggers before the regular container ever ran (its default status is waiting).
         var pod = Pod("Never", [C("regular")], [Sidecar("sidecar"), C("source-init", "Never", RestartAllOn(42))]);
         var seq = new StatusSequence(pod);
-        var trigger = seq.Step(RuntimeBuilder.WithSandbox().Running("sidecar").Exited("source-init", 42));
+        var trigger = seq.Step(StatusRuntimeBuilder.WithSandbox().Running("sidecar").Exited("source-init", 42));
         Assert.Equal("True", trigger.Condition(PodConditions.AllContainersRestarting).Status);
         Assert.Equal(PodPhases.Running, trigger.Phase);
 
-        var cleaned = seq.Step(RuntimeBuilder.WithSandbox());
+        var cleaned = seq.Step(StatusRuntimeBuilder.WithSandbox());
         Assert.Equal("False", cleaned.Condition(PodConditions.AllContainersRestarting).Status);
         Assert.Equal(PodPhases.Pending, cleaned.Phase);
         Assert.Equal(0, cleaned.Container("regular").RestartCount);
@@ -183,13 +183,13 @@ public class RestartAllStatusTests
     {
         var pod = Pod("Never", [C("app", "Never", RestartAllOn(88))], [C("setup")]);
         var seq = new StatusSequence(pod);
-        seq.Step(RuntimeBuilder.WithSandbox().Exited("setup", 0).Running("app"));
-        seq.Step(RuntimeBuilder.WithSandbox().Exited("setup", 0).Exited("app", 88));
-        seq.Step(RuntimeBuilder.WithSandbox());
-        var failed = seq.Step(RuntimeBuilder.WithSandbox().Exited("setup", 3));
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("setup", 0).Running("app"));
+        seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("setup", 0).Exited("app", 88));
+        seq.Step(StatusRuntimeBuilder.WithSandbox());
+        var failed = seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("setup", 3));
         Assert.Equal(PodPhases.Failed, failed.Phase);
         Assert.Equal(PodConditions.PodFailed, failed.Condition(PodConditions.AllContainersRestarting).Reason);
         // Terminal phases are final.
-        Assert.Equal(PodPhases.Failed, seq.Step(RuntimeBuilder.WithSandbox().Exited("setup", 0).Running("app")).Phase);
+        Assert.Equal(PodPhases.Failed, seq.Step(StatusRuntimeBuilder.WithSandbox().Exited("setup", 0).Running("app")).Phase);
     }
 }

@@ -29,7 +29,7 @@ public class StatusPropertyTests
 
     private static RuntimePodStatus Observe((int[] States, bool Sandbox) step)
     {
-        var runtime = new RuntimeBuilder().Sandbox(step.Sandbox);
+        var runtime = new StatusRuntimeBuilder().Sandbox(step.Sandbox);
         for (var i = 0; i < Names.Length; i++)
         {
             runtime = step.States[i] switch

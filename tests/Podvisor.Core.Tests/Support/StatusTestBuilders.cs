@@ -66,28 +66,28 @@ public static class StatusPods
 }
 
 /// <summary>Builds a <see cref="RuntimePodStatus"/>; every added instance is newer than the ones before it.</summary>
-public sealed class RuntimeBuilder
+public sealed class StatusRuntimeBuilder
 {
     private readonly List<RuntimeContainerStatus> _containers = [];
     private readonly List<RuntimeSandboxStatus> _sandboxes = [];
     private int _tick;
 
-    public static RuntimeBuilder WithSandbox(string ip = "10.88.0.5") => new RuntimeBuilder().Sandbox(true, ip);
+    public static StatusRuntimeBuilder WithSandbox(string ip = "10.88.0.5") => new StatusRuntimeBuilder().Sandbox(true, ip);
 
-    public RuntimeBuilder Sandbox(bool ready, string? ip = "10.88.0.5")
+    public StatusRuntimeBuilder Sandbox(bool ready, string? ip = "10.88.0.5")
     {
         _sandboxes.Insert(0, new RuntimeSandboxStatus { Id = "sb" + _sandboxes.Count, Ready = ready, Ip = ip, CreatedAt = Next() });
         return this;
     }
 
-    public RuntimeBuilder Running(string name, int restartCount = 0) =>
+    public StatusRuntimeBuilder Running(string name, int restartCount = 0) =>
         Add(name, RuntimeContainerState.Running, restartCount, started: true);
 
-    public RuntimeBuilder Created(string name, int restartCount = 0) => Add(name, RuntimeContainerState.Created, restartCount, started: false);
+    public StatusRuntimeBuilder Created(string name, int restartCount = 0) => Add(name, RuntimeContainerState.Created, restartCount, started: false);
 
-    public RuntimeBuilder Unknown(string name, int restartCount = 0) => Add(name, RuntimeContainerState.Unknown, restartCount, started: true);
+    public StatusRuntimeBuilder Unknown(string name, int restartCount = 0) => Add(name, RuntimeContainerState.Unknown, restartCount, started: true);
 
-    public RuntimeBuilder Exited(string name, int exitCode, int restartCount = 0, string? reason = null, string? message = null)
+    public StatusRuntimeBuilder Exited(string name, int exitCode, int restartCount = 0, string? reason = null, string? message = null)
     {
         Add(name, RuntimeContainerState.Exited, restartCount, started: true);
         var last = _containers[^1];
@@ -101,7 +101,7 @@ public sealed class RuntimeBuilder
         return this;
     }
 
-    private RuntimeBuilder Add(string name, RuntimeContainerState state, int restartCount, bool started)
+    private StatusRuntimeBuilder Add(string name, RuntimeContainerState state, int restartCount, bool started)
     {
         var created = Next();
         _containers.Add(new RuntimeContainerStatus
@@ -125,20 +125,6 @@ public sealed class RuntimeBuilder
         Sandboxes = [.. _sandboxes],
         Containers = [.. _containers.OrderByDescending(c => c.CreatedAt)],
     };
-}
-
-/// <summary>Probe results set per runtime container id.</summary>
-public sealed class FakeProbeResults : IProbeResults
-{
-    private readonly Dictionary<(ProbeType, string), ProbeResult> _results = [];
-
-    public FakeProbeResults Set(ProbeType type, string containerId, ProbeResult result)
-    {
-        _results[(type, containerId)] = result;
-        return this;
-    }
-
-    public ProbeResult Get(ProbeType type, string containerId) => _results.GetValueOrDefault((type, containerId));
 }
 
 /// <summary>Feeds each generated status back as the old status, as the agent's status manager does.</summary>
@@ -172,7 +158,7 @@ public sealed class StatusSequence(V1Pod pod, FeatureGates? gates = null)
         return Current;
     }
 
-    public V1PodStatus Step(RuntimeBuilder runtime, int seconds = 1) => Step(runtime.Build(), seconds);
+    public V1PodStatus Step(StatusRuntimeBuilder runtime, int seconds = 1) => Step(runtime.Build(), seconds);
 }
 
 /// <summary>Lookups on a generated status.</summary>
