@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
@@ -116,20 +117,47 @@ internal sealed class BenchNode : IAsyncDisposable
         _pods.TryRemove(uid, out _);
     }
 
-    /// <summary>Waits for the starts of <paramref name="running"/> in a pod; the Stopwatch time of the last one.</summary>
-    public async Task<long> WaitStartedAsync(string uid, IReadOnlyCollection<string> running)
+    /// <summary>Waits for the starts of <paramref name="running"/> in a pod; the last of them.</summary>
+    public async Task<ContainerStart> WaitStartedAsync(string uid, IReadOnlyCollection<string> running)
     {
         using var timeout = new CancellationTokenSource(WaitTimeout);
         return await Runtime.WaitStartedAsync(uid, running, timeout.Token);
     }
 
-    /// <summary>The pid of the newest instance of a container, from the runtime's persisted state.</summary>
-    public int Pid(string uid, string container)
+    /// <summary>
+    /// The pid of the newest instance of a container, from the runtime's persisted state (written behind by the
+    /// runtime, so this waits up to a few milliseconds for the file; never on a measured path).
+    /// </summary>
+    public async Task<int> PidAsync(string uid, string container)
     {
         var status = Runtime.GetPodStatus(uid).FindContainerStatusByName(container)
             ?? throw new InvalidOperationException($"no container {container} in pod {uid}");
-        using var record = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(DataDir, "runtime", "containers", status.Id + ".json")));
-        return record.RootElement.GetProperty("Pid").GetInt32();
+        var path = Path.Combine(DataDir, "runtime", "containers", status.Id + ".json");
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < WaitTimeout)
+        {
+            if (ReadPid(path) is { } pid)
+            {
+                return pid;
+            }
+
+            await Task.Delay(1);
+        }
+
+        throw new TimeoutException($"no pid recorded for {container} in pod {uid}");
+    }
+
+    private static int? ReadPid(string path)
+    {
+        try
+        {
+            using var record = JsonDocument.Parse(File.ReadAllBytes(path));
+            return record.RootElement.GetProperty("Pid").GetInt32() is > 0 and var pid ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -17,7 +17,7 @@ internal static class LatencySuite
         var floor = Floors.Restart(samples);
         var cycleFloor = Floors.Cycle(samples);
         await using var node = await BenchNode.StartAsync("latency");
-        var exitToRestart = await ExitToRestartAsync(node, samples);
+        var (exitToRestart, phases) = await ExitToRestartAsync(node, samples);
         var cycle = await RestartAllCycleAsync(node, samples);
         var recreate = await RecreateAsync(node, options.Quick ? 10 : 50);
         return
@@ -28,7 +28,8 @@ internal static class LatencySuite
             },
             exitToRestart.ToFigure("exit_to_restart", "ms", floor.P99, "p99 <= floor + 5 ms", s => s.P99 - floor.P99 <= 5) with
             {
-                Note = "new pod per sample (first restart, no backoff); pod in its own netns",
+                Note = "new pod per sample (first restart, no backoff); p50 split: exit seen + sync + plan "
+                    + $"{Samples.Round(phases.Sync.P50)} ms, CreateContainer {Samples.Round(phases.Create.P50)} ms, StartContainer {Samples.Round(phases.Start.P50)} ms",
             },
             cycle.ToFigure("restart_all_cycle", "ms", cycleFloor.P99, "p99 <= 3x floor", s => s.P99 <= 3 * cycleFloor.P99) with
             {
@@ -41,11 +42,15 @@ internal static class LatencySuite
         ];
     }
 
+    /// <summary>Where exit-to-restart time goes: until the agent calls CreateContainer, in it, in StartContainer.</summary>
+    private sealed record Phases(Samples Sync, Samples Create, Samples Start);
+
     /// <summary>SIGUSR1 to a container with a Restart rule -> its next instance Started. A fresh pod per sample.</summary>
-    private static async Task<Samples> ExitToRestartAsync(BenchNode node, int samples)
+    private static async Task<(Samples, Phases)> ExitToRestartAsync(BenchNode node, int samples)
     {
         var template = BenchNode.Admit(Pods.Restart, "restart");
         var result = new Samples();
+        var phases = new Phases(new Samples(), new Samples(), new Samples());
         var taken = -Warmup;
         while (taken < samples)
         {
@@ -55,19 +60,26 @@ internal static class LatencySuite
             foreach (var pod in pods.TakeWhile(_ => taken < samples))
             {
                 var uid = pod.Metadata.Uid;
-                var pid = node.Pid(uid, "main");
+                var pid = await node.PidAsync(uid, "main");
                 node.Runtime.ForgetStarts(uid);
                 var t0 = Stopwatch.GetTimestamp();
                 Native.kill(pid, Native.SIGUSR1);
-                var t1 = await node.WaitStartedAsync(uid, ["main"]);
-                AddAfterWarmup(result, ref taken, t1 - t0);
+                var started = await node.WaitStartedAsync(uid, ["main"]);
+                if (taken >= 0)
+                {
+                    phases.Sync.Add(Ticks.ToMs(started.CreateCalled - t0));
+                    phases.Create.Add(Ticks.ToMs(started.StartCalled - started.CreateCalled));
+                    phases.Start.Add(Ticks.ToMs(started.Timestamp - started.StartCalled));
+                }
+
+                AddAfterWarmup(result, ref taken, started.Timestamp - t0);
                 await node.Agent.WaitIdleAsync();
             }
 
             await Task.WhenAll(pods.Select(p => node.DeleteAsync(p.Metadata.Uid)));
         }
 
-        return result;
+        return (result, phases);
     }
 
     /// <summary>SIGUSR1 to the trigger -> sidecar, trigger and worker Started again (the init container ran between).</summary>
@@ -80,12 +92,12 @@ internal static class LatencySuite
         var result = new Samples();
         for (var taken = -Warmup; taken < samples;)
         {
-            var pid = node.Pid(uid, "trigger");
+            var pid = await node.PidAsync(uid, "trigger");
             node.Runtime.ForgetStarts(uid);
             var t0 = Stopwatch.GetTimestamp();
             Native.kill(pid, Native.SIGUSR1);
-            var t1 = await node.WaitStartedAsync(uid, Pods.RestartAllRunning);
-            AddAfterWarmup(result, ref taken, t1 - t0);
+            var started = await node.WaitStartedAsync(uid, Pods.RestartAllRunning);
+            AddAfterWarmup(result, ref taken, started.Timestamp - t0);
             await node.Agent.WaitIdleAsync();
         }
 
@@ -107,8 +119,8 @@ internal static class LatencySuite
             var t0 = Stopwatch.GetTimestamp();
             await node.DeleteAsync(pod.Metadata.Uid);
             node.Create(next);
-            var t1 = await node.WaitStartedAsync(next.Metadata.Uid, Pods.RestartAllRunning);
-            AddAfterWarmup(result, ref taken, t1 - t0);
+            var started = await node.WaitStartedAsync(next.Metadata.Uid, Pods.RestartAllRunning);
+            AddAfterWarmup(result, ref taken, started.Timestamp - t0);
             await node.Agent.WaitIdleAsync();
             pod = next;
         }

@@ -117,12 +117,16 @@ internal static class ScaleSuite
         var result = new Samples();
         for (var s = 0; s < storms; s++)
         {
-            var pids = uids.Select(uid => node.Pid(uid, "c0")).ToList();
+            var pids = await Task.WhenAll(uids.Select(uid => node.PidAsync(uid, "c0")));
             uids.ForEach(node.Runtime.ForgetStarts);
             var t0 = Stopwatch.GetTimestamp();
-            pids.ForEach(pid => Native.kill(pid, Native.SIGUSR1));
+            foreach (var pid in pids)
+            {
+                Native.kill(pid, Native.SIGUSR1);
+            }
+
             var starts = await Task.WhenAll(uids.Select(uid => node.WaitStartedAsync(uid, Pods.ScaleRunning)));
-            result.Add(Ticks.ToMs(starts.Max() - t0));
+            result.Add(Ticks.ToMs(starts.Max(s => s.Timestamp) - t0));
             await node.Agent.WaitIdleAsync();
         }
 

@@ -6,8 +6,11 @@ using Podvisor.Runtime;
 
 namespace Podvisor.Bench;
 
-/// <summary>A container instance the runtime reported Started, with the Stopwatch time the start returned.</summary>
-internal readonly record struct ContainerStart(string Name, long Timestamp);
+/// <summary>
+/// A container instance the runtime reported Started: Stopwatch times when the agent called CreateContainer and
+/// StartContainer, and when the start returned (<see cref="Timestamp"/>, the instance is running).
+/// </summary>
+internal readonly record struct ContainerStart(string Name, long CreateCalled, long StartCalled, long Timestamp);
 
 /// <summary>
 /// Passes every call to the process runtime unchanged and timestamps each successful StartContainer (the runtime
@@ -17,7 +20,7 @@ internal readonly record struct ContainerStart(string Name, long Timestamp);
 internal sealed class TimedRuntime(IContainerRuntime inner) : IContainerRuntime
 {
     private readonly ConcurrentDictionary<string, string> _sandboxPods = new();
-    private readonly ConcurrentDictionary<string, (string Pod, string Name)> _containers = new();
+    private readonly ConcurrentDictionary<string, (string Pod, string Name, long CreateCalled)> _containers = new();
     private readonly ConcurrentDictionary<string, Channel<ContainerStart>> _starts = new();
 
     public ChannelReader<ContainerEvent> Events => inner.Events;
@@ -31,18 +34,18 @@ internal sealed class TimedRuntime(IContainerRuntime inner) : IContainerRuntime
         }
     }
 
-    /// <summary>Waits until each of <paramref name="names"/> was started (after the last forget); returns the last start time.</summary>
-    public async Task<long> WaitStartedAsync(string podUid, IReadOnlyCollection<string> names, CancellationToken ct)
+    /// <summary>Waits until each of <paramref name="names"/> was started (after the last forget); returns the last start.</summary>
+    public async Task<ContainerStart> WaitStartedAsync(string podUid, IReadOnlyCollection<string> names, CancellationToken ct)
     {
         var pending = new HashSet<string>(names, StringComparer.Ordinal);
-        var last = 0L;
+        var last = default(ContainerStart);
         var reader = StartsOf(podUid).Reader;
         while (pending.Count > 0)
         {
             var start = await reader.ReadAsync(ct);
-            if (pending.Remove(start.Name))
+            if (pending.Remove(start.Name) && start.Timestamp > last.Timestamp)
             {
-                last = Math.Max(last, start.Timestamp);
+                last = start;
             }
         }
 
@@ -69,17 +72,19 @@ internal sealed class TimedRuntime(IContainerRuntime inner) : IContainerRuntime
 
     public async ValueTask<string> CreateContainerAsync(string sandboxId, ContainerConfig config, CancellationToken ct)
     {
+        var called = Stopwatch.GetTimestamp();
         var id = await inner.CreateContainerAsync(sandboxId, config, ct);
-        _containers[id] = (_sandboxPods[sandboxId], config.Name);
+        _containers[id] = (_sandboxPods[sandboxId], config.Name, called);
         return id;
     }
 
     public async ValueTask StartContainerAsync(string containerId, CancellationToken ct)
     {
+        var called = Stopwatch.GetTimestamp();
         await inner.StartContainerAsync(containerId, ct);
         var timestamp = Stopwatch.GetTimestamp();
-        var (pod, name) = _containers[containerId];
-        StartsOf(pod).Writer.TryWrite(new ContainerStart(name, timestamp));
+        var (pod, name, created) = _containers[containerId];
+        StartsOf(pod).Writer.TryWrite(new ContainerStart(name, created, called, timestamp));
     }
 
     public ValueTask StopContainerAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct) =>

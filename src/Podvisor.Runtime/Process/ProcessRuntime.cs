@@ -40,7 +40,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
         _time = options.TimeProvider;
         _logger = options.LoggerFactory.CreateLogger<ProcessRuntime>();
         _privileged = options.Privileged ?? Libc.geteuid() == 0;
-        _store = new RuntimeStateStore(options.DataDir);
+        _store = new RuntimeStateStore(options.DataDir, e => Log.PersistFailed(_logger, e));
         _network = new PodNetwork(options);
         _reactor = new Reactor(e => Log.ReactorFailed(_logger, e));
         _spawner = new Spawner(_privileged);
@@ -129,6 +129,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
     {
         _spawner.Dispose();
         _reactor.Dispose();
+        _store.Dispose();
     }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
@@ -150,7 +151,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
         }
     }
 
-    /// <summary>Changes a container's record, persists it and swaps the in-memory status, atomically per container.</summary>
+    /// <summary>Changes a container's record, queues it for persistence and swaps the in-memory status, atomically per container.</summary>
     private void Update(ContainerInstance container, Func<ContainerRecord, ContainerRecord> change)
     {
         lock (container.Gate)
@@ -200,6 +201,9 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Finishing container {Id} failed")]
         public static partial void FinishFailed(ILogger logger, Exception exception, string id);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Persisting runtime state failed; recovery after an agent restart may see older state")]
+        public static partial void PersistFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Reactor source failed")]
         public static partial void ReactorFailed(ILogger logger, Exception exception);

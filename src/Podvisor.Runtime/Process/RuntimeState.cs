@@ -81,31 +81,137 @@ internal sealed record ContainerRecord
 [JsonSerializable(typeof(ContainerRecord))]
 internal sealed partial class RuntimeStateJson : JsonSerializerContext;
 
-/// <summary>One small JSON file per sandbox and per container, replaced atomically (write, then rename).</summary>
-internal sealed class RuntimeStateStore
+/// <summary>
+/// One small JSON file per sandbox and per container, replaced atomically (write, then rename) by one background
+/// thread, so no start, stop or exit waits for the disk (each write costs 0.3-5 ms on ext4, more than a spawn). Writes
+/// to the same file coalesce: the newest record wins and a delete cancels a pending write. <see cref="Dispose"/>
+/// writes everything queued before returning, so a runtime opened afterwards on the same DataDir recovers the latest
+/// state. What an agent crash can lose is the last few milliseconds of changes, as it could lose a spawn before.
+/// </summary>
+internal sealed class RuntimeStateStore : IDisposable
 {
     private readonly string _sandboxes;
     private readonly string _containers;
+    private readonly Action<Exception> _onError;
+    private readonly object _gate = new();
+    private readonly Thread _writer;
+    private Dictionary<string, object?> _pending = new(StringComparer.Ordinal);
+    private bool _disposing;
+    private bool _stopped;
 
-    public RuntimeStateStore(string dataDir)
+    /// <param name="onError">Receives I/O errors of background writes (the in-memory state is unaffected).</param>
+    public RuntimeStateStore(string dataDir, Action<Exception> onError)
     {
         _sandboxes = Path.Combine(dataDir, "runtime", "sandboxes");
         _containers = Path.Combine(dataDir, "runtime", "containers");
+        _onError = onError;
         Directory.CreateDirectory(_sandboxes);
         Directory.CreateDirectory(_containers);
+        _writer = new Thread(WriteQueued) { IsBackground = true, Name = "podvisor-state" };
+        _writer.Start();
     }
 
-    public void Save(SandboxRecord record) => Write(Path.Combine(_sandboxes, record.Id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, RuntimeStateJson.Default.SandboxRecord));
+    public void Save(SandboxRecord record) => Enqueue(Path.Combine(_sandboxes, record.Id + ".json"), record);
 
-    public void Save(ContainerRecord record) => Write(Path.Combine(_containers, record.Id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, RuntimeStateJson.Default.ContainerRecord));
+    public void Save(ContainerRecord record) => Enqueue(Path.Combine(_containers, record.Id + ".json"), record);
 
-    public void DeleteSandbox(string id) => File.Delete(Path.Combine(_sandboxes, id + ".json"));
+    public void DeleteSandbox(string id) => Enqueue(Path.Combine(_sandboxes, id + ".json"), null);
 
-    public void DeleteContainer(string id) => File.Delete(Path.Combine(_containers, id + ".json"));
+    public void DeleteContainer(string id) => Enqueue(Path.Combine(_containers, id + ".json"), null);
 
     public IEnumerable<SandboxRecord> LoadSandboxes() => Load(_sandboxes, RuntimeStateJson.Default.SandboxRecord);
 
     public IEnumerable<ContainerRecord> LoadContainers() => Load(_containers, RuntimeStateJson.Default.ContainerRecord);
+
+    /// <summary>Writes everything queued, then stops the writer. Later changes are written at once by the caller.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposing = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        _writer.Join();
+        Dictionary<string, object?> late;
+        lock (_gate)
+        {
+            _stopped = true;
+            late = _pending;
+        }
+
+        foreach (var (path, record) in late)
+        {
+            Apply(path, record);
+        }
+    }
+
+    private void Enqueue(string path, object? record)
+    {
+        lock (_gate)
+        {
+            if (!_stopped)
+            {
+                _pending[path] = record;
+                Monitor.PulseAll(_gate);
+                return;
+            }
+        }
+
+        Apply(path, record);
+    }
+
+    private void WriteQueued()
+    {
+        while (true)
+        {
+            Dictionary<string, object?> batch;
+            lock (_gate)
+            {
+                while (_pending.Count == 0 && !_disposing)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_pending.Count == 0)
+                {
+                    return;
+                }
+
+                (batch, _pending) = (_pending, new Dictionary<string, object?>(StringComparer.Ordinal));
+            }
+
+            foreach (var (path, record) in batch)
+            {
+                Apply(path, record);
+            }
+        }
+    }
+
+    private void Apply(string path, object? record)
+    {
+        try
+        {
+            switch (record)
+            {
+                case null:
+                    File.Delete(path);
+                    break;
+                case SandboxRecord sandbox:
+                    Write(path, JsonSerializer.SerializeToUtf8Bytes(sandbox, RuntimeStateJson.Default.SandboxRecord));
+                    break;
+                case ContainerRecord container:
+                    Write(path, JsonSerializer.SerializeToUtf8Bytes(container, RuntimeStateJson.Default.ContainerRecord));
+                    break;
+                default:
+                    throw new System.Diagnostics.UnreachableException();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _onError(e);
+        }
+    }
 
     private static IEnumerable<T> Load<T>(string dir, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
