@@ -103,7 +103,7 @@ internal sealed partial class PodWorker
         var spec = start.Kind == ContainerKind.Regular ? pod.Spec.Containers[start.Index] : pod.Spec.InitContainers[start.Index];
         if (start.LastFinishedAt is { } finishedAt)
         {
-            _agent.Backoff.Next(CrashLoopBackoff.Key(pod, spec), finishedAt, _agent.Time.GetUtcNow());
+            _agent.Backoff.Next(CrashLoopBackoff.Key(pod, spec, _hashes.Get(spec)), finishedAt, _agent.Time.GetUtcNow());
         }
 
         var runtime = _agent.Runtime.GetPodStatus(Uid);

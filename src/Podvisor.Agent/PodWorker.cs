@@ -24,6 +24,9 @@ internal sealed partial class PodWorker : IAsyncDisposable
     private readonly ITimer _timer;
     private readonly Task _loop;
     private V1Pod _pod;
+
+    /// <summary>Container hashes of <see cref="_pod"/> (reference lookups, so a sync that sees a newer pod stays correct).</summary>
+    private ContainerHashes _hashes;
     private V1PodStatus? _status;
     private string? _publishedJson;
     private long? _deleteGracePeriod;
@@ -33,6 +36,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
     {
         _agent = agent;
         _pod = pod;
+        _hashes = ContainerHashes.Of(pod.Spec);
         _status = pod.Status?.Phase is null ? null : pod.Status;
         _timer = agent.Time.CreateTimer(_ => Wake(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loop = Task.Run(RunAsync);
@@ -46,6 +50,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
     public void Update(V1Pod pod)
     {
+        _hashes = ContainerHashes.Of(pod.Spec);
         _pod = pod;
         Wake();
     }
@@ -120,6 +125,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
             Probes = _agent.Probes,
             Gates = _agent.Options.Gates,
             Now = now,
+            Hashes = _hashes,
         });
         RecordBackOffs(pod, plan);
         await ExecuteAsync(pod, runtime, plan, _deleted.Token);

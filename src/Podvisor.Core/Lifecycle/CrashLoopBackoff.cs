@@ -39,8 +39,12 @@ public sealed class CrashLoopBackoff
     public TimeSpan Max { get; }
 
     /// <summary>Mirrors kubelet GetBackoffKey: <c>podName_namespace_podUID_containerName_containerHash</c>.</summary>
-    public static string Key(V1Pod pod, V1Container container) =>
-        $"{pod.Metadata?.Name}_{pod.Metadata?.NamespaceProperty}_{pod.Metadata?.Uid}_{container.Name}_{ContainerHash.Compute(container)}";
+    public static string Key(V1Pod pod, V1Container container) => Key(pod, container, ContainerHash.Compute(container));
+
+    /// <inheritdoc cref="Key(V1Pod, V1Container)"/>
+    /// <param name="hash">The container's <see cref="ContainerHash"/>, when already known.</param>
+    public static string Key(V1Pod pod, V1Container container, string hash) =>
+        $"{pod.Metadata?.Name}_{pod.Metadata?.NamespaceProperty}_{pod.Metadata?.Uid}_{container.Name}_{hash}";
 
     /// <summary>flowcontrol IsInBackOffSince: false without an entry or when expired; else now - eventTime &lt; backoff.</summary>
     /// <param name="backoff">The entry's current backoff (zero without an entry), for the <c>back-off 20s ...</c> message.</param>

@@ -141,7 +141,7 @@ internal sealed class InitContainerActions
             _starts.Add(i + 1);
         }
 
-        if (ContainerHash.Compute(container) != status.Hash)
+        if (_input.HashOf(container) != status.Hash)
         {
             Restart(i, status, KillReason.SpecChanged, $"Init container {container.Name} definition changed");
         }

@@ -81,7 +81,7 @@ internal static class PlanAssembler
 
         // A runtime that lost the finish time reports the creation time instead (upstream would use Go's zero time).
         var finishedAt = exited.FinishedAt ?? exited.CreatedAt;
-        var key = CrashLoopBackoff.Key(input.Pod, container);
+        var key = CrashLoopBackoff.Key(input.Pod, container, input.HashOf(container));
         if (!input.Backoff.IsInBackOffSince(key, finishedAt, input.Now, out var backoff))
         {
             return new ContainerToStart(kind, index, container.Name, finishedAt);

@@ -21,6 +21,11 @@ public sealed record PlannerInput
     public IProbeResults Probes { get; init; } = NoProbeResults.Instance;
     public FeatureGates Gates { get; init; } = FeatureGates.Default;
     public required DateTimeOffset Now { get; init; }
+
+    /// <summary>Memoized hashes of <see cref="Pod"/>'s containers; null hashes each container on every plan.</summary>
+    public ContainerHashes? Hashes { get; init; }
+
+    internal string HashOf(V1Container container) => Hashes?.Get(container) ?? ContainerHash.Compute(container);
 }
 
 /// <summary>
@@ -117,7 +122,7 @@ public static class PodPlanner
     private static (KillReason Reason, string Message, bool Restart)? RunningContainerKill(
         PlannerInput input, V1Container container, RuntimeContainerStatus status)
     {
-        if (ContainerHash.Compute(container) != status.Hash)
+        if (input.HashOf(container) != status.Hash)
         {
             return (KillReason.SpecChanged, $"Container {container.Name} definition changed", true);
         }
