@@ -10,7 +10,8 @@ namespace Podvisor.Runtime.Process;
 /// (unshare CLONE_FS), so for each spawn it can enter the container's namespaces (a fresh mount namespace with bind
 /// mounts, or the pod's network namespace, or a running container's namespaces through its pidfd) and take the
 /// container's credentials with raw per-thread syscalls; the child inherits all of that from the calling thread.
-/// Afterwards the thread returns to the agent's namespaces and root credentials. The child always gets its own
+/// Afterwards the thread returns to the agent's namespaces and root credentials. Container mount namespaces are
+/// copied from a <see cref="BaseMountNamespace"/>. The child always gets its own
 /// session (setsid), default signal dispositions, an empty signal mask, /dev/null as stdin, and no other descriptors.
 /// </summary>
 internal sealed unsafe class Spawner : IDisposable
@@ -20,7 +21,7 @@ internal sealed unsafe class Spawner : IDisposable
     private readonly BlockingCollection<Request> _queue = [];
     private readonly Thread _thread;
     private readonly bool _privileged;
-    private int _hostMnt = -1;
+    private BaseMountNamespace? _baseMnt;
     private int _hostNet = -1;
     private uint[] _hostGroups = [];
     private readonly uint[] _hostCaps = new uint[6];
@@ -46,6 +47,7 @@ internal sealed unsafe class Spawner : IDisposable
         _queue.CompleteAdding();
         _thread.Join();
         _queue.Dispose();
+        _baseMnt?.Dispose();
     }
 
     private void Run(TaskCompletionSource ready)
@@ -78,11 +80,14 @@ internal sealed unsafe class Spawner : IDisposable
         }
     }
 
-    /// <summary>Detaches this thread's fs_struct and records the agent's namespaces, groups and capabilities.</summary>
+    /// <summary>
+    /// Detaches this thread's fs_struct, prepares the <see cref="BaseMountNamespace"/> and records the host network
+    /// namespace, groups and capabilities.
+    /// </summary>
     private void PrepareThread()
     {
         Check(Libc.unshare(Libc.CLONE_FS), "unshare(CLONE_FS)");
-        _hostMnt = Check(Libc.open("/proc/thread-self/ns/mnt", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open mnt namespace");
+        _baseMnt = new BaseMountNamespace();
         _hostNet = Check(Libc.open("/proc/thread-self/ns/net", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open net namespace");
         _hostGroups = ReadGroups();
         fixed (uint* caps = _hostCaps)
@@ -97,7 +102,7 @@ internal sealed unsafe class Spawner : IDisposable
         var changed = spec.Namespaces is not NamespacePlan.Host || spec.Credentials is not null;
         try
         {
-            EnterNamespaces(spec.Namespaces);
+            EnterNamespaces(spec.Namespaces, _baseMnt);
             if (spec.WorkingDir is { } dir && !Directory.Exists(dir))
             {
                 throw new SpawnFailure($"chdir to cwd (\"{dir}\") set in config.json failed: no such file or directory");
@@ -137,16 +142,21 @@ internal sealed unsafe class Spawner : IDisposable
         }
     }
 
-    private static void EnterNamespaces(NamespacePlan plan)
+    private static void EnterNamespaces(NamespacePlan plan, BaseMountNamespace? baseMnt)
     {
         switch (plan)
         {
             case NamespacePlan.Host:
                 return;
             case NamespacePlan.JoinProcess join:
+                // A thread the thread pool created from this one (it adds workers from the thread that queues work)
+                // shares its fs_struct, and setns into a mount namespace needs a private one.
+                Check(Libc.unshare(Libc.CLONE_FS), "unshare(CLONE_FS)", fail: true);
                 WithFd(join.Pidfd, fd => Check(Libc.setns(fd, Libc.CLONE_NEWNS | Libc.CLONE_NEWNET), "enter container namespaces", fail: true));
                 return;
             case NamespacePlan.NewContainer container:
+                Check(Libc.unshare(Libc.CLONE_FS), "unshare(CLONE_FS)", fail: true);
+                baseMnt!.Enter();
                 if (container.Netns is { } netns)
                 {
                     WithFd(netns, fd => Check(Libc.setns(fd, Libc.CLONE_NEWNET), "enter pod network namespace", fail: true));
@@ -203,8 +213,8 @@ internal sealed unsafe class Spawner : IDisposable
     }
 
     /// <summary>
-    /// Back to root credentials and the agent's namespaces. Failing here would leave the spawner in a container's
-    /// identity for the next spawn, so the agent stops instead.
+    /// Back to root credentials, the base mount namespace and the host network namespace. Failing here would leave the
+    /// spawner in a container's identity for the next spawn, so the agent stops instead.
     /// </summary>
     private void RestoreThread()
     {
@@ -221,7 +231,7 @@ internal sealed unsafe class Spawner : IDisposable
             }
 
             Check(Libc.prctl(Syscalls.PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
-            Check(Libc.setns(_hostMnt, Libc.CLONE_NEWNS), "return to host mount namespace");
+            _baseMnt!.EnterHost();
             Check(Libc.setns(_hostNet, Libc.CLONE_NEWNET), "return to host network namespace");
         }
         catch (IOException e)

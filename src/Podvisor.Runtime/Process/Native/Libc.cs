@@ -18,7 +18,7 @@ internal static unsafe partial class Libc
     public const int CLONE_FS = 0x200, CLONE_NEWNS = 0x20000, CLONE_NEWNET = 0x40000000;
 
     public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_REMOUNT = 32, MS_BIND = 4096, MS_REC = 16384;
-    public const ulong MS_SLAVE = 1 << 19;
+    public const ulong MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
     public const int MNT_DETACH = 2;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
@@ -29,6 +29,8 @@ internal static unsafe partial class Libc
     public const int CLD_EXITED = 1;
 
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
+    public const short POLLPRI = 0x002;
+    public const int EINVAL = 22;
     public const uint EPOLLIN = 0x001;
     public const int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
 
@@ -112,6 +114,17 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint write(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint count, int timeout);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int epoll_create1(int flags);
