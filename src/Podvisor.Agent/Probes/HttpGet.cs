@@ -6,17 +6,14 @@ namespace Podvisor.Agent.Probes;
 /// <summary>A GET request built from an httpGet handler, with the URL text exactly as Go prints it.</summary>
 internal sealed record HttpGetTarget(Uri Url, string UrlText, IReadOnlyList<KeyValuePair<string, string>> Headers, string? HostHeader);
 
-/// <summary>
-/// Mirrors pkg/probe/http/request.go NewRequestForHTTPGetAction (shared by probes and lifecycle hooks) and
-/// pkg/probe/util.go ResolveContainerPort.
-/// </summary>
+/// <summary>Mirrors pkg/probe/http/request.go NewRequestForHTTPGetAction (shared by probes and lifecycle hooks).</summary>
 internal static class HttpGetRequests
 {
     /// <summary>Builds the request; returns the resolution error text (e.g. a port name not found) otherwise.</summary>
     /// <param name="purpose"><c>probe</c> or <c>lifecycle</c>: the User-Agent is <c>kube-PURPOSE/1.35</c>.</param>
     public static HttpGetTarget? TryCreate(V1HTTPGetAction action, V1Container container, string podHost, string purpose, out string? error)
     {
-        if (!TryResolvePort(action.Port, container, out var port, out error))
+        if (!ContainerPorts.TryResolve(action.Port, container, out var port, out error))
         {
             return null;
         }
@@ -40,35 +37,6 @@ internal static class HttpGetRequests
         var hostHeader = headers.FirstOrDefault(h => h.Key.Equals("Host", StringComparison.OrdinalIgnoreCase)).Value;
         return new HttpGetTarget(url, text, headers.Where(h => !h.Key.Equals("Host", StringComparison.OrdinalIgnoreCase)).ToList(),
             string.IsNullOrEmpty(hostHeader) ? null : hostHeader);
-    }
-
-    /// <summary>
-    /// Mirrors probe.ResolveContainerPort: a port name from the container's ports, else a number (Go's strconv.Atoi
-    /// error text when it is neither), and the result must be 1-65535.
-    /// </summary>
-    public static bool TryResolvePort(IntOrString? reference, V1Container container, out int port, out string? error)
-    {
-        var value = reference?.Value ?? "";
-        var named = container.Ports?.FirstOrDefault(p => p.Name == value && !string.IsNullOrEmpty(value));
-        error = null;
-        if (named is not null)
-        {
-            port = named.ContainerPort;
-        }
-        else if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out port))
-        {
-            var reason = value.Length > 0 && value.TrimStart('-', '+').All(char.IsAsciiDigit) ? "value out of range" : "invalid syntax";
-            error = $"strconv.Atoi: parsing {GoText.Quote(value)}: {reason}";
-            return false;
-        }
-
-        if (port is > 0 and < 65536)
-        {
-            return true;
-        }
-
-        error = $"invalid port number: {port}";
-        return false;
     }
 
     /// <summary>
@@ -108,5 +76,39 @@ internal static class HttpGetRequests
         }
 
         return new string(chars);
+    }
+}
+
+/// <summary>Port references of httpGet and tcpSocket handlers.</summary>
+internal static class ContainerPorts
+{
+    /// <summary>
+    /// Mirrors probe.ResolveContainerPort: a port name from the container's ports, else a number (Go's strconv.Atoi
+    /// error text when it is neither), and the result must be 1-65535.
+    /// </summary>
+    public static bool TryResolve(IntOrString? reference, V1Container container, out int port, out string? error)
+    {
+        var value = reference?.Value ?? "";
+        var named = container.Ports?.FirstOrDefault(p => p.Name == value && !string.IsNullOrEmpty(value));
+        error = null;
+        if (named is not null)
+        {
+            port = named.ContainerPort;
+        }
+        else if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out port))
+        {
+            var digits = value.Length > 1 && value[0] is '-' or '+' ? value[1..] : value;
+            var reason = digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "value out of range" : "invalid syntax";
+            error = $"strconv.Atoi: parsing {GoText.Quote(value)}: {reason}";
+            return false;
+        }
+
+        if (port is > 0 and < 65536)
+        {
+            return true;
+        }
+
+        error = $"invalid port number: {port}";
+        return false;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Authentication;
 
@@ -134,11 +133,4 @@ internal sealed class HttpGetClient(HttpMessageInvoker invoker, TimeProvider tim
             _ => e.Message,
         };
     }
-}
-
-/// <summary>Header helpers the client needs but the BCL spells differently.</summary>
-internal static class HttpHeadersExtensions
-{
-    public static string? Single(this HttpHeaders headers, string name) =>
-        headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 }

@@ -84,7 +84,7 @@ public sealed class ProbeExecutor : IProbeExecutor
     /// <summary>Mirrors pkg/probe/tcp DoTCPProbe: a connection that opens within the timeout is Success.</summary>
     private async Task<ProbeOutcome> TcpAsync(V1TCPSocketAction action, ProbeContext context, TimeSpan timeout, CancellationToken ct)
     {
-        if (!HttpGetRequests.TryResolvePort(action.Port, context.Container, out var port, out var error))
+        if (!ContainerPorts.TryResolve(action.Port, context.Container, out var port, out var error))
         {
             return ProbeOutcome.Error(error ?? "");
         }

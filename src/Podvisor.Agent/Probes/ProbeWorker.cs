@@ -63,7 +63,9 @@ internal sealed class ProbeWorker(string podUid, V1Container container, string c
             return ProbeStep.Idle;
         }
 
-        if (now < NextDue)
+        // A due time further away than one period plus the initial delay only follows a wall clock that jumped back:
+        // probe now rather than stall (Go's ticker is monotonic).
+        if (now < NextDue && NextDue - now <= Spec.Period + Spec.InitialDelay)
         {
             return ProbeStep.Wait;
         }

@@ -66,7 +66,7 @@ public sealed class GrpcHealthProbeTests
 {
     private static Task<ProbeOutcome> Probe(int port, string? service = null) =>
         new ProbeExecutor(new FakeExecRuntime((_, _) => throw new InvalidOperationException())).ProbeAsync(
-            new V1Probe { Grpc = new V1GRPCAction { Port = port, Service = service }, TimeoutSeconds = 1 },
+            new V1Probe { Grpc = new V1GRPCAction { Port = port, Service = service }, TimeoutSeconds = 10 },
             new ProbeContext(Specs.Pod(), Specs.Container(), "cid", "127.0.0.1"),
             CancellationToken.None).AsTask();
 
@@ -117,8 +117,8 @@ public sealed class GrpcHealthProbeTests
         var closed = ClosedPort.Get();
         await using var http1 = new TinyHttpServer(_ => TinyHttpServer.Response(200));
 
-        Assert.Equal(ProbeOutcome.Failure($"timeout: failed to connect service \"127.0.0.1:{closed}\" within 1s: context deadline exceeded"), await Probe(closed));
-        Assert.Equal(ProbeOutcome.Failure($"timeout: failed to connect service \"127.0.0.1:{http1.Port}\" within 1s: context deadline exceeded"), await Probe(http1.Port));
+        Assert.Equal(ProbeOutcome.Failure($"timeout: failed to connect service \"127.0.0.1:{closed}\" within 10s: context deadline exceeded"), await Probe(closed));
+        Assert.Equal(ProbeOutcome.Failure($"timeout: failed to connect service \"127.0.0.1:{http1.Port}\" within 10s: context deadline exceeded"), await Probe(http1.Port));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class ProbeExecutorTests
     private static ProbeContext Context(V1Container? container = null, string? podIp = "127.0.0.1") =>
         new(Specs.Pod(), container ?? Specs.Container(), "cid", podIp);
 
-    private static V1Probe Http(int port, string path = "/healthz", IList<V1HTTPHeader>? headers = null, int timeout = 1) =>
+    private static V1Probe Http(int port, string path = "/healthz", IList<V1HTTPHeader>? headers = null, int timeout = 10) =>
         new() { HttpGet = new V1HTTPGetAction { Port = port.ToString(System.Globalization.CultureInfo.InvariantCulture), Path = path, HttpHeaders = headers }, TimeoutSeconds = timeout };
 
     private static ProbeExecutor Executor(FakeExecRuntime? runtime = null) =>
@@ -125,7 +125,7 @@ public sealed class ProbeExecutorTests
     public async Task HttpGet_PortByName_FromContainerPorts()
     {
         await using var server = new TinyHttpServer(_ => TinyHttpServer.Response(200));
-        var probe = new V1Probe { HttpGet = new V1HTTPGetAction { Port = "web", Path = "/" } };
+        var probe = new V1Probe { HttpGet = new V1HTTPGetAction { Port = "web", Path = "/" }, TimeoutSeconds = 10 };
         var container = Specs.Container(new V1ContainerPort { Name = "web", ContainerPort = server.Port });
         var outcome = await Executor().ProbeAsync(probe, Context(container), None);
 
@@ -135,6 +135,8 @@ public sealed class ProbeExecutorTests
     [Theory]
     [InlineData("nope", "strconv.Atoi: parsing \"nope\": invalid syntax")]
     [InlineData("99999999999", "strconv.Atoi: parsing \"99999999999\": value out of range")]
+    [InlineData("-", "strconv.Atoi: parsing \"-\": invalid syntax")]
+    [InlineData("", "strconv.Atoi: parsing \"\": invalid syntax")]
     [InlineData("70000", "invalid port number: 70000")]
     [InlineData("0", "invalid port number: 0")]
     public async Task UnresolvablePort_IsAnError(string port, string message)
@@ -155,8 +157,8 @@ public sealed class ProbeExecutorTests
         var closed = ClosedPort.Get();
         try
         {
-            var ok = await Executor().ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = open.ToString(System.Globalization.CultureInfo.InvariantCulture) } }, Context(), None);
-            var refused = await Executor().ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = closed.ToString(System.Globalization.CultureInfo.InvariantCulture), Host = "127.0.0.1" } }, Context(podIp: "10.255.255.1"), None);
+            var ok = await Executor().ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = open.ToString(System.Globalization.CultureInfo.InvariantCulture) }, TimeoutSeconds = 10 }, Context(), None);
+            var refused = await Executor().ProbeAsync(new V1Probe { TcpSocket = new V1TCPSocketAction { Port = closed.ToString(System.Globalization.CultureInfo.InvariantCulture), Host = "127.0.0.1" }, TimeoutSeconds = 10 }, Context(podIp: "10.255.255.1"), None);
 
             Assert.Equal(ProbeOutcome.Success(), ok);
             Assert.Equal(ProbeOutcome.Failure($"dial tcp 127.0.0.1:{closed}: connect: connection refused"), refused);

@@ -98,4 +98,29 @@ public sealed class ProbeSchedulingTests
         Assert.Equal(0, h.Manager.WorkerCount);
         Assert.Equal(ProbeResult.Unknown, h.Manager.Get(ProbeType.Liveness, "c1"));
     }
+
+    /// <summary>A wall clock that can jump back while the timers (the fake clock) keep their monotonic course.</summary>
+    private sealed class ShiftedTimeProvider(FakeTimeProvider inner) : TimeProvider
+    {
+        public TimeSpan Shift { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() + Shift;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            inner.CreateTimer(callback, state, dueTime, period);
+    }
+
+    [Fact]
+    public void WallClockJumpingBack_DoesNotStallProbes()
+    {
+        var fake = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var time = new ShiftedTimeProvider(fake);
+        var executor = new ScriptedExecutor(time);
+        using var manager = new ProbeManager(time, executor, new RecordingSink(), () => 0);
+        manager.SyncPod(Pod(Container("c", liveness: Probe(period: 10))), RuntimeOf("uid-1", Running("c1", "c", time.GetUtcNow())));
+        time.Shift = -TimeSpan.FromHours(1);
+        fake.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, executor.CallsFor("c", ProbeType.Liveness));
+    }
 }
