@@ -117,12 +117,13 @@ internal sealed partial class PodWorker : IAsyncDisposable
             Runtime = runtime,
             ApiStatus = status,
             Backoff = _agent.Backoff,
-            Probes = _agent.Probes,
+            Probes = _agent.Prober,
             Gates = _agent.Options.Gates,
             Now = now,
         });
         RecordBackOffs(pod, plan);
         await ExecuteAsync(pod, runtime, plan, _deleted.Token);
+        _agent.Prober.SyncPod(pod, _agent.Runtime.GetPodStatus(Uid));
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
         ScheduleSync(next);
         if (!plan.IsEmpty)
@@ -158,7 +159,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
             Runtime = runtime,
             OldStatus = old,
             ReasonCache = _reasonCache,
-            Probes = _agent.Probes,
+            Probes = _agent.Prober,
             Gates = _agent.Options.Gates,
             PodIsTerminal = podIsTerminal,
             Now = _agent.Time.GetUtcNow(),
@@ -200,9 +201,9 @@ internal sealed partial class PodWorker : IAsyncDisposable
         var pod = _pod;
         if (!_containersStopped)
         {
-            var grace = Deleting ? _deleteGracePeriod ?? pod.Spec.TerminationGracePeriodSeconds() : pod.Spec.TerminationGracePeriodSeconds();
             var runtime = _agent.Runtime.GetPodStatus(Uid);
-            await KillPodAsync(pod, runtime, grace, stopSandbox: true);
+            _agent.Prober.RemovePod(Uid);
+            await KillPodAsync(pod, runtime, Deleting ? _deleteGracePeriod : null, stopSandbox: true);
             _containersStopped = true;
             if (!PodPhases.IsTerminal(_status?.Phase) || runtime.Containers.Count > 0)
             {

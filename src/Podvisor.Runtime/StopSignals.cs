@@ -1,4 +1,4 @@
-namespace Podvisor.Agent.Hooks;
+namespace Podvisor.Runtime;
 
 /// <summary>
 /// <c>lifecycle.stopSignal</c> names (core/v1 Signal, Linux) and their Linux numbers. Real-time signals follow
