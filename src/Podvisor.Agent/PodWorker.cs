@@ -145,7 +145,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
         {
             _reasonCache[backOff.Name] = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, backOff.Message);
             _agent.Events.Container(pod, backOff.Name, EventRecorder.TypeWarning, EventReasons.BackOff,
-                $"Back-off restarting failed container {backOff.Name} in pod {FormatPod(pod)}");
+                $"Back-off restarting failed container {backOff.Name} in pod {GoFormat.Pod(pod)}");
         }
     }
 
@@ -187,10 +187,6 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
     private static bool IsRestarting(V1PodStatus? status) =>
         status?.Conditions?.Any(c => c.Type == PodConditions.AllContainersRestarting && c.Status == "True") == true;
-
-    /// <summary>kubelet format.Pod: <c>name_namespace(uid)</c>.</summary>
-    internal static string FormatPod(V1Pod pod) =>
-        $"{pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})";
 
     /// <summary>
     /// Mirrors SyncTerminatingPod + SyncTerminatedPod: stop every container (graceful, sidecars last), stop the sandbox,

@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using k8s.Models;
 using Podvisor.Agent.Probes;
 using Podvisor.Runtime;
@@ -55,7 +56,7 @@ public sealed class LifecycleHookRunner
     /// <param name="containerId">Runtime container id (<c>RuntimeContainerStatus.Id</c>).</param>
     public async Task<HookResult> RunAsync(V1Pod pod, V1Container container, string containerId, string? podIp, V1LifecycleHandler handler, CancellationToken ct)
     {
-        var subject = $"for Container {GoText.Quote(container.Name)} in Pod {GoText.Quote(GoText.Pod(pod))} failed - error:";
+        var subject = $"for Container {GoFormat.Quote(container.Name)} in Pod {GoFormat.Quote(GoFormat.Pod(pod))} failed - error:";
         return handler switch
         {
             { Exec: { } exec } => await ExecAsync(exec, containerId, subject, ct),
@@ -92,7 +93,7 @@ public sealed class LifecycleHookRunner
             var result = await _runtime.ExecSyncAsync(containerId, command.ToList(), Timeout.InfiniteTimeSpan, ct);
             return result.ExitCode == 0
                 ? HookResult.Success
-                : HookResult.Failed($"{prefix} command '{string.Join(' ', command)}' exited with {result.ExitCode}: , message: {GoText.Quote(result.Output)}");
+                : HookResult.Failed($"{prefix} command '{string.Join(' ', command)}' exited with {result.ExitCode}: , message: {GoFormat.Quote(result.Output)}");
         }
         catch (OperationCanceledException)
         {

@@ -14,49 +14,8 @@ internal static class GoText
     /// <summary>The kubelet minor version Podvisor mirrors, as in the <c>kube-probe/1.35</c> user agent.</summary>
     public const string KubeVersion = "1.35";
 
-    /// <summary>Mirrors Go's <c>%q</c> (strconv.Quote) for the characters probe output contains.</summary>
-    public static string Quote(string value)
-    {
-        var sb = new StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '"' => sb.Append("\\\""),
-                '\\' => sb.Append("\\\\"),
-                '\a' => sb.Append("\\a"),
-                '\b' => sb.Append("\\b"),
-                '\f' => sb.Append("\\f"),
-                '\n' => sb.Append("\\n"),
-                '\r' => sb.Append("\\r"),
-                '\t' => sb.Append("\\t"),
-                '\v' => sb.Append("\\v"),
-                < ' ' or '\u007f' => sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture)),
-                _ => sb.Append(c),
-            };
-        }
-
-        return sb.Append('"').ToString();
-    }
-
     /// <summary>Mirrors Go's <c>%v</c> of a <c>[]string</c>: <c>[sh -c exit 1]</c>.</summary>
     public static string Slice(IEnumerable<string>? items) => "[" + string.Join(' ', items ?? []) + "]";
-
-    /// <summary>Mirrors <c>time.Duration.String()</c> for whole seconds: <c>1s</c>, <c>1m30s</c>, <c>1h0m0s</c>.</summary>
-    public static string Duration(TimeSpan value)
-    {
-        var total = (long)value.TotalSeconds;
-        if (total == 0)
-        {
-            return "0s";
-        }
-
-        var (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
-        return h > 0 ? $"{h}h{m}m{s}s" : m > 0 ? $"{m}m{s}s" : $"{s}s";
-    }
-
-    /// <summary>Mirrors kubelet format.Pod: <c>name_namespace(uid)</c>.</summary>
-    public static string Pod(V1Pod pod) => $"{pod.Metadata?.Name}_{pod.Metadata?.NamespaceProperty}({pod.Metadata?.Uid})";
 
     /// <summary>Mirrors net.JoinHostPort: IPv6 literals are bracketed.</summary>
     public static string JoinHostPort(string host, int port) =>

@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -28,7 +29,7 @@ internal sealed partial class GrpcHealthProbe(HttpMessageInvoker invoker, TimePr
     public async Task<ProbeOutcome> CheckAsync(string host, int port, string service, TimeSpan timeout, CancellationToken ct)
     {
         var address = GoText.JoinHostPort(host, port);
-        var within = GoText.Duration(timeout);
+        var within = GoDuration.Format(timeout);
         var connected = new StrongBox<bool>();
         using var deadline = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
@@ -43,7 +44,7 @@ internal sealed partial class GrpcHealthProbe(HttpMessageInvoker invoker, TimePr
         {
             return connected.Value && e is OperationCanceledException
                 ? ProbeOutcome.Failure($"timeout: health rpc did not complete within {within}")
-                : ProbeOutcome.Failure($"timeout: failed to connect service {GoText.Quote(address)} within {within}: context deadline exceeded");
+                : ProbeOutcome.Failure($"timeout: failed to connect service {GoFormat.Quote(address)} within {within}: context deadline exceeded");
         }
     }
 
@@ -91,7 +92,7 @@ internal sealed partial class GrpcHealthProbe(HttpMessageInvoker invoker, TimePr
 
         return serving == GrpcHealthCodec.Serving
             ? ProbeOutcome.Success("service healthy")
-            : ProbeOutcome.Failure($"service unhealthy (responded with {GoText.Quote(GrpcHealthCodec.StatusName(serving))})");
+            : ProbeOutcome.Failure($"service unhealthy (responded with {GoFormat.Quote(GrpcHealthCodec.StatusName(serving))})");
     }
 
     private static ProbeOutcome RpcFailure(int code, string message, string within) => code switch

@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using System.Globalization;
 using k8s.Models;
 
@@ -29,7 +30,7 @@ internal static class HttpGetRequests
         var text = $"{scheme}://{GoText.JoinHostPort(host, port)}{path}";
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
         {
-            error = $"parse {GoText.Quote(text)}: invalid URL";
+            error = $"parse {GoFormat.Quote(text)}: invalid URL";
             return null;
         }
 
@@ -99,7 +100,7 @@ internal static class ContainerPorts
         {
             var digits = value.Length > 1 && value[0] is '-' or '+' ? value[1..] : value;
             var reason = digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "value out of range" : "invalid syntax";
-            error = $"strconv.Atoi: parsing {GoText.Quote(value)}: {reason}";
+            error = $"strconv.Atoi: parsing {GoFormat.Quote(value)}: {reason}";
             return false;
         }
 

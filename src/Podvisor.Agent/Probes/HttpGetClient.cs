@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -51,7 +52,7 @@ internal sealed class HttpGetClient(HttpMessageInvoker invoker, TimeProvider tim
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
             {
-                return HttpGetResponse.Failed($"Get {GoText.Quote(text)}: {Describe(e, url, ct, "exceeded while awaiting headers")}");
+                return HttpGetResponse.Failed($"Get {GoFormat.Quote(text)}: {Describe(e, url, ct, "exceeded while awaiting headers")}");
             }
 
             using (response)
@@ -64,7 +65,7 @@ internal sealed class HttpGetClient(HttpMessageInvoker invoker, TimeProvider tim
 
                 if (requests >= MaxRedirects)
                 {
-                    return HttpGetResponse.Failed($"Get {GoText.Quote(next.OriginalString)}: stopped after 10 redirects");
+                    return HttpGetResponse.Failed($"Get {GoFormat.Quote(next.OriginalString)}: stopped after 10 redirects");
                 }
 
                 // Go keeps an explicit Host only for a relative Location.

@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using System.Net.Sockets;
 using k8s.Models;
 using Podvisor.Runtime;
@@ -35,7 +36,7 @@ public sealed class ProbeExecutor : IProbeExecutor
             { HttpGet: { } http } => await HttpAsync(http, context, timeout, ct),
             { TcpSocket: { } tcp } => await TcpAsync(tcp, context, timeout, ct),
             { Grpc: { } grpc } => await _grpc.CheckAsync(context.TargetHost, grpc.Port, grpc.Service ?? "", timeout, ct),
-            _ => ProbeOutcome.Error($"missing probe handler for {GoText.Pod(context.Pod)}:{context.Container.Name}"),
+            _ => ProbeOutcome.Error($"missing probe handler for {GoFormat.Pod(context.Pod)}:{context.Container.Name}"),
         };
     }
 
@@ -55,7 +56,7 @@ public sealed class ProbeExecutor : IProbeExecutor
 
         if (result.TimedOut)
         {
-            return ProbeOutcome.Failure($"command {GoText.Quote(string.Join(' ', argv))} timed out");
+            return ProbeOutcome.Failure($"command {GoFormat.Quote(string.Join(' ', argv))} timed out");
         }
 
         var output = result.Output.Length > MaxExecOutputLength ? result.Output[..MaxExecOutputLength] : result.Output;

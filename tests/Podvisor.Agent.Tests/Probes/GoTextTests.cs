@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using Podvisor.Agent.Probes;
 
 namespace Podvisor.Agent.Tests.Probes;
@@ -12,7 +13,7 @@ public sealed class GoTextTests
     [InlineData("line\n\ttab\r", "\"line\\n\\ttab\\r\"")]
     [InlineData("\u0001\u007f", "\"\\x01\\x7f\"")]
     [InlineData("héllo", "\"héllo\"")]
-    public void Quote_IsGoPercentQ(string input, string expected) => Assert.Equal(expected, GoText.Quote(input));
+    public void Quote_IsGoPercentQ(string input, string expected) => Assert.Equal(expected, GoFormat.Quote(input));
 
     [Theory]
     [InlineData(0, "0s")]
@@ -22,7 +23,7 @@ public sealed class GoTextTests
     [InlineData(90, "1m30s")]
     [InlineData(3600, "1h0m0s")]
     [InlineData(3725, "1h2m5s")]
-    public void Duration_IsGoDurationString(int seconds, string expected) => Assert.Equal(expected, GoText.Duration(TimeSpan.FromSeconds(seconds)));
+    public void Duration_IsGoDurationString(int seconds, string expected) => Assert.Equal(expected, GoDuration.Format(TimeSpan.FromSeconds(seconds)));
 
     [Theory]
     [InlineData("10.0.0.1", 80, "10.0.0.1:80")]
