@@ -121,7 +121,12 @@ internal sealed partial class PodWorker : IAsyncDisposable
             Gates = _agent.Options.Gates,
             Now = now,
         });
-        RecordBackOffs(pod, plan);
+        if (RecordBackOffs(pod, plan))
+        {
+            // The waiting state (CrashLoopBackOff) is part of this sync's outcome: publish it now, not at the next wake.
+            Publish(pod, runtime, podIsTerminal: false);
+        }
+
         await ExecuteAsync(pod, runtime, plan, _deleted.Token);
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
         ScheduleSync(next);
@@ -138,14 +143,20 @@ internal sealed partial class PodWorker : IAsyncDisposable
         _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
     }
 
-    private void RecordBackOffs(V1Pod pod, PodPlan plan)
+    /// <summary>Records each refused start in the reason cache and as a BackOff event; true when the cache changed.</summary>
+    private bool RecordBackOffs(V1Pod pod, PodPlan plan)
     {
+        var changed = false;
         foreach (var backOff in plan.BackOffs)
         {
-            _reasonCache[backOff.Name] = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, backOff.Message);
+            var failure = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, backOff.Message);
+            changed |= !_reasonCache.TryGetValue(backOff.Name, out var previous) || previous != failure;
+            _reasonCache[backOff.Name] = failure;
             _agent.Events.Container(pod, backOff.Name, EventRecorder.TypeWarning, EventReasons.BackOff,
                 $"Back-off restarting failed container {backOff.Name} in pod {FormatPod(pod)}");
         }
+
+        return changed;
     }
 
     /// <summary>Generates the API status, writes it when it changed, and records the §D12 event when a cycle starts.</summary>
