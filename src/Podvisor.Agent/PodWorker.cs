@@ -29,6 +29,13 @@ internal sealed partial class PodWorker : IAsyncDisposable
     private long? _deleteGracePeriod;
     private bool _containersStopped;
 
+    /// <summary>
+    /// Set when an action of the current sync failed (sandbox creation, container creation or start): the next sync
+    /// waits <see cref="SyncErrorBackoff"/> instead of following at once, as kubelet podWorkers requeue a failed sync
+    /// after backOffPeriod. Without it a start that leaves no instance behind (CreateContainerConfigError) spins.
+    /// </summary>
+    private bool _actionFailed;
+
     public PodWorker(PodAgent agent, V1Pod pod)
     {
         _agent = agent;
@@ -127,10 +134,11 @@ internal sealed partial class PodWorker : IAsyncDisposable
             Publish(pod, runtime, podIsTerminal: false);
         }
 
+        _actionFailed = false;
         await ExecuteAsync(pod, runtime, plan, _deleted.Token);
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
-        ScheduleSync(next);
-        if (!plan.IsEmpty)
+        ScheduleSync(_actionFailed && next > now + SyncErrorBackoff ? now + SyncErrorBackoff : next);
+        if (!plan.IsEmpty && !_actionFailed)
         {
             // D7: act on the result at once (e.g. start init containers right after a RestartAllContainers cleanup).
             Wake();
