@@ -92,7 +92,7 @@ internal sealed partial class PodWorker
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _agent.Events.Pod(pod, EventRecorder.TypeWarning, EventReasons.FailedCreatePodSandBox, $"Failed to create pod sandbox: {ex.Message}");
-            ScheduleSync(_agent.Time.GetUtcNow() + SyncErrorBackoff);
+            _actionFailed = true;
             return null;
         }
     }
@@ -151,6 +151,7 @@ internal sealed partial class PodWorker
 
     private bool StartFailed(V1Pod pod, string name, string reason, string message)
     {
+        _actionFailed = true;
         _reasonCache[name] = new ContainerStartFailure(reason, message);
         _agent.Events.Container(pod, name, EventRecorder.TypeWarning, EventReasons.Failed, $"Error: {message}");
         return false;

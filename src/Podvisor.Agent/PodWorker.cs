@@ -29,6 +29,13 @@ internal sealed partial class PodWorker : IAsyncDisposable
     private long? _deleteGracePeriod;
     private bool _containersStopped;
 
+    /// <summary>
+    /// Set when an action of the current sync failed (sandbox creation, container creation or start): the next sync
+    /// waits <see cref="SyncErrorBackoff"/> instead of following at once, as kubelet podWorkers requeue a failed sync
+    /// after backOffPeriod. Without it a start that leaves no instance behind (CreateContainerConfigError) spins.
+    /// </summary>
+    private bool _actionFailed;
+
     public PodWorker(PodAgent agent, V1Pod pod)
     {
         _agent = agent;
@@ -121,12 +128,18 @@ internal sealed partial class PodWorker : IAsyncDisposable
             Gates = _agent.Options.Gates,
             Now = now,
         });
-        RecordBackOffs(pod, plan);
+        if (RecordBackOffs(pod, plan))
+        {
+            // The waiting state (CrashLoopBackOff) is part of this sync's outcome: publish it now, not at the next wake.
+            Publish(pod, runtime, podIsTerminal: false);
+        }
+
+        _actionFailed = false;
         await ExecuteAsync(pod, runtime, plan, _deleted.Token);
         _agent.Prober.SyncPod(pod, _agent.Runtime.GetPodStatus(Uid));
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
-        ScheduleSync(next);
-        if (!plan.IsEmpty)
+        ScheduleSync(_actionFailed && next > now + SyncErrorBackoff ? now + SyncErrorBackoff : next);
+        if (!plan.IsEmpty && !_actionFailed)
         {
             // D7: act on the result at once (e.g. start init containers right after a RestartAllContainers cleanup).
             Wake();
@@ -139,14 +152,20 @@ internal sealed partial class PodWorker : IAsyncDisposable
         _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
     }
 
-    private void RecordBackOffs(V1Pod pod, PodPlan plan)
+    /// <summary>Records each refused start in the reason cache and as a BackOff event; true when the cache changed.</summary>
+    private bool RecordBackOffs(V1Pod pod, PodPlan plan)
     {
+        var changed = false;
         foreach (var backOff in plan.BackOffs)
         {
-            _reasonCache[backOff.Name] = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, backOff.Message);
+            var failure = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, backOff.Message);
+            changed |= !_reasonCache.TryGetValue(backOff.Name, out var previous) || previous != failure;
+            _reasonCache[backOff.Name] = failure;
             _agent.Events.Container(pod, backOff.Name, EventRecorder.TypeWarning, EventReasons.BackOff,
                 $"Back-off restarting failed container {backOff.Name} in pod {GoFormat.Pod(pod)}");
         }
+
+        return changed;
     }
 
     /// <summary>Generates the API status, writes it when it changed, and records the §D12 event when a cycle starts.</summary>
