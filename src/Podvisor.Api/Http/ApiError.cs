@@ -1,5 +1,5 @@
 using System.Net;
-using k8s.Models;
+using System.Text.Json;
 
 namespace Podvisor.Api.Http;
 
@@ -44,27 +44,63 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
 
     public static ApiError NoRoute() => new(404, "NotFound", "the server could not find the requested resource");
 
-    public V1Status ToStatus()
+    /// <summary>
+    /// The metav1.Status JSON. Written by hand: KubernetesClient's V1Status converter only reads.
+    /// </summary>
+    public byte[] ToStatusJson()
     {
-        var details = Name is null && Kind is null && Causes is null
-            ? null
-            : new V1StatusDetails
-            {
-                Name = Name,
-                Kind = Kind,
-                Causes = Causes?.Select(c => new V1StatusCause { Reason = c.Reason, Message = c.Message, Field = c.Field }).ToList(),
-            };
-        return new V1Status
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            ApiVersion = "v1",
-            Kind = "Status",
-            Metadata = new V1ListMeta(),
-            Status = "Failure",
-            Message = Message,
-            Reason = Reason,
-            Details = details,
-            Code = Code,
-        };
+            writer.WriteStartObject();
+            writer.WriteString("kind", "Status");
+            writer.WriteString("apiVersion", "v1");
+            writer.WriteStartObject("metadata");
+            writer.WriteEndObject();
+            writer.WriteString("status", "Failure");
+            writer.WriteString("message", Message);
+            writer.WriteString("reason", Reason);
+            if (Name is not null || Kind is not null || Causes is not null)
+            {
+                WriteDetails(writer);
+            }
+
+            writer.WriteNumber("code", Code);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void WriteDetails(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject("details");
+        if (Name is not null)
+        {
+            writer.WriteString("name", Name);
+        }
+
+        if (Kind is not null)
+        {
+            writer.WriteString("kind", Kind);
+        }
+
+        if (Causes is not null)
+        {
+            writer.WriteStartArray("causes");
+            foreach (var cause in Causes)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("reason", cause.Reason);
+                writer.WriteString("message", cause.Message);
+                writer.WriteString("field", cause.Field);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
     }
 
     public HttpStatusCode StatusCode => (HttpStatusCode)Code;

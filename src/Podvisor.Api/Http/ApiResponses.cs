@@ -22,7 +22,7 @@ internal static class ApiResponses
     public static Task WriteObject(HttpContext ctx, int code, object obj) =>
         WriteBytes(ctx, code, Encoding.UTF8.GetBytes(KubernetesJson.Serialize(obj)));
 
-    public static Task WriteError(HttpContext ctx, ApiError error) => WriteObject(ctx, error.Code, error.ToStatus());
+    public static Task WriteError(HttpContext ctx, ApiError error) => WriteBytes(ctx, error.Code, error.ToStatusJson());
 
     /// <summary>One stored object, as itself or as a one-row Table.</summary>
     public static Task WriteStored(HttpContext ctx, int code, StoredObject obj, DateTimeOffset now)

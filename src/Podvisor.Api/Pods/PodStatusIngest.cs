@@ -56,11 +56,12 @@ internal sealed partial class PodStatusIngest(ApiContext api, EventRecorder even
 
             foreach (var op in Coalesce(batch))
             {
+                // The loop boundary: a bug applying one operation must not stop the agent's later updates.
                 try
                 {
                     Apply(op);
                 }
-                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+                catch (Exception ex)
                 {
                     LogApplyFailed(_logger, op.GetType().Name, ex);
                 }

@@ -15,7 +15,7 @@ internal static class ObjectFields
         var pod = (V1Pod)obj;
         return field switch
         {
-            "metadata.name" => pod.Metadata.Name,
+            "metadata.name" => pod.Metadata.Name ?? "",
             "metadata.namespace" => pod.Metadata.NamespaceProperty ?? "",
             "spec.nodeName" => pod.Spec?.NodeName ?? "",
             "spec.restartPolicy" => pod.Spec?.RestartPolicy ?? "",
@@ -35,7 +35,7 @@ internal static class ObjectFields
         var involved = evt.InvolvedObject;
         return field switch
         {
-            "metadata.name" => evt.Metadata.Name,
+            "metadata.name" => evt.Metadata.Name ?? "",
             "metadata.namespace" => evt.Metadata.NamespaceProperty ?? "",
             "involvedObject.kind" => involved?.Kind ?? "",
             "involvedObject.namespace" => involved?.NamespaceProperty ?? "",
@@ -57,7 +57,7 @@ internal static class ObjectFields
         var ns = (V1Namespace)obj;
         return field switch
         {
-            "metadata.name" => ns.Metadata.Name,
+            "metadata.name" => ns.Metadata.Name ?? "",
             "status.phase" => ns.Status?.Phase ?? "",
             _ => null,
         };

@@ -29,7 +29,7 @@ internal sealed class WatchStreamer(ApiContext api)
         if (subscription is null)
         {
             var gone = ApiError.Gone($"too old resource version: {from} ({oldest})");
-            await WriteEventAsync(ctx, "ERROR", Encoding.UTF8.GetBytes(KubernetesJson.Serialize(gone.ToStatus()))).ConfigureAwait(false);
+            await WriteEventAsync(ctx, "ERROR", gone.ToStatusJson()).ConfigureAwait(false);
             return;
         }
 

@@ -12,7 +12,8 @@ internal sealed class WatchSubscription : IDisposable
     /// <summary>A watcher that falls this far behind is closed; the client re-lists (as a slow watcher upstream).</summary>
     private const int MaxPending = 100_000;
 
-    private readonly Channel<WatchRecord> _channel = Channel.CreateUnbounded<WatchRecord>(new UnboundedChannelOptions { SingleReader = true });
+    // Multi-reader mode only because it supports Count (the slow-watcher check); there is one reader.
+    private readonly Channel<WatchRecord> _channel = Channel.CreateUnbounded<WatchRecord>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Action<WatchSubscription> _unsubscribe;
 
     public WatchSubscription(ResourceKind kind, IReadOnlyList<WatchRecord> initial, Action<WatchSubscription> unsubscribe)
