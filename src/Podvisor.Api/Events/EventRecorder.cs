@@ -12,6 +12,7 @@ internal sealed class EventRecorder(ApiContext api) : IDisposable
     public static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
 
     private ITimer? _expiry;
+    private long _lastNanos;
 
     public void StartExpiry() =>
         _expiry = api.Time.CreateTimer(_ => ExpireOld(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -21,7 +22,7 @@ internal sealed class EventRecorder(ApiContext api) : IDisposable
         var meta = evt.Metadata ??= new V1ObjectMeta();
         var now = api.NowTruncated;
         meta.NamespaceProperty ??= evt.InvolvedObject?.NamespaceProperty ?? "default";
-        meta.Name ??= $"{evt.InvolvedObject?.Name ?? "podvisor"}.{api.Now.ToUnixTimeMilliseconds() * 1_000_000L:x}";
+        meta.Name ??= $"{evt.InvolvedObject?.Name ?? "podvisor"}.{UniqueNanos():x}";
         meta.CreationTimestamp ??= now;
         evt.FirstTimestamp ??= now;
         evt.LastTimestamp ??= evt.FirstTimestamp;
@@ -55,4 +56,18 @@ internal sealed class EventRecorder(ApiContext api) : IDisposable
     }
 
     public void Dispose() => _expiry?.Dispose();
+
+    /// <summary>Upstream names events NAME.%x of UnixNano; the clock's nanoseconds are made unique per event.</summary>
+    private long UniqueNanos()
+    {
+        var nanos = api.Now.ToUnixTimeMilliseconds() * 1_000_000L;
+        long last, next;
+        do
+        {
+            last = Interlocked.Read(ref _lastNanos);
+            next = Math.Max(nanos, last + 1);
+        }
+        while (Interlocked.CompareExchange(ref _lastNanos, next, last) != last);
+        return next;
+    }
 }

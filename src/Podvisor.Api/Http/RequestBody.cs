@@ -12,6 +12,11 @@ internal static class RequestBody
 
     public static async Task<(string? Text, ApiError? Error)> ReadTextAsync(HttpRequest request)
     {
+        if (request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            return (null, ApiError.UnsupportedMediaType(request.ContentType));
+        }
+
         using var memory = new MemoryStream();
         var buffer = new byte[16 * 1024];
         int read;

@@ -41,8 +41,7 @@ internal sealed partial class NamespaceEndpoints(ApiContext api)
 
     private async Task CreateAsync(HttpContext ctx)
     {
-        var (text, error) = await RequestBody.ReadTextAsync(ctx.Request).ConfigureAwait(false);
-        var (node, parseError) = text is null ? (null, error) : RequestBody.ParseObject(text);
+        var (node, parseError) = await ReadBodyAsync(ctx.Request).ConfigureAwait(false);
         var (ns, decodeError) = node is null ? (null, parseError) : RequestBody.Decode<V1Namespace>(node);
         if (ns is null)
         {
@@ -61,6 +60,20 @@ internal sealed partial class NamespaceEndpoints(ApiContext api)
         await (result.Outcome == StoreOutcome.Ok
             ? ApiResponses.WriteBytes(ctx, 201, result.Object!.Json)
             : ApiResponses.WriteError(ctx, ApiError.AlreadyExists("namespaces", name))).ConfigureAwait(false);
+    }
+
+    /// <summary>JSON or YAML, or protobuf (what the typed client of <c>kubectl create namespace</c> sends).</summary>
+    private static async Task<(System.Text.Json.Nodes.JsonObject?, ApiError?)> ReadBodyAsync(HttpRequest request)
+    {
+        if (request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            var (text, error) = await RequestBody.ReadTextAsync(request).ConfigureAwait(false);
+            return text is null ? (null, error) : RequestBody.ParseObject(text);
+        }
+
+        using var memory = new MemoryStream();
+        await request.Body.CopyToAsync(memory, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return ProtobufMetadata.Decode(memory.ToArray()) is { } decoded ? (decoded, null) : (null, ApiError.BadRequest("the protobuf body has no Kubernetes envelope"));
     }
 
     /// <summary>Mirrors namespaceStrategy.PrepareForCreate and defaulting: finalizer kubernetes, phase Active, name label.</summary>
