@@ -7,12 +7,14 @@ internal static class Kubeconfig
 {
     public static void Write(string path, string serverUrl, string? token)
     {
-        var user = token is null ? "  user: {}\n" : $"  user:\n    token: {Quote(token)}\n";
+        // Without a token the context names no user at all: KubernetesClient rejects a user entry without credentials.
+        var users = token is null ? "users: []\n" : $"users:\n- name: podvisor\n  user:\n    token: {Quote(token)}\n";
+        var contextUser = token is null ? "" : "    user: podvisor\n";
         var text = new StringBuilder()
             .Append("apiVersion: v1\nkind: Config\n")
             .Append("clusters:\n- name: podvisor\n  cluster:\n    server: ").Append(Quote(serverUrl)).Append('\n')
-            .Append("users:\n- name: podvisor\n").Append(user)
-            .Append("contexts:\n- name: podvisor\n  context:\n    cluster: podvisor\n    user: podvisor\n    namespace: default\n")
+            .Append(users)
+            .Append("contexts:\n- name: podvisor\n  context:\n    cluster: podvisor\n").Append(contextUser).Append("    namespace: default\n")
             .Append("current-context: podvisor\npreferences: {}\n")
             .ToString();
         var temp = path + ".tmp";

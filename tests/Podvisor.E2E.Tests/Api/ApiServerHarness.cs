@@ -2,11 +2,17 @@ using Podvisor.Api;
 
 namespace Podvisor.E2E.Tests.Api;
 
-/// <summary>An in-process PodvisorApiServer on a free loopback port with a <see cref="FakeAgent"/>, in a temporary data directory.</summary>
+/// <summary>
+/// An in-process PodvisorApiServer on a free loopback port with a <see cref="FakeAgent"/>. Without a given data
+/// directory it makes a temporary one and deletes it on dispose; a given one (restart tests) is kept.
+/// </summary>
 internal sealed class ApiServerHarness : IAsyncDisposable
 {
-    private ApiServerHarness(string dataDir, PodvisorApiServer server, FakeAgent agent, string url)
+    private readonly bool _ownsDataDir;
+
+    private ApiServerHarness(string dataDir, bool ownsDataDir, PodvisorApiServer server, FakeAgent agent, string url)
     {
+        _ownsDataDir = ownsDataDir;
         DataDir = dataDir;
         Server = server;
         Agent = agent;
@@ -25,21 +31,24 @@ internal sealed class ApiServerHarness : IAsyncDisposable
 
     public static async Task<ApiServerHarness> StartAsync(string? dataDir = null, string? tokenFile = null)
     {
+        var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("podvisor-api-").FullName;
         var server = new PodvisorApiServer(new PodvisorApiServerOptions { DataDir = dataDir, NodeName = "podvisor-node", TokenFile = tokenFile });
         var agent = new FakeAgent();
         agent.Connect(server);
         server.Attach(agent);
         var url = await server.StartAsync();
-        return new ApiServerHarness(dataDir, server, agent, url);
+        return new ApiServerHarness(dataDir, owns, server, agent, url);
     }
-
-    /// <summary>Stops the server and keeps the data directory (for restart tests).</summary>
-    public Task StopAsync() => Server.StopAsync();
 
     public async ValueTask DisposeAsync()
     {
         await Server.StopAsync();
+        if (!_ownsDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -11,6 +11,7 @@ namespace Podvisor.E2E.Tests.Api;
 internal sealed class FakeAgent : IPodAgent
 {
     private readonly ConcurrentDictionary<string, V1Pod> _pods = new();
+    private readonly ConcurrentDictionary<string, V1Pod> _first = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long?>> _deletes = new();
     private IPodStatusSink? _sink;
 
@@ -23,9 +24,13 @@ internal sealed class FakeAgent : IPodAgent
 
     public void Connect(IPodStatusSink sink) => _sink = sink;
 
+    /// <summary>The pod as the agent first received it (after a restart: with its last stored status).</summary>
+    public V1Pod? FirstUpsert(string uid) => _first.GetValueOrDefault(uid);
+
     public void UpsertPod(V1Pod pod)
     {
         var uid = pod.Metadata.Uid;
+        _first.TryAdd(uid, pod);
         if (!_pods.TryAdd(uid, pod))
         {
             _pods[uid] = pod;
