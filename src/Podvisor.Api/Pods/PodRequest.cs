@@ -16,6 +16,11 @@ internal sealed record WriteOptions(bool DryRun, string FieldValidation)
 /// <summary>The result of a write: the object to return, or a failure; plus field-validation warnings.</summary>
 internal sealed record WriteResult(V1Pod? Pod, ApiError? Error, IReadOnlyList<string> Warnings, int Code = 200)
 {
+    /// <summary>A concurrent write won the race and the client did not pin a resourceVersion: read again and retry.</summary>
+    public static readonly WriteResult RetryLater = new(null, null, []) { Retry = true };
+
+    public bool Retry { get; private init; }
+
     public static WriteResult Fail(ApiError error, IReadOnlyList<string>? warnings = null) => new(null, error, warnings ?? []);
 }
 

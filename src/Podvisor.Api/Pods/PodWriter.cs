@@ -145,7 +145,7 @@ internal sealed class PodWriter(ApiContext api)
             }
 
             var result = attempt(current);
-            if (result.Error?.Reason != "Retry")
+            if (!result.Retry)
             {
                 return result with { Warnings = warnings.Concat(result.Warnings).Distinct().ToList() };
             }
@@ -181,7 +181,7 @@ internal sealed class PodWriter(ApiContext api)
         var result = api.Store.Update(ResourceKind.Pods, pod, current.ResourceVersion);
         if (result.Outcome == StoreOutcome.Conflict)
         {
-            return WriteResult.Fail(string.IsNullOrEmpty(explicitVersion) ? new ApiError(409, "Retry", "") : ApiError.Modified("pods", name));
+            return string.IsNullOrEmpty(explicitVersion) ? WriteResult.RetryLater : WriteResult.Fail(ApiError.Modified("pods", name));
         }
 
         if (!statusOnly)
