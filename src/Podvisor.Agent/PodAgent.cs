@@ -53,6 +53,13 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     {
         var uid = pod.Metadata.Uid;
         var worker = _workers.GetOrAdd(uid, _ => new PodWorker(this, pod));
+        if (worker.IsNew && (pod.Status?.Conditions is null || pod.Status.Conditions.Count == 0))
+        {
+            // The agent binds every pod to its node, so it is the scheduler too: record what kube-scheduler would.
+            Events.Pod(pod, EventRecorder.TypeNormal, EventReasons.Scheduled,
+                $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {Options.NodeName}", "default-scheduler");
+        }
+
         worker.Update(pod);
     }
 

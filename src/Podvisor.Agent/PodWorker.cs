@@ -51,8 +51,12 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
     private bool Deleting => _deleted.IsCancellationRequested;
 
+    /// <summary>True until the first <see cref="Update"/>: the pod was just handed to the agent.</summary>
+    public bool IsNew { get; private set; } = true;
+
     public void Update(V1Pod pod)
     {
+        IsNew = false;
         _pod = pod;
         Wake();
     }

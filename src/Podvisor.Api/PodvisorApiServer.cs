@@ -26,7 +26,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
 {
     private readonly PodvisorApiServerOptions _options;
     private readonly ApiContext _api;
-    private readonly EventRecorder _events;
+    private readonly EventStore _events;
     private readonly PodStatusIngest _ingest;
     private readonly Lock _handOffGate = new();
     private SqliteJournal? _journal;
@@ -40,7 +40,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         Directory.CreateDirectory(options.DataDir);
         _journal = SqliteJournal.Open(Path.Combine(options.DataDir, "podvisor.db"), options.LoggerFactory.CreateLogger("Podvisor.Api.Store"));
         _api = new ApiContext(new ObjectStore(_journal), options.TimeProvider, options.FeatureGates, options.NodeName, options.DataDir, options.LoggerFactory);
-        _events = new EventRecorder(_api);
+        _events = new EventStore(_api);
         _ingest = new PodStatusIngest(_api, _events);
     }
 

@@ -4,6 +4,8 @@ using k8s.Models;
 using Podvisor.Api.Http;
 using Podvisor.Api.Store;
 
+using Podvisor.Runtime;
+
 namespace Podvisor.Api.Logs;
 
 /// <summary>
@@ -129,7 +131,7 @@ internal sealed class LogEndpoints(ApiContext api)
         return gone;
     }
 
-    private static async Task WriteAsync(Stream output, LogFormatter formatter, IReadOnlyList<CriLogLine> lines, CancellationToken ct)
+    private static async Task WriteAsync(Stream output, LogFormatter formatter, IReadOnlyList<CriLogEntry> lines, CancellationToken ct)
     {
         foreach (var line in lines)
         {
@@ -151,9 +153,9 @@ internal sealed class LogEndpoints(ApiContext api)
         private readonly List<byte> _pending = [];
         private readonly byte[] _buffer = new byte[64 * 1024];
 
-        public async Task<IReadOnlyList<CriLogLine>> ReadAvailableAsync(CancellationToken ct)
+        public async Task<IReadOnlyList<CriLogEntry>> ReadAvailableAsync(CancellationToken ct)
         {
-            var lines = new List<CriLogLine>();
+            var lines = new List<CriLogEntry>();
             int read;
             while ((read = await file.ReadAsync(_buffer, ct).ConfigureAwait(false)) > 0)
             {
@@ -166,7 +168,7 @@ internal sealed class LogEndpoints(ApiContext api)
                     }
 
                     _pending.AddRange(_buffer.AsSpan(start, i - start));
-                    if (CriLogLine.Parse(Encoding.UTF8.GetString(_pending.ToArray())) is { } line)
+                    if (CriLog.TryParse(Encoding.UTF8.GetString(_pending.ToArray()), out var line))
                     {
                         lines.Add(line);
                     }

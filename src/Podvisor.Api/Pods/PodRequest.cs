@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
+using Podvisor.Core.Serialization;
 using Microsoft.Extensions.Primitives;
 using Podvisor.Api.Http;
 
@@ -36,17 +37,17 @@ internal static class PodDecoder
             return (null, ApiError.BadRequest($"{kind} in version \"{apiVersion}\" cannot be handled as a Pod: no kind \"{kind}\" is registered for version \"{apiVersion}\""), []);
         }
 
-        var (pod, error) = RequestBody.Decode<V1Pod>(body);
-        if (pod is null)
+        var decoded = StrictDecoder.DecodePod(body.ToJsonString());
+        if (decoded.Pod is not { } pod)
         {
-            return (null, ApiError.BadRequest("Pod in version \"v1\" cannot be handled as a Pod: " + error!.Message), []);
+            return (null, ApiError.BadRequest(decoded.ToBadRequestMessage()), []);
         }
 
         pod.Metadata ??= new V1ObjectMeta();
-        var unknown = options.FieldValidation == "Ignore" ? [] : PodAdmission.UnknownFields(body, pod).Select(f => $"unknown field \"{f}\"").ToList();
+        var unknown = options.FieldValidation == "Ignore" || !decoded.IsStrictError ? [] : decoded.Errors;
         if (unknown.Count > 0 && options.FieldValidation == "Strict")
         {
-            return (null, ApiError.BadRequest("Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: " + string.Join(", ", unknown)), []);
+            return (null, ApiError.BadRequest(decoded.ToBadRequestMessage()), []);
         }
 
         pod.ApiVersion = "v1";

@@ -12,7 +12,7 @@ namespace Podvisor.Api.Pods;
 /// The server's <see cref="IPodStatusSink"/>: calls only enqueue (never block the agent); one loop applies them in
 /// order, dropping a status that a later status of the same pod in the same batch supersedes.
 /// </summary>
-internal sealed partial class PodStatusIngest(ApiContext api, EventRecorder events) : IPodStatusSink
+internal sealed partial class PodStatusIngest(ApiContext api, EventStore events) : IPodStatusSink
 {
     private readonly Channel<SinkOp> _ops = Channel.CreateUnbounded<SinkOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger _logger = api.LoggerFactory.CreateLogger("Podvisor.Api.StatusIngest");

@@ -95,8 +95,7 @@ internal sealed class PodWriter(ApiContext api)
             return WriteResult.Fail(ApiError.NotFound("namespaces", ns));
         }
 
-        PodAdmission.ApplyDefaults(pod);
-        if (PodAdmission.ValidateCreate(pod, api.Gates) is { } invalid)
+        if (PodAdmission.AdmitCreate(pod, api.Gates) is { } invalid)
         {
             return WriteResult.Fail(invalid, warnings);
         }
@@ -166,8 +165,7 @@ internal sealed class PodWriter(ApiContext api)
         var pod = statusOnly ? WithStatus(old, desired.Status) : PrepareForUpdate(desired, old);
         if (!statusOnly)
         {
-            PodAdmission.ApplyDefaults(pod);
-            if (PodAdmission.ValidateUpdate(pod, old, api.Gates) is { } invalid)
+            if (PodAdmission.AdmitUpdate(pod, old, api.Gates) is { } invalid)
             {
                 return WriteResult.Fail(invalid);
             }

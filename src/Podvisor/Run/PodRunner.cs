@@ -44,8 +44,6 @@ public static class PodRunner
         {
             Admit(pod, settings.Agent, time);
             sink.Add(pod);
-            agent.Events.Pod(pod, EventRecorder.TypeNormal, EventReasons.Scheduled,
-                $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {settings.Agent.NodeName}", "default-scheduler");
             agent.UpsertPod(pod);
         }
 

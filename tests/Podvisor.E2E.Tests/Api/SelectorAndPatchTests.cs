@@ -3,6 +3,8 @@ using Podvisor.Api.Logs;
 using Podvisor.Api.Patching;
 using Podvisor.Api.Selectors;
 
+using Podvisor.Runtime;
+
 namespace Podvisor.E2E.Tests.Api;
 
 /// <summary>Label/field selectors, the three patch types and CRI log handling.</summary>
@@ -104,7 +106,7 @@ public sealed class SelectorAndPatchTests
             "2026-01-01T00:00:00.200000000Z stdout P b ",
             "2026-01-01T00:00:00.300000000Z stderr F c",
             "2026-01-01T00:00:00.400000000Z stdout F d",
-        }.Select(l => CriLogLine.Parse(l)!).ToList();
+        }.Select(l => CriLog.TryParse(l, out var e) ? e : throw new FormatException(l)).ToList();
         var formatter = new LogFormatter(new LogOptions("", false, false, tail, null, false, null));
         var text = string.Concat(LogFormatter.Tail(lines, tail).Select(l => System.Text.Encoding.UTF8.GetString(formatter.Format(l))));
         Assert.Equal(expected, text.Replace('\n', '|'));
@@ -114,11 +116,11 @@ public sealed class SelectorAndPatchTests
     public void Cri_timestamps_since_and_limit()
     {
         var lines = new[] { "2026-01-01T00:00:01.500000000Z stdout P x", "2026-01-01T00:00:01.600000000Z stdout F y", "2026-01-01T00:00:03.000000000Z stdout F z" }
-            .Select(l => CriLogLine.Parse(l)!).ToList();
+            .Select(l => CriLog.TryParse(l, out var e) ? e : throw new FormatException(l)).ToList();
         var timestamps = new LogFormatter(new LogOptions("", false, false, null, null, true, null));
         Assert.Equal("2026-01-01T00:00:01.5Z xy\n2026-01-01T00:00:03Z z\n", string.Concat(lines.Select(l => System.Text.Encoding.UTF8.GetString(timestamps.Format(l)))));
         var since = new LogFormatter(new LogOptions("", false, false, null, new DateTimeOffset(2026, 1, 1, 0, 0, 2, TimeSpan.Zero), false, 1));
         Assert.Equal("z", string.Concat(lines.Select(l => System.Text.Encoding.UTF8.GetString(since.Format(l)))));
-        Assert.Null(CriLogLine.Parse("garbage"));
+        Assert.False(CriLog.TryParse("garbage", out _));
     }
 }

@@ -64,7 +64,7 @@ public sealed class StoreTests
         var store = new ObjectStore(new NullJournal());
         store.Load([], 0);
         var api = new ApiContext(store, time, Podvisor.Core.FeatureGates.Default, "node", Path.GetTempPath(), NullLoggerFactory.Instance);
-        using var recorder = new EventRecorder(api);
+        using var recorder = new EventStore(api);
         recorder.Record(new Corev1Event { InvolvedObject = new V1ObjectReference { Name = "p", NamespaceProperty = "default" }, Reason = "Started" });
         time.Advance(TimeSpan.FromMinutes(30));
         recorder.Record(new Corev1Event { InvolvedObject = new V1ObjectReference { Name = "p", NamespaceProperty = "default" }, Reason = "Killing" });

@@ -1,50 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Podvisor.Runtime;
 
 namespace Podvisor.Api.Logs;
-
-/// <summary>One line of a CRI log file: <c>TIMESTAMP STREAM P|F CONTENT</c> (kubelet kuberuntime/logs parseCRILog).</summary>
-internal sealed record CriLogLine(string Timestamp, DateTimeOffset Time, string Stream, bool Partial, string Content)
-{
-    public static CriLogLine? Parse(string line)
-    {
-        var first = line.IndexOf(' ', StringComparison.Ordinal);
-        var second = first < 0 ? -1 : line.IndexOf(' ', first + 1);
-        if (second < 0)
-        {
-            return null;
-        }
-
-        var third = line.IndexOf(' ', second + 1);
-        var tag = third < 0 ? line[(second + 1)..] : line[(second + 1)..third];
-        var timestamp = line[..first];
-        if (!DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-        {
-            return null;
-        }
-
-        return new CriLogLine(timestamp, time, line[(first + 1)..second], tag.Split(':')[0] == "P", third < 0 ? "" : line[(third + 1)..]);
-    }
-
-    /// <summary>Go's RFC3339Nano output for the timestamp as written (trailing fractional zeros trimmed).</summary>
-    public string Rfc3339Nano()
-    {
-        var dot = Timestamp.IndexOf('.', StringComparison.Ordinal);
-        if (dot < 0)
-        {
-            return Timestamp;
-        }
-
-        var end = dot + 1;
-        while (end < Timestamp.Length && char.IsAsciiDigit(Timestamp[end]))
-        {
-            end++;
-        }
-
-        var fraction = Timestamp[(dot + 1)..end].TrimEnd('0');
-        return Timestamp[..dot] + (fraction.Length > 0 ? "." + fraction : "") + Timestamp[end..];
-    }
-}
 
 /// <summary>
 /// Turns CRI log lines into the bytes <c>kubectl logs</c> receives: partial lines joined, optional timestamp prefix on
@@ -58,7 +16,7 @@ internal sealed class LogFormatter(LogOptions options)
     public bool LimitReached => options.LimitBytes is { } limit && _written >= limit;
 
     /// <summary>The output for one chunk (empty when filtered out).</summary>
-    public byte[] Format(CriLogLine line)
+    public byte[] Format(CriLogEntry line)
     {
         if (options.Since is { } since && line.Time < since)
         {
@@ -68,7 +26,7 @@ internal sealed class LogFormatter(LogOptions options)
         var text = new StringBuilder();
         if (options.Timestamps && _atLineStart)
         {
-            text.Append(line.Rfc3339Nano()).Append(' ');
+            text.Append(Rfc3339Nano(line.Time)).Append(' ');
         }
 
         text.Append(line.Content);
@@ -88,8 +46,15 @@ internal sealed class LogFormatter(LogOptions options)
         return bytes;
     }
 
+    /// <summary>Go's RFC3339Nano: UTC, trailing fractional zeros trimmed (<c>2026-01-01T00:00:00.5Z</c>).</summary>
+    public static string Rfc3339Nano(DateTimeOffset time)
+    {
+        var text = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", CultureInfo.InvariantCulture).TrimEnd('0').TrimEnd('.');
+        return text + "Z";
+    }
+
     /// <summary>The chunks of the last <paramref name="tail"/> whole lines (a trailing partial line counts as one).</summary>
-    public static IReadOnlyList<CriLogLine> Tail(IReadOnlyList<CriLogLine> lines, long tail)
+    public static IReadOnlyList<CriLogEntry> Tail(IReadOnlyList<CriLogEntry> lines, long tail)
     {
         if (tail < 0)
         {

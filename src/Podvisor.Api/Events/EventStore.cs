@@ -7,7 +7,7 @@ namespace Podvisor.Api.Events;
 /// Stores the agent's events as core/v1 Events and expires them after an hour (the apiserver's default event TTL,
 /// <c>--event-ttl=1h</c>). An event with the name of a stored one replaces it (the recorder's count aggregation).
 /// </summary>
-internal sealed class EventRecorder(ApiContext api) : IDisposable
+internal sealed class EventStore(ApiContext api) : IDisposable
 {
     public static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
 
