@@ -66,7 +66,8 @@ public sealed class ApiHttpTests
         var status = await ReadJson(invalid);
         Assert.Equal("Invalid", (string)status["reason"]!);
         Assert.Equal(["metadata.name", "spec.containers"], status["details"]!["causes"]!.AsArray().Select(c => (string)c!["field"]!));
-        Assert.StartsWith("The Pod \"Bad_Name\" is invalid: [metadata.name: Invalid value: \"Bad_Name\"", (string)status["message"]!);
+        // errors.NewInvalid: no "The " (kubectl adds it when it prints the causes).
+        Assert.StartsWith("Pod \"Bad_Name\" is invalid: [metadata.name: Invalid value: \"Bad_Name\"", (string)status["message"]!);
 
         Assert.Equal(HttpStatusCode.BadRequest, (await Post(http, "{not json")).StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await http.PostAsync("/api/v1/pods", new StringContent("{}"))).StatusCode);
