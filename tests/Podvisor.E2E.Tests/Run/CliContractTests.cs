@@ -116,6 +116,23 @@ public sealed class CliContractTests : IDisposable
     }
 
     [Fact]
+    public async Task TimeoutExits3EvenWhenThePodsSucceedOnTheirWayOut()
+    {
+        var path = Manifest("graceful.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: graceful}
+            spec:
+              containers: [{name: c, image: busybox, command: ["/bin/sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]}]
+            """);
+
+        var result = await PodvisorCli.RunAsync("run", path, "--timeout", "2s", "-o", "json");
+
+        Assert.True(result.ExitCode == 3, $"exit {result.ExitCode}; stderr:\n{result.Stderr}");
+        Assert.Equal(PodPhases.Succeeded, PodList.Parse(result.Stdout).Pod("graceful").Status.Phase);
+    }
+
+    [Fact]
     public async Task FailingPodExits1()
     {
         var path = Manifest("failing.yaml", """
