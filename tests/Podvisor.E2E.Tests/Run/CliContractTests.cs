@@ -153,6 +153,37 @@ public sealed class CliContractTests : IDisposable
     }
 
     [Fact]
+    public async Task SeveralPodsOneFailingExit1AndYamlOutputListsThePodsByNameThenTheirEvents()
+    {
+        var path = Manifest("two.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: b-succeeds}
+            spec:
+              restartPolicy: Never
+              containers: [{name: c, image: busybox, command: ["true"]}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: a-fails}
+            spec:
+              restartPolicy: Never
+              containers: [{name: c, image: busybox, command: ["false"]}]
+            """);
+
+        var result = await PodvisorCli.RunAsync("run", path, "-o", "yaml");
+
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}; stderr:\n{result.Stderr}");
+        var list = new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, object>>(result.Stdout);
+        Assert.Equal(("v1", "List"), (list["apiVersion"], list["kind"]));
+        var items = ((List<object>)list["items"]).Cast<Dictionary<object, object>>().ToList();
+        Assert.Equal(["Pod", "Pod"], items.Take(2).Select(i => i["kind"]));
+        Assert.All(items.Skip(2), i => Assert.Equal("Event", i["kind"]));
+        Assert.Equal(["a-fails", "b-succeeds"], items.Take(2).Select(i => ((Dictionary<object, object>)i["metadata"])["name"]));
+        Assert.Equal([PodPhases.Failed, PodPhases.Succeeded], items.Take(2).Select(i => ((Dictionary<object, object>)i["status"])["phase"]));
+    }
+
+    [Fact]
     public async Task SigtermDeletesThePodGracefullyAndExits()
     {
         var path = Manifest("sigterm.yaml", """

@@ -81,4 +81,23 @@ public sealed class ContainerConfigTests : AgentTest
         Assert.NotNull(succeeded.PodIP);
         Assert.Equal($"downward|e2e|{pod.Uid}|{succeeded.PodIP}|e2e-node|web|hello downward\n", pod.Log("app", 0));
     }
+
+    [RootFact]
+    public async Task HostNetworkPodReportsTheNodeIpAndGetsNoNetworkNamespace()
+    {
+        var pod = await RunAsync("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: host-network}
+            spec:
+              restartPolicy: Never
+              hostNetwork: true
+              containers: [{name: c, image: busybox, command: ["readlink", "/proc/self/ns/net"]}]
+            """);
+
+        var succeeded = await pod.WaitForPhaseAsync(PodPhases.Succeeded);
+
+        Assert.Equal(succeeded.HostIP, succeeded.PodIP);
+        Assert.Equal(new FileInfo("/proc/self/ns/net").LinkTarget + "\n", pod.Log("c", 0));
+    }
 }

@@ -10,7 +10,7 @@ namespace Podvisor.E2E.Tests.Run;
 public sealed class PodIdentityTests : AgentTest
 {
     [RootFact]
-    public async Task RestartAllKeepsThePodIpNetworkNamespaceAndEmptyDirContent()
+    public async Task D13_RestartAllKeepsThePodIpNetworkNamespaceAndEmptyDirContent()
     {
         var pod = await RunAsync("""
             apiVersion: v1
@@ -23,9 +23,9 @@ public sealed class PodIdentityTests : AgentTest
                 image: busybox
                 restartPolicy: Never
                 restartPolicyRules: [{action: RestartAllContainers, exitCodes: {operator: In, values: [42]}}]
-                command: ["/bin/sh", "-c", "ip -4 -o addr show dev eth0; readlink /proc/self/ns/net; if [ -f /data/token ]; then echo \"token $(cat /data/token)\"; exit 0; fi; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /data/token; echo \"token $(cat /data/token)\"; exit 42"]
-                volumeMounts: [{name: data, mountPath: /data}]
-              volumes: [{name: data, emptyDir: {}}]
+                command: ["/bin/sh", "-c", "ip -4 -o addr show dev eth0; readlink /proc/self/ns/net; if [ -f /data/token ]; then echo \"token $(cat /data/token) $(cat /memory/token)\"; exit 0; fi; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n' | tee /memory/token > /data/token; echo \"token $(cat /data/token) $(cat /memory/token)\"; exit 42"]
+                volumeMounts: [{name: data, mountPath: /data}, {name: memory, mountPath: /memory}]
+              volumes: [{name: data, emptyDir: {}}, {name: memory, emptyDir: {medium: Memory, sizeLimit: 1Mi}}]
             """);
         var before = await pod.WaitForAsync(s => s.Of("app")?.State?.Terminated?.ExitCode == 42, "app exited 42");
 
@@ -38,13 +38,13 @@ public sealed class PodIdentityTests : AgentTest
         Assert.Contains($"inet {before.PodIP}/16", first[0], StringComparison.Ordinal);
         Assert.Equal(first[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[3], second[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[3]);
         Assert.Equal(first[1], second[1]);
-        Assert.StartsWith("token ", first[2], StringComparison.Ordinal);
+        Assert.Matches("^token ([0-9a-f]{32}) \\1$", first[2]);
         Assert.Equal(first[2], second[2]);
         Assert.Single(pod.Calls, c => c.Kind == RuntimeCallKind.RunPodSandbox);
     }
 
     [RootFact]
-    public async Task RestartAllKillsSigtermIgnoringContainersInParallel()
+    public async Task D8_RestartAllKillsSigtermIgnoringContainersInParallel()
     {
         const string stubborn = """image: busybox, command: ["/bin/sh", "-c", "[ -f /d/done ] && exec sleep 10000; trap '' TERM; touch /d/$0; while true; do sleep 0.1; done"], volumeMounts: [{name: d, mountPath: /d}]}""";
         var pod = await RunAsync($$$"""
@@ -104,5 +104,32 @@ public sealed class PodIdentityTests : AgentTest
         Assert.Equal("trigger run 1\n", pod.Log("trigger", 0));
         Assert.Equal("trigger run 2\n", pod.Log("trigger", 1));
         Assert.Equal("other run 1\n", pod.Log("other", 0));
+    }
+
+    [RootFact]
+    public async Task D11_OnlyTheCurrentAndPreviousInstanceLogsAreKept()
+    {
+        var harness = await StartAgentAsync(crashLoopBackOffMax: TimeSpan.FromSeconds(1));
+        var pod = harness.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: pruned-logs}
+            spec:
+              restartPolicy: OnFailure
+              containers:
+              - name: c
+                image: busybox
+                command: ["/bin/sh", "-c", "echo x >> /d/runs; n=$(wc -l < /d/runs); echo \"run $n\"; [ $n -ge 4 ]"]
+                volumeMounts: [{name: d, mountPath: /d}]
+              volumes: [{name: d, emptyDir: {}}]
+            """);
+
+        var succeeded = await pod.WaitForPhaseAsync(PodPhases.Succeeded);
+
+        Assert.Equal(3, succeeded.RestartCount("c"));
+        Assert.Equal("run 4\n", pod.Log("c", 3));
+        Assert.Equal("run 3\n", pod.Log("c", 2));
+        Assert.False(File.Exists(pod.LogPath("c", 1)));
+        Assert.False(File.Exists(pod.LogPath("c", 0)));
     }
 }
