@@ -3,7 +3,7 @@ using Podvisor.E2E.Tests.Support;
 
 namespace Podvisor.E2E.Tests.Run;
 
-/// <summary>scenarios.md CR-01…CR-04 and CR-09 with real processes: per-container restart policies and rules.</summary>
+/// <summary>scenarios.md CR-01…CR-09 with real processes: per-container restart policies and rules.</summary>
 public sealed class ContainerRestartRuleTests : AgentTest
 {
     private static string SingleContainerPod(string name, string podPolicy, string containerPolicy, string rules, int exitCode) => $$$"""
@@ -69,6 +69,81 @@ public sealed class ContainerRestartRuleTests : AgentTest
 
         Assert.Equal(PodPhases.Running, restarted.Phase);
         Assert.DoesNotContain(pod.History, s => PodPhases.IsTerminal(s.Phase));
+    }
+
+    [RootFact]
+    public async Task CR_05_PodAlwaysWithoutContainerPolicyRestarts()
+    {
+        var pod = await RunAsync("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: cr-05}
+            spec:
+              restartPolicy: Always
+              containers: [{name: main-container, image: busybox, command: ["/bin/sh", "-c", "exit 1"]}]
+            """);
+
+        var restarted = await pod.WaitForAsync(s => s.RestartCount("main-container") >= 1, "main-container restarted");
+
+        Assert.Equal(PodPhases.Running, restarted.Phase);
+    }
+
+    /// <summary>CR-06's pod; the container exits 7 on its first run (matching rule 0) and then <paramref name="exitCode"/>.</summary>
+    private static string FirstRuleWinsPod(int exitCode) => $$$"""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: cr-06}
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: c
+            image: busybox
+            restartPolicy: Never
+            restartPolicyRules:
+            - {action: Restart, exitCodes: {operator: NotIn, values: [0, 3]}}
+            - {action: RestartAllContainers, exitCodes: {operator: In, values: [7]}}
+            command: ["/bin/sh", "-c", "[ -f /d/ran ] && exit {{{exitCode}}}; touch /d/ran; exit 7"]
+            volumeMounts: [{name: d, mountPath: /d}]
+          - {name: other, image: busybox, command: ["/bin/sh", "-c", "exit 0"]}
+          volumes: [{name: d, emptyDir: {}}]
+        """;
+
+    [RootTheory]
+    [InlineData(3, PodPhases.Failed)]
+    [InlineData(0, PodPhases.Succeeded)]
+    public async Task CR_06_FirstMatchingRuleWins(int secondExitCode, string phase)
+    {
+        var pod = await RunAsync(FirstRuleWinsPod(secondExitCode));
+
+        var terminal = await pod.WaitForAsync(s => PodPhases.IsTerminal(s.Phase), "a terminal phase");
+
+        Assert.Equal(phase, terminal.Phase);
+        Assert.Equal(1, terminal.RestartCount("c"));
+        Assert.Equal(0, terminal.RestartCount("other"));
+        Assert.Empty(pod.EventsWith(EventReasons.RestartAllContainers));
+        Assert.DoesNotContain(pod.History, s => s.ConditionIs(PodConditions.AllContainersRestarting, "True"));
+    }
+
+    [RootFact]
+    public async Task CR_07_NotInAnEmptySetRestartsEveryExitIncludingZero()
+    {
+        var pod = await RunAsync(SingleContainerPod("cr-07", "Never", "Never",
+            "restartPolicyRules: [{action: Restart, exitCodes: {operator: NotIn, values: []}}]", 0));
+
+        var restarted = await pod.WaitForAsync(s => s.RestartCount("main-container") >= 1, "main-container restarted after exit 0");
+
+        Assert.Equal(PodPhases.Running, restarted.Phase);
+    }
+
+    [RootFact]
+    public async Task CR_08_RulesComeBeforeOnFailure()
+    {
+        var pod = await RunAsync(SingleContainerPod("cr-08", "OnFailure", "OnFailure",
+            "restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [0]}}]", 0));
+
+        var restarted = await pod.WaitForAsync(s => s.RestartCount("main-container") >= 1, "main-container restarted after exit 0");
+
+        Assert.Equal(PodPhases.Running, restarted.Phase);
     }
 
     private static string InitRetryPod(string name, int secondExitCode) => $$$"""

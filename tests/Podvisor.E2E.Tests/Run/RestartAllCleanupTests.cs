@@ -114,4 +114,64 @@ public sealed class RestartAllCleanupTests : AgentTest
         Assert.Null(after.Of("debugger"));
         Assert.Single(pod.EventsWith(EventReasons.RestartAllContainers));
     }
+
+    [RootFact]
+    public async Task RS_19_NoCrashLoopBackOffBetweenCycles()
+    {
+        var pod = await RunAsync("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: rs-19}
+            spec:
+              restartPolicy: Never
+              containers:
+              - name: looping
+                image: busybox
+                restartPolicy: Never
+                restartPolicyRules: [{action: RestartAllContainers, exitCodes: {operator: In, values: [42]}}]
+                command: ["/bin/sh", "-c", "exit 42"]
+              - {name: long-running, image: busybox, command: ["sleep", "10000"]}
+            """);
+
+        var looped = await pod.WaitForAsync(s => s.RestartCount("looping") >= 3 && s.RestartCount("long-running") >= 3, "three cycles");
+
+        Assert.Empty(pod.EventsWith(EventReasons.BackOff));
+        Assert.Equal(looped.RestartCount("looping"), looped.RestartCount("long-running"));
+        Assert.True(pod.EventsWith(EventReasons.RestartAllContainers).Last().Count >= 3);
+    }
+
+    [RootFact]
+    public async Task RS_20_DeletionDuringTheCleanupTerminatesNormally()
+    {
+        var pod = await RunAsync("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: rs-20}
+            spec:
+              restartPolicy: Never
+              terminationGracePeriodSeconds: 3
+              containers:
+              - name: source
+                image: busybox
+                restartPolicy: Never
+                restartPolicyRules: [{action: RestartAllContainers, exitCodes: {operator: In, values: [42]}}]
+                command: ["/bin/sh", "-c", "until [ -f /d/stubborn-started ]; do sleep 0.05; done; exit 42"]
+                volumeMounts: [{name: d, mountPath: /d}]
+              - name: stubborn
+                image: busybox
+                command: ["/bin/sh", "-c", "trap '' TERM; touch /d/stubborn-started; while true; do sleep 0.1; done"]
+                volumeMounts: [{name: d, mountPath: /d}]
+              volumes: [{name: d, emptyDir: {}}]
+            """);
+        await pod.WaitForAsync(s => s.ConditionIs(PodConditions.AllContainersRestarting, "True"), "AllContainersRestarting True");
+
+        await pod.DeleteAsync();
+
+        var final = pod.Status;
+        Assert.True(PodPhases.IsTerminal(final.Phase), final.Describe());
+        var condition = final.Condition(PodConditions.AllContainersRestarting);
+        Assert.Equal("False", condition?.Status);
+        Assert.Contains(condition?.Reason, new[] { PodConditions.PodFailed, PodConditions.PodCompleted });
+        Assert.Single(pod.StartOrder, n => n == "source");
+    }
 }
