@@ -53,7 +53,9 @@ public static class PodRunner
         var view = settings.Live
             ? new LiveView(AnsiConsole.Console, time).RunAsync(sink, sink.AllRemoved)
             : ShowPlainAsync(sink, time);
-        await finished;
+
+        // Decided before the deletion below: pods that exit 0 on SIGTERM would otherwise turn a timeout into success.
+        var timedOut = await finished == stopped && timeout.IsCancellationRequested;
 
         // Terminal or not, every pod is deleted now: graceful termination for the ones still running, clean-up for all.
         foreach (var pod in pods)
@@ -68,9 +70,8 @@ public static class PodRunner
             Console.Out.Write(RenderList(sink, format));
         }
 
-        return timeout.IsCancellationRequested && !sink.AllTerminal.IsCompletedSuccessfully ? ExitTimeout
+        return timedOut ? ExitTimeout
             : sink.Pods.All(p => p.Status?.Phase == PodPhases.Succeeded) ? ExitSucceeded
-            : timeout.IsCancellationRequested ? ExitTimeout
             : ExitFailed;
     }
 
