@@ -279,5 +279,12 @@ public sealed partial class RestartAllScenarioTests
         Assert.Equal("False", condition?.Status);
         Assert.Contains(condition?.Reason, new[] { PodConditions.PodFailed, PodConditions.PodCompleted });
         Assert.DoesNotContain(h.Runtime.GetPodStatus(pod.Metadata.Uid).Containers, c => c.State == RuntimeContainerState.Running);
+
+        // The cycle stopped: the containers were not removed for a restart, so the final status shows how they ended.
+        Assert.Equal(42, h.Container(pod, "source-container").State.Terminated?.ExitCode);
+        Assert.Equal(137, h.Container(pod, "regular").State.Terminated?.ExitCode);
+        Assert.All(Rs01Containers, name => Assert.Equal(0, h.Container(pod, name).RestartCount));
+        Assert.Equal(["StopPodSandbox", "Remove"], h.CallsSince(mark).Where(c => c.StartsWith("Remove ", StringComparison.Ordinal) || c == "StopPodSandbox")
+            .Select(c => c.Split(' ')[0]).Distinct());
     }
 }
