@@ -12,7 +12,7 @@ namespace Podvisor.Agent.Tests.Properties;
 /// </summary>
 public sealed class AgentPropertyTests
 {
-    private const long Iterations = 300;
+    private const long Iterations = 250;
     private static readonly TimeSpan ClockStep = TimeSpan.FromSeconds(10);
 
     [Fact]
