@@ -31,18 +31,23 @@ public sealed record AgentOptions
     {
         foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
         {
-            if (nic.OperationalStatus != OperationalStatus.Up || nic.NetworkInterfaceType == NetworkInterfaceType.Loopback
+            if (nic.NetworkInterfaceType == NetworkInterfaceType.Loopback
                 || nic.Name.StartsWith("podvisor", StringComparison.Ordinal) || nic.Name.StartsWith("veth", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            foreach (var addr in nic.GetIPProperties().UnicastAddresses)
+            try
             {
-                if (addr.Address.AddressFamily == AddressFamily.InterNetwork)
+                if (nic.OperationalStatus == OperationalStatus.Up
+                    && nic.GetIPProperties().UnicastAddresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork) is { } addr)
                 {
                     return addr.Address.ToString();
                 }
+            }
+            catch (NetworkInformationException)
+            {
+                // The interface went away while being read (pod veths come and go): skip it.
             }
         }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using k8s.Models;
+using Podvisor.Agent.Probes;
 using Podvisor.Core.Model;
 using Podvisor.Runtime;
 
@@ -25,7 +25,7 @@ public static class ContainerConfigFactory
             lookup[k] = v;
         }
 
-        var argv = (container.Command ?? []).Concat(container.Args ?? []).Select(a => Expand(a, lookup)).ToList();
+        var argv = (container.Command ?? []).Concat(container.Args ?? []).Select(a => CommandExpansion.Expand(a, lookup)).ToList();
         var security = container.SecurityContext;
         var podSecurity = pod.Spec.SecurityContext;
         return new ContainerConfig
@@ -89,7 +89,7 @@ public static class ContainerConfigFactory
         var defined = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var e in container.Env ?? [])
         {
-            var value = e.ValueFrom is null ? Expand(e.Value ?? "", defined) : ValueFrom(pod, e, podIp, options);
+            var value = e.ValueFrom is null ? CommandExpansion.Expand(e.Value ?? "", defined) : ValueFrom(pod, e, podIp, options);
             defined[e.Name] = value;
             result.Add(new(e.Name, value));
         }
@@ -143,46 +143,5 @@ public static class ContainerConfigFactory
 
         key = fieldPath[(prefix.Length + 2)..^2];
         return true;
-    }
-
-    /// <summary>
-    /// Mirrors third_party/forked/golang/expansion: <c>$(VAR)</c> becomes its value when defined and stays verbatim
-    /// otherwise; <c>$$</c> is an escaped <c>$</c>.
-    /// </summary>
-    public static string Expand(string input, IReadOnlyDictionary<string, string> vars)
-    {
-        if (!input.Contains('$', StringComparison.Ordinal))
-        {
-            return input;
-        }
-
-        var sb = new StringBuilder(input.Length);
-        for (var i = 0; i < input.Length; i++)
-        {
-            if (input[i] != '$' || i + 1 >= input.Length)
-            {
-                sb.Append(input[i]);
-                continue;
-            }
-
-            var next = input[i + 1];
-            if (next == '$')
-            {
-                sb.Append('$');
-                i++;
-            }
-            else if (next == '(' && input.IndexOf(')', i + 2) is var close and > 0)
-            {
-                var name = input[(i + 2)..close];
-                sb.Append(vars.TryGetValue(name, out var v) ? v : input[i..(close + 1)]);
-                i = close;
-            }
-            else
-            {
-                sb.Append('$');
-            }
-        }
-
-        return sb.ToString();
     }
 }

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Podvisor.Agent.Hooks;
+using Podvisor.Agent.Probes;
+using Podvisor.Core.Model;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Runtime;
 
@@ -28,6 +31,8 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         _logger = logs.CreateLogger<PodAgent>();
         Events = new EventRecorder(sink, time, options.NodeName);
         Backoff = new CrashLoopBackoff(options.CrashLoopBackOffMax);
+        Hooks = new LifecycleHookRunner(runtime, time);
+        Prober = new ProbeManager(time, new ProbeExecutor(runtime, time), new ProbeEvents(this));
         _eventPump = Task.Run(PumpRuntimeEventsAsync);
     }
 
@@ -38,7 +43,8 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     /// <summary>Records events about the agent's pods (e.g. the pod source's Scheduled event).</summary>
     public EventRecorder Events { get; }
     internal CrashLoopBackoff Backoff { get; }
-    internal IProbeResults Probes { get; set; } = NoProbeResults.Instance;
+    internal ProbeManager Prober { get; }
+    internal LifecycleHookRunner Hooks { get; }
 
     /// <summary>UIDs of the pods the agent currently runs or terminates.</summary>
     public IReadOnlyCollection<string> PodUids => _workers.Keys.ToArray();
@@ -47,6 +53,13 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     {
         var uid = pod.Metadata.Uid;
         var worker = _workers.GetOrAdd(uid, _ => new PodWorker(this, pod));
+        if (worker.IsNew && (pod.Status?.Conditions is null || pod.Status.Conditions.Count == 0))
+        {
+            // The agent binds every pod to its node, so it is the scheduler too: record what kube-scheduler would.
+            Events.Pod(pod, EventRecorder.TypeNormal, EventReasons.Scheduled,
+                $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {Options.NodeName}", "default-scheduler");
+        }
+
         worker.Update(pod);
     }
 
@@ -156,6 +169,19 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
             await worker.DisposeAsync();
         }
 
+        Prober.Dispose();
         _stop.Dispose();
+    }
+
+    /// <summary>Probe results wake the pod's worker; failures become the kubelet's Unhealthy / ProbeWarning events.</summary>
+    private sealed class ProbeEvents(PodAgent agent) : IProbeEventSink
+    {
+        public void ProbeResultChanged(string podUid) => agent.Wake(podUid);
+
+        public void Unhealthy(V1Pod pod, string containerName, ProbeType type, string message) =>
+            agent.Events.Container(pod, containerName, EventRecorder.TypeWarning, EventReasons.Unhealthy, message);
+
+        public void ProbeWarning(V1Pod pod, string containerName, ProbeType type, string message) =>
+            agent.Events.Container(pod, containerName, EventRecorder.TypeWarning, EventReasons.ProbeWarning, message);
     }
 }

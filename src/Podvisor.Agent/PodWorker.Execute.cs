@@ -1,4 +1,5 @@
 using k8s.Models;
+using Podvisor.Agent.Hooks;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 using Podvisor.Core.Status;
@@ -9,15 +10,12 @@ namespace Podvisor.Agent;
 /// <summary>Carries out a <see cref="PodPlan"/> in the kubelet's SyncPod step order.</summary>
 internal sealed partial class PodWorker
 {
-    /// <summary>§10.1 step 5: containers always get at least this long between the stop signal and SIGKILL.</summary>
-    internal static readonly TimeSpan MinimumGracePeriod = TimeSpan.FromSeconds(2);
-
     private async Task ExecuteAsync(V1Pod pod, RuntimePodStatus runtime, PodPlan plan, CancellationToken ct)
     {
         // Step 2: kill the whole pod (sandbox changed, or nothing left to run) ...
         if (plan.KillPod)
         {
-            await KillPodAsync(pod, runtime, pod.Spec.TerminationGracePeriodSeconds(), stopSandbox: true);
+            await KillPodAsync(pod, runtime, gracePeriodOverride: null, stopSandbox: true);
             if (plan.CreateSandbox)
             {
                 await PurgeInitContainersAsync(pod, ct);
@@ -26,7 +24,8 @@ internal sealed partial class PodWorker
         else
         {
             // Step 3: ... or only the containers the plan names, in parallel (§D8), then the RestartAll cleanup.
-            await Task.WhenAll(plan.ContainersToKill.Select(k => KillContainerAsync(pod, k)));
+            await Task.WhenAll(plan.ContainersToKill.Select(k =>
+                KillContainerAsync(pod, k.ContainerId, k.Name, k.Reason, gracePeriodOverride: null, k.Message, Task.CompletedTask)));
             await RemoveForRestartAllAsync(pod, plan.ContainersToRemove);
         }
 
@@ -67,6 +66,10 @@ internal sealed partial class PodWorker
             ? _agent.Options.HostIp
             : _agent.Runtime.GetPodStatus(Uid).Sandboxes.FirstOrDefault(s => s.Id == sandboxId)?.Ip ?? _agent.Options.HostIp;
 
+    /// <summary>The IP of the pod's newest sandbox (hooks and probes target it), the host's for hostNetwork pods.</summary>
+    private string CurrentPodIp(V1Pod pod) =>
+        pod.Spec.HostNetwork == true ? _agent.Options.HostIp : _agent.Runtime.GetPodStatus(Uid).PodIp ?? _agent.Options.HostIp;
+
     private async Task<string?> CreateSandboxAsync(V1Pod pod, uint attempt, CancellationToken ct)
     {
         if (attempt > 0)
@@ -89,7 +92,7 @@ internal sealed partial class PodWorker
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _agent.Events.Pod(pod, EventRecorder.TypeWarning, EventReasons.FailedCreatePodSandBox, $"Failed to create pod sandbox: {ex.Message}");
-            ScheduleSync(_agent.Time.GetUtcNow() + SyncErrorBackoff);
+            _actionFailed = true;
             return null;
         }
     }
@@ -130,6 +133,16 @@ internal sealed partial class PodWorker
         }
 
         _agent.Events.Container(pod, spec.Name, EventRecorder.TypeNormal, EventReasons.Started, $"Started container {spec.Name}");
+        if (spec.Lifecycle?.PostStart is { } postStart
+            && await _agent.Hooks.RunAsync(pod, spec, id, podIp, postStart, ct) is { Succeeded: false } failed)
+        {
+            // Mirrors startContainer step 4: the event hides the message (it may hold secrets), the reason cache keeps it.
+            _agent.Events.Container(pod, spec.Name, EventRecorder.TypeWarning, EventReasons.FailedPostStartHook, HookEvents.PostStartHookFailed);
+            await KillContainerAsync(pod, id, spec.Name, KillReason.Unknown, null, HookEvents.FailedPostStartHookKillMessage, Task.CompletedTask);
+            _reasonCache[spec.Name] = new ContainerStartFailure(HookEvents.PostStartHookError, failed.Message);
+            return false;
+        }
+
         _reasonCache.TryRemove(spec.Name, out _);
         await PruneExitedInstancesAsync(spec.Name, keep: 1, ct);
         PruneLogs(config.LogPath, restartCount);
@@ -138,38 +151,35 @@ internal sealed partial class PodWorker
 
     private bool StartFailed(V1Pod pod, string name, string reason, string message)
     {
+        _actionFailed = true;
         _reasonCache[name] = new ContainerStartFailure(reason, message);
         _agent.Events.Container(pod, name, EventRecorder.TypeWarning, EventReasons.Failed, $"Error: {message}");
         return false;
     }
 
-    /// <summary>Kills one running container the plan named (probe failure, spec change, unknown state), with preStop.</summary>
-    private async Task KillContainerAsync(V1Pod pod, ContainerToKill kill)
-    {
-        _agent.Events.Container(pod, kill.Name, EventRecorder.TypeNormal, EventReasons.Killing, kill.Message);
-        var grace = TimeSpan.FromSeconds(pod.Spec.TerminationGracePeriodSeconds());
-        await StopAsync(kill.ContainerId, grace);
-    }
-
     /// <summary>
     /// §6.3 + §D8: stop every running target at once (no preStop, the 2 s minimum grace), then remove every container
-    /// in upstream's bookkeeping order (targets before sources).
+    /// in upstream's bookkeeping order (targets before sources). A deletion stops the cycle (§6.11, RS-20; kubelet
+    /// cancels the sync's context and the removal loop ends at the first failed call): nothing more is killed or
+    /// removed, and the graceful termination that follows finds the containers as they ended.
     /// </summary>
     private async Task RemoveForRestartAllAsync(V1Pod pod, IReadOnlyCollection<ContainerToRemove> removals)
     {
+        if (Deleting)
+        {
+            return;
+        }
+
         await Task.WhenAll(removals.Where(r => r.Kill).Select(r =>
         {
             _agent.Events.Container(pod, r.Name, EventRecorder.TypeNormal, EventReasons.Killing, "killing");
-            return StopAsync(r.ContainerId, MinimumGracePeriod).AsTask();
+            return _agent.Runtime.StopContainerAsync(r.ContainerId, GracePeriod.StopWindow(0), CancellationToken.None).AsTask();
         }));
-        foreach (var r in removals)
+        foreach (var r in removals.TakeWhile(_ => !Deleting))
         {
             await _agent.Runtime.RemoveContainerAsync(r.ContainerId, CancellationToken.None);
         }
     }
-
-    private ValueTask StopAsync(string containerId, TimeSpan grace) =>
-        _agent.Runtime.StopContainerAsync(containerId, grace < MinimumGracePeriod ? MinimumGracePeriod : grace, CancellationToken.None);
 
     /// <summary>Mirrors purgeInitContainers: a new sandbox runs every init container again.</summary>
     private async Task PurgeInitContainersAsync(V1Pod pod, CancellationToken ct)

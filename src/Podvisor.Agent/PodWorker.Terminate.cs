@@ -1,4 +1,6 @@
 using k8s.Models;
+using Podvisor.Agent.Hooks;
+using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 
 namespace Podvisor.Agent;
@@ -11,14 +13,25 @@ internal sealed partial class PodWorker
     /// sidecar waits (within the grace period) for every regular container and for every sidecar declared after it, so
     /// sidecars stop in reverse order. Then the sandbox is stopped.
     /// </summary>
-    private async Task KillPodAsync(V1Pod pod, RuntimePodStatus runtime, long gracePeriodSeconds, bool stopSandbox)
+    /// <param name="gracePeriodOverride">The deletion's grace period; null uses each container's computed grace (§10.1).</param>
+    private async Task KillPodAsync(V1Pod pod, RuntimePodStatus runtime, long? gracePeriodOverride, bool stopSandbox)
     {
         var running = runtime.Containers
             .Where(c => c.State is RuntimeContainerState.Running or RuntimeContainerState.Created or RuntimeContainerState.Unknown)
             .ToList();
         var done = running.Select(c => c.Name).Distinct().ToDictionary(n => n, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        var deadline = _agent.Time.GetUtcNow() + TimeSpan.FromSeconds(gracePeriodSeconds);
-        await Task.WhenAll(running.Select(c => KillInOrderAsync(pod, c, TurnOf(pod.Spec, c.Name, done), deadline, done[c.Name])));
+        await Task.WhenAll(running.Select(async c =>
+        {
+            try
+            {
+                await KillContainerAsync(pod, c.Id, c.Name, KillReason.Unknown, gracePeriodOverride,
+                    $"Stopping container {c.Name}", TurnOf(pod.Spec, c.Name, done));
+            }
+            finally
+            {
+                done[c.Name].TrySetResult();
+            }
+        }));
         if (stopSandbox)
         {
             foreach (var sandbox in runtime.Sandboxes)
@@ -45,22 +58,33 @@ internal sealed partial class PodWorker
         return Task.WhenAll(prerequisites);
     }
 
-    private async Task KillInOrderAsync(V1Pod pod, RuntimeContainerStatus container, Task turn, DateTimeOffset deadline, TaskCompletionSource done)
+    /// <summary>
+    /// Mirrors kuberuntime killContainer (§10.1): Killing event, preStop within the grace period (its time counts),
+    /// the sidecar's turn (within what is left), then the stop signal with at least the 2 s minimum before SIGKILL.
+    /// </summary>
+    private async Task KillContainerAsync(V1Pod pod, string containerId, string name, KillReason reason, long? gracePeriodOverride, string message, Task turn)
     {
-        try
+        _agent.Events.Container(pod, name, EventRecorder.TypeNormal, EventReasons.Killing, message);
+        var spec = pod.Spec.FindContainer(name) ?? new V1Container { Name = name };
+        var grace = GracePeriod.Compute(pod, spec, reason, gracePeriodOverride);
+        if (GracePeriod.ShouldRunPreStop(spec, grace))
         {
-            _agent.Events.Container(pod, container.Name, EventRecorder.TypeNormal, EventReasons.Killing, $"Stopping container {container.Name}");
-            var remaining = deadline - _agent.Time.GetUtcNow();
-            if (remaining > TimeSpan.Zero && !turn.IsCompleted)
+            var preStop = await _agent.Hooks.ExecutePreStopAsync(pod, spec, containerId, CurrentPodIp(pod), grace, CancellationToken.None);
+            if (preStop.Result is { Succeeded: false })
             {
-                await turn.WaitAsync(remaining, _agent.Time).ContinueWith(_ => { }, TaskScheduler.Default);
+                _agent.Events.Container(pod, name, EventRecorder.TypeWarning, EventReasons.FailedPreStopHook, HookEvents.PreStopHookFailed);
             }
 
-            await StopAsync(container.Id, deadline - _agent.Time.GetUtcNow());
+            grace = GracePeriod.AfterWait(grace, preStop.Elapsed);
         }
-        finally
+
+        if (grace > 0 && !turn.IsCompleted)
         {
-            done.TrySetResult();
+            var waitStarted = _agent.Time.GetUtcNow();
+            await turn.WaitAsync(TimeSpan.FromSeconds(grace), _agent.Time).ContinueWith(_ => { }, TaskScheduler.Default);
+            grace = GracePeriod.AfterWait(grace, _agent.Time.GetUtcNow() - waitStarted);
         }
+
+        await _agent.Runtime.StopContainerAsync(containerId, GracePeriod.StopWindow(grace), CancellationToken.None);
     }
 }

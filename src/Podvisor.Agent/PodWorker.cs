@@ -32,6 +32,13 @@ internal sealed partial class PodWorker : IAsyncDisposable
     private long? _deleteGracePeriod;
     private bool _containersStopped;
 
+    /// <summary>
+    /// Set when an action of the current sync failed (sandbox creation, container creation or start): the next sync
+    /// waits <see cref="SyncErrorBackoff"/> instead of following at once, as kubelet podWorkers requeue a failed sync
+    /// after backOffPeriod. Without it a start that leaves no instance behind (CreateContainerConfigError) spins.
+    /// </summary>
+    private bool _actionFailed;
+
     public PodWorker(PodAgent agent, V1Pod pod)
     {
         _agent = agent;
@@ -48,8 +55,12 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
     private bool Deleting => _deleted.IsCancellationRequested;
 
+    /// <summary>True until the first <see cref="Update"/>: the pod was just handed to the agent.</summary>
+    public bool IsNew { get; private set; } = true;
+
     public void Update(V1Pod pod)
     {
+        IsNew = false;
         _hashes = ContainerHashes.Of(pod.Spec);
         _pod = pod;
         Wake();
@@ -122,16 +133,23 @@ internal sealed partial class PodWorker : IAsyncDisposable
             Runtime = runtime,
             ApiStatus = status,
             Backoff = _agent.Backoff,
-            Probes = _agent.Probes,
+            Probes = _agent.Prober,
             Gates = _agent.Options.Gates,
             Now = now,
             Hashes = _hashes,
         });
-        RecordBackOffs(pod, plan);
+        if (RecordBackOffs(pod, plan))
+        {
+            // The waiting state (CrashLoopBackOff) is part of this sync's outcome: publish it now, not at the next wake.
+            Publish(pod, runtime, podIsTerminal: false);
+        }
+
+        _actionFailed = false;
         await ExecuteAsync(pod, runtime, plan, _deleted.Token);
+        _agent.Prober.SyncPod(pod, _agent.Runtime.GetPodStatus(Uid));
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
-        ScheduleSync(next);
-        if (!plan.IsEmpty)
+        ScheduleSync(_actionFailed && next > now + SyncErrorBackoff ? now + SyncErrorBackoff : next);
+        if (!plan.IsEmpty && !_actionFailed)
         {
             // D7: act on the result at once (e.g. start init containers right after a RestartAllContainers cleanup).
             Wake();
@@ -144,14 +162,20 @@ internal sealed partial class PodWorker : IAsyncDisposable
         _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
     }
 
-    private void RecordBackOffs(V1Pod pod, PodPlan plan)
+    /// <summary>Records each refused start in the reason cache and as a BackOff event; true when the cache changed.</summary>
+    private bool RecordBackOffs(V1Pod pod, PodPlan plan)
     {
+        var changed = false;
         foreach (var backOff in plan.BackOffs)
         {
-            _reasonCache[backOff.Name] = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, backOff.Message);
+            var failure = new ContainerStartFailure(ContainerReasons.CrashLoopBackOff, backOff.Message);
+            changed |= !_reasonCache.TryGetValue(backOff.Name, out var previous) || previous != failure;
+            _reasonCache[backOff.Name] = failure;
             _agent.Events.Container(pod, backOff.Name, EventRecorder.TypeWarning, EventReasons.BackOff,
-                $"Back-off restarting failed container {backOff.Name} in pod {FormatPod(pod)}");
+                $"Back-off restarting failed container {backOff.Name} in pod {GoFormat.Pod(pod)}");
         }
+
+        return changed;
     }
 
     /// <summary>Generates the API status, writes it when it changed, and records the §D12 event when a cycle starts.</summary>
@@ -164,7 +188,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
             Runtime = runtime,
             OldStatus = old,
             ReasonCache = _reasonCache,
-            Probes = _agent.Probes,
+            Probes = _agent.Prober,
             Gates = _agent.Options.Gates,
             PodIsTerminal = podIsTerminal,
             Now = _agent.Time.GetUtcNow(),
@@ -193,10 +217,6 @@ internal sealed partial class PodWorker : IAsyncDisposable
     private static bool IsRestarting(V1PodStatus? status) =>
         status?.Conditions?.Any(c => c.Type == PodConditions.AllContainersRestarting && c.Status == "True") == true;
 
-    /// <summary>kubelet format.Pod: <c>name_namespace(uid)</c>.</summary>
-    internal static string FormatPod(V1Pod pod) =>
-        $"{pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})";
-
     /// <summary>
     /// Mirrors SyncTerminatingPod + SyncTerminatedPod: stop every container (graceful, sidecars last), stop the sandbox,
     /// write the terminal status, remove volumes; on deletion, hand the pod back to the sink and stop the worker.
@@ -206,9 +226,9 @@ internal sealed partial class PodWorker : IAsyncDisposable
         var pod = _pod;
         if (!_containersStopped)
         {
-            var grace = Deleting ? _deleteGracePeriod ?? pod.Spec.TerminationGracePeriodSeconds() : pod.Spec.TerminationGracePeriodSeconds();
             var runtime = _agent.Runtime.GetPodStatus(Uid);
-            await KillPodAsync(pod, runtime, grace, stopSandbox: true);
+            _agent.Prober.RemovePod(Uid);
+            await KillPodAsync(pod, runtime, Deleting ? _deleteGracePeriod : null, stopSandbox: true);
             _containersStopped = true;
             if (!PodPhases.IsTerminal(_status?.Phase) || runtime.Containers.Count > 0)
             {

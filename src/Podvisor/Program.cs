@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("Podvisor: a Kubernetes-compatible pod agent for one machine, with kubelet v1.35 lifecycle semantics.")
         {
             RunCommand.Create(),
+            ServeCommand.Create(),
             ValidateCommand.Create(),
             VersionCommand.Create(),
         };

@@ -87,11 +87,9 @@ internal static class PlanAssembler
             return new ContainerToStart(kind, index, container.Name, finishedAt);
         }
 
-        var message = $"back-off {GoDuration.Format(backoff)} restarting failed container={container.Name} pod={PodDesc(input.Pod)}";
+        var message = $"back-off {GoDuration.Format(backoff)} restarting failed container={container.Name} pod={GoFormat.Pod(input.Pod)}";
         backOffs.Add(new ContainerBackOff(container.Name, finishedAt + backoff, message));
         return null;
     }
 
-    /// <summary>Mirrors kubelet format.Pod: <c>name_namespace(uid)</c>.</summary>
-    public static string PodDesc(V1Pod pod) => $"{pod.Metadata?.Name}_{pod.Metadata?.NamespaceProperty}({pod.Metadata?.Uid})";
 }

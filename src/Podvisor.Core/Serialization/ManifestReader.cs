@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
@@ -85,7 +86,7 @@ public static class ManifestReader
             var extra = list.Entries.Where(e => e.Key.Text is not ("apiVersion" or "kind" or "items" or "metadata"));
             foreach (var (key, _) in extra)
             {
-                Fail(document, null, key.Line, $"unknown field {Validation.FieldError.GoQuote(key.Text)}");
+                Fail(document, null, key.Line, $"unknown field {GoFormat.Quote(key.Text)}");
             }
 
             if (list.Get("items") is not SequenceNode items)
@@ -116,8 +117,8 @@ public static class ManifestReader
                 (null or "", _) => $"kind is missing; {PodsOnly}",
                 ("Pod", null or "") => $"apiVersion is missing; {PodsOnly}",
                 ("Pod", "v1") => null,
-                ("Pod", _) => $"apiVersion {Validation.FieldError.GoQuote(apiVersion!)} is not supported for kind \"Pod\"; {PodsOnly}",
-                _ => $"kind {Validation.FieldError.GoQuote(kind)} is not supported; {PodsOnly}",
+                ("Pod", _) => $"apiVersion {GoFormat.Quote(apiVersion!)} is not supported for kind \"Pod\"; {PodsOnly}",
+                _ => $"kind {GoFormat.Quote(kind)} is not supported; {PodsOnly}",
             };
             if (problem is not null)
             {

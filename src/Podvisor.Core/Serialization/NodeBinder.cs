@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -297,5 +298,5 @@ public sealed class NodeBinder
 
     private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 
-    private static string Quote(string text) => Validation.FieldError.GoQuote(text);
+    private static string Quote(string text) => GoFormat.Quote(text);
 }

@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using System.Collections;
 using k8s.Models;
 
@@ -50,7 +51,7 @@ public sealed class ErrorList : IReadOnlyList<FieldError>
     /// <summary>
     /// The metav1.Status message kube-apiserver sends (errors.NewInvalid): <c>Pod "NAME" is invalid: ...</c>.
     /// </summary>
-    public string ToStatusMessage(string kind, string name) => $"{kind} {FieldError.GoQuote(name)} is invalid: {ToAggregateMessage()}";
+    public string ToStatusMessage(string kind, string name) => $"{kind} {GoFormat.Quote(name)} is invalid: {ToAggregateMessage()}";
 
     /// <summary>
     /// The message the CLI prints (spec §D2): <c>The Pod "NAME" is invalid: field.path: Type: detail</c>, several

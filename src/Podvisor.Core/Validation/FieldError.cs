@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -87,7 +88,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
     /// <summary>Mirrors field.NotSupported: <c>supported values: "a", "b"</c> in the order given.</summary>
     public static FieldError NotSupported(FieldPath field, object? value, IEnumerable<string> validValues)
     {
-        var quoted = validValues.Select(GoQuote).ToList();
+        var quoted = validValues.Select(GoFormat.Quote).ToList();
         var detail = quoted.Count == 0 ? "" : "supported values: " + string.Join(", ", quoted);
         return new(FieldErrorType.NotSupported, field.ToString(), value, detail);
     }
@@ -110,60 +111,11 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
     public static string FormatValue(object? value) => value switch
     {
         null => "null",
-        string s => GoQuote(s),
+        string s => GoFormat.Quote(s),
         bool b => b ? "true" : "false",
         int or long or short or byte or uint or ulong => Convert.ToString(value, CultureInfo.InvariantCulture)!,
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         float f => f.ToString("R", CultureInfo.InvariantCulture),
         _ => KubernetesJson.Serialize(value),
-    };
-
-    /// <summary>Mirrors Go's strconv.Quote (the %q verb): printable runes kept, others escaped.</summary>
-    public static string GoQuote(string s)
-    {
-        var sb = new StringBuilder(s.Length + 2).Append('"');
-        foreach (var rune in s.EnumerateRunes())
-        {
-            AppendQuotedRune(sb, rune);
-        }
-
-        return sb.Append('"').ToString();
-    }
-
-    private static void AppendQuotedRune(StringBuilder sb, Rune rune)
-    {
-        switch (rune.Value)
-        {
-            case '"': sb.Append("\\\""); return;
-            case '\\': sb.Append("\\\\"); return;
-            case '\a': sb.Append("\\a"); return;
-            case '\b': sb.Append("\\b"); return;
-            case '\f': sb.Append("\\f"); return;
-            case '\n': sb.Append("\\n"); return;
-            case '\r': sb.Append("\\r"); return;
-            case '\t': sb.Append("\\t"); return;
-            case '\v': sb.Append("\\v"); return;
-        }
-
-        if (rune.Value < 0x20 || rune.Value == 0x7f)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"\\x{rune.Value:x2}");
-        }
-        else if (rune.Value >= 0x80 && !IsPrintable(rune))
-        {
-            sb.Append(rune.Value > 0xffff ? $"\\U{rune.Value:x8}" : $"\\u{rune.Value:x4}");
-        }
-        else
-        {
-            sb.Append(rune.ToString());
-        }
-    }
-
-    private static bool IsPrintable(Rune rune) => Rune.GetUnicodeCategory(rune) switch
-    {
-        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
-            or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
-            or UnicodeCategory.SpaceSeparator => false,
-        _ => true,
     };
 }

@@ -108,7 +108,7 @@ public sealed partial class ProcessRuntime
             return;
         }
 
-        var signal = gracePeriod > TimeSpan.Zero ? Signals.Parse(container.Record.Config.StopSignal) : Libc.SIGKILL;
+        var signal = gracePeriod > TimeSpan.Zero ? StopSignals.Resolve(container.Record.Config.StopSignal) : Libc.SIGKILL;
         using var escalation = process.SignalGroup(signal) && gracePeriod > TimeSpan.Zero
             ? _time.CreateTimer(_ => process.SignalGroup(Libc.SIGKILL), null, gracePeriod, Timeout.InfiniteTimeSpan)
             : null;

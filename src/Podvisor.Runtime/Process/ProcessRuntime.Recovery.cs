@@ -8,8 +8,15 @@ public sealed partial class ProcessRuntime
     /// <summary>
     /// Rebuilds memory from DataDir/runtime. A sandbox stays Ready only if its network namespace still exists (a
     /// reboot removes it). A container that was running is killed: its output pipes died with the previous agent, so
-    /// it cannot be watched; it is reported Unknown, which the agent turns into ContainerStatusUnknown (exit 137).
+    /// it cannot be watched. It is reported as upstream reports a lost container: exited 137 with reason
+    /// ContainerStatusUnknown (the runtime did kill it), and the agent restarts it per policy.
     /// </summary>
+    /// <summary>SIGKILL's exit code: what a container lost with the agent reports (kubelet: "we killed it").</summary>
+    public const int LostExitCode = 137;
+
+    /// <summary>The kubelet's message for a container that disappeared while the API said Running (§10.3).</summary>
+    public const string LostMessage = "The container could not be located when the pod was terminated";
+
     private void Recover()
     {
         foreach (var record in _store.LoadSandboxes().OrderBy(r => r.CreatedAt))
@@ -37,7 +44,14 @@ public sealed partial class ProcessRuntime
             if (record.State == RuntimeContainerState.Running)
             {
                 KillRecovered(record);
-                Update(container, r => r with { State = RuntimeContainerState.Unknown });
+                Update(container, r => r with
+                {
+                    State = RuntimeContainerState.Exited,
+                    ExitCode = LostExitCode,
+                    Reason = ContainerReasons.ContainerStatusUnknown,
+                    Message = LostMessage,
+                    FinishedAt = _time.GetUtcNow(),
+                });
             }
 
             if (container.Record.State is RuntimeContainerState.Exited or RuntimeContainerState.Unknown)

@@ -54,7 +54,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
     /// <summary>
     /// Opens the runtime on <see cref="ProcessRuntimeOptions.DataDir"/>, recovering persisted state: sandboxes whose
     /// network namespace still exists stay Ready with their IP; containers that were running are killed (process
-    /// group SIGKILL) and reported Unknown; exited ones keep their exit status.
+    /// group SIGKILL) and reported exited 137 (ContainerStatusUnknown); exited ones keep their exit status.
     /// </summary>
     public static ValueTask<ProcessRuntime> OpenAsync(ProcessRuntimeOptions options, CancellationToken ct = default)
     {

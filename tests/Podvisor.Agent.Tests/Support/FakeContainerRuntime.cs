@@ -8,7 +8,9 @@ namespace Podvisor.Agent.Tests.Support;
 /// <summary>How a fake container behaves once started.</summary>
 /// <param name="ExitCode">Exit at once with this code; null keeps it running until <see cref="FakeContainerRuntime.Exit"/>.</param>
 /// <param name="IgnoresSigterm">A stop waits the whole grace period and ends with SIGKILL (137) instead of 143.</param>
-public sealed record FakeBehavior(int? ExitCode = null, bool IgnoresSigterm = false)
+/// <param name="SigtermDelay">A stop ends with 143 this long after SIGTERM (137 at the grace period if that is sooner).</param>
+/// <param name="ExitMessage">The runtime's message on exit (the resolved termination message, §10.3).</param>
+public sealed record FakeBehavior(int? ExitCode = null, bool IgnoresSigterm = false, TimeSpan? SigtermDelay = null, string? ExitMessage = null)
 {
     public static FakeBehavior Run { get; } = new();
 
@@ -27,11 +29,34 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     private readonly ConcurrentDictionary<string, Func<int, FakeBehavior>> _scripts = new();
     private readonly ConcurrentDictionary<string, string> _startFailures = new();
     private readonly ConcurrentQueue<string> _calls = new();
+    private readonly List<(Func<IReadOnlyList<string>, bool> Done, TaskCompletionSource Signal)> _waiters = [];
     private long _sequence;
     private int _nextIp = 2;
 
-    /// <summary>Every runtime call, in order: <c>RunPodSandbox</c>, <c>Start NAME</c>, <c>Stop NAME 2s</c>, <c>Remove NAME</c>, ...</summary>
+    /// <summary>
+    /// Every runtime call, in order: <c>RunPodSandbox</c>, <c>Create NAME</c>, <c>Start NAME</c>, <c>Stop NAME 2s</c>,
+    /// <c>Remove NAME</c>, <c>Exec NAME</c>, ..., plus each container exit as it happens: <c>Exited NAME CODE</c>.
+    /// </summary>
     public IReadOnlyList<string> Calls => _calls.ToArray();
+
+    /// <summary>
+    /// Completes once <paramref name="done"/> holds for <see cref="Calls"/> (checked on every new entry), for waiting on
+    /// an agent that is blocked on the fake clock (a grace period) and so never becomes idle by itself.
+    /// </summary>
+    public Task WaitForCallsAsync(Func<IReadOnlyList<string>, bool> done)
+    {
+        lock (_waiters)
+        {
+            if (done(Calls))
+            {
+                return Task.CompletedTask;
+            }
+
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((done, signal));
+            return signal.Task;
+        }
+    }
 
     /// <summary>Runtime events written but not yet read by the agent.</summary>
     public int PendingEvents => _events.Reader.Count;
@@ -57,7 +82,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
-        _calls.Enqueue("RunPodSandbox");
+        Record("RunPodSandbox");
         var id = "sb-" + Interlocked.Increment(ref _sequence);
         _sandboxes[id] = new Sandbox(config.PodUid, new RuntimeSandboxStatus
         {
@@ -72,7 +97,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public ValueTask StopPodSandboxAsync(string sandboxId, CancellationToken ct)
     {
-        _calls.Enqueue("StopPodSandbox");
+        Record("StopPodSandbox");
         if (_sandboxes.TryGetValue(sandboxId, out var sb))
         {
             _sandboxes[sandboxId] = sb with { Status = sb.Status with { Ready = false } };
@@ -87,7 +112,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public ValueTask RemovePodSandboxAsync(string sandboxId, CancellationToken ct)
     {
-        _calls.Enqueue("RemovePodSandbox");
+        Record("RemovePodSandbox");
         _sandboxes.TryRemove(sandboxId, out _);
         return ValueTask.CompletedTask;
     }
@@ -121,7 +146,11 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
             RestartCount = config.RestartCount,
             Image = config.Image,
         });
-        _calls.Enqueue("Create " + config.Name);
+        Record("Create " + config.Name);
+
+        // As the process runtime: each instance gets its log file (the agent derives restart counts from them).
+        Directory.CreateDirectory(Path.GetDirectoryName(config.LogPath)!);
+        File.WriteAllText(config.LogPath, "");
         return ValueTask.FromResult(id);
     }
 
@@ -130,7 +159,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         var instance = _containers[containerId];
         var name = instance.Status.Name;
         var attempt = StartCount(name);
-        _calls.Enqueue("Start " + name);
+        Record("Start " + name);
         if (_startFailures.TryGetValue(name, out var message))
         {
             instance.Status = instance.Status with
@@ -159,23 +188,21 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
             return;
         }
 
-        _calls.Enqueue($"Stop {instance.Status.Name} {gracePeriod.TotalSeconds}s");
-        if (instance.Behavior.IgnoresSigterm)
-        {
-            await Task.Delay(gracePeriod, time, ct);
-            Finish(instance, 137);
-        }
-        else
-        {
-            Finish(instance, 143);
-        }
+        // The timer starts before the call is recorded, so a test that waits for the call and then advances the clock
+        // always moves it past the timer.
+        var exitsAfter = instance.Behavior.IgnoresSigterm ? gracePeriod : instance.Behavior.SigtermDelay ?? TimeSpan.Zero;
+        var killed = exitsAfter >= gracePeriod && (instance.Behavior.IgnoresSigterm || instance.Behavior.SigtermDelay is not null);
+        var exited = exitsAfter > TimeSpan.Zero ? Task.Delay(killed ? gracePeriod : exitsAfter, time, ct) : Task.CompletedTask;
+        Record($"Stop {instance.Status.Name} {gracePeriod.TotalSeconds}s");
+        await exited;
+        Finish(instance, killed ? 137 : 143);
     }
 
     public ValueTask RemoveContainerAsync(string containerId, CancellationToken ct)
     {
         if (_containers.TryRemove(containerId, out var instance))
         {
-            _calls.Enqueue("Remove " + instance.Status.Name);
+            Record("Remove " + instance.Status.Name);
         }
 
         return ValueTask.CompletedTask;
@@ -188,8 +215,25 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         Containers = _containers.Values.Where(c => c.PodUid == podUid).OrderByDescending(c => c.Sequence).Select(c => c.Status).ToList(),
     };
 
-    public ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct) =>
-        ValueTask.FromResult(new ExecResult(0, "", false));
+    public ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct)
+    {
+        Record("Exec " + (_containers.TryGetValue(containerId, out var c) ? c.Status.Name : containerId));
+        return ValueTask.FromResult(new ExecResult(0, "", false));
+    }
+
+    private void Record(string call)
+    {
+        _calls.Enqueue(call);
+        lock (_waiters)
+        {
+            var calls = Calls;
+            foreach (var waiter in _waiters.Where(w => w.Done(calls)).ToList())
+            {
+                _waiters.Remove(waiter);
+                waiter.Signal.TrySetResult();
+            }
+        }
+    }
 
     private void Finish(Instance instance, int exitCode)
     {
@@ -205,9 +249,12 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
                 State = RuntimeContainerState.Exited,
                 ExitCode = exitCode,
                 Reason = exitCode == 0 ? ContainerReasons.Completed : ContainerReasons.Error,
+                Message = instance.Behavior.ExitMessage,
                 FinishedAt = time.GetUtcNow(),
             };
         }
+
+        Record($"Exited {instance.Status.Name} {exitCode}");
 
         _events.Writer.TryWrite(new ContainerEvent(instance.PodUid, instance.Status.Id, instance.Status.Name, ContainerEventType.Exited));
     }

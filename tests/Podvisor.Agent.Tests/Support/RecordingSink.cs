@@ -8,7 +8,7 @@ public sealed class RecordingSink : IPodStatusSink
 {
     private readonly ConcurrentQueue<(string Uid, V1PodStatus Status)> _statuses = new();
     private readonly ConcurrentQueue<Corev1Event> _events = new();
-    private readonly ConcurrentDictionary<string, bool> _terminated = new();
+    private readonly ConcurrentDictionary<string, string?> _terminated = new();
 
     public IReadOnlyList<V1PodStatus> Statuses(string uid) => _statuses.Where(s => s.Uid == uid).Select(s => s.Status).ToList();
 
@@ -19,9 +19,12 @@ public sealed class RecordingSink : IPodStatusSink
 
     public bool IsTerminated(string uid) => _terminated.ContainsKey(uid);
 
+    /// <summary>The phase of the last status written before <see cref="PodTerminated"/> was called for the pod.</summary>
+    public string? PhaseWhenTerminated(string uid) => _terminated.GetValueOrDefault(uid);
+
     public void StatusChanged(string uid, V1PodStatus status) => _statuses.Enqueue((uid, status));
 
     public void EventRecorded(Corev1Event evt) => _events.Enqueue(evt);
 
-    public void PodTerminated(string uid) => _terminated[uid] = true;
+    public void PodTerminated(string uid) => _terminated[uid] = Latest(uid)?.Phase;
 }

@@ -12,6 +12,25 @@ namespace Podvisor.Agent.Tests.Support;
 public sealed class ScenarioHarness : IAsyncDisposable
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Built once and copied with <c>with</c>: <c>new AgentOptions</c> always runs the HostIp default, which enumerates
+    /// network interfaces and throws now and then while other processes add or remove interfaces (a known issue of
+    /// AgentOptions.DefaultHostIp, reported; retried here).
+    /// </summary>
+    private static readonly Lazy<AgentOptions> BaseOptions = new(() =>
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return new AgentOptions { DataDir = "" };
+            }
+            catch (ArgumentException) when (attempt < 5)
+            {
+            }
+        }
+    });
     private readonly string _dataDir = Directory.CreateTempSubdirectory("podvisor-agent-test-").FullName;
 
     public ScenarioHarness(FeatureGates? gates = null, TimeSpan? crashLoopBackOffMax = null)
@@ -20,7 +39,7 @@ public sealed class ScenarioHarness : IAsyncDisposable
         Runtime = new FakeContainerRuntime(Time);
         Sink = new RecordingSink();
         Logs = new RecordingLoggerFactory();
-        Agent = new PodAgent(Runtime, Sink, new AgentOptions
+        Agent = new PodAgent(Runtime, Sink, BaseOptions.Value with
         {
             DataDir = _dataDir,
             Gates = gates ?? FeatureGates.Default,
@@ -39,9 +58,11 @@ public sealed class ScenarioHarness : IAsyncDisposable
     public RecordingLoggerFactory Logs { get; }
 
     /// <summary>Parses a pod manifest, gives it a UID and namespace, and hands it to the agent.</summary>
-    public async Task<V1Pod> RunAsync(string yaml)
+    public Task<V1Pod> RunAsync(string yaml) => RunAsync(KubernetesYaml.Deserialize<V1Pod>(yaml));
+
+    /// <summary>Gives the pod a name, namespace and UID where it has none, hands it to the agent and settles.</summary>
+    public async Task<V1Pod> RunAsync(V1Pod pod)
     {
-        var pod = KubernetesYaml.Deserialize<V1Pod>(yaml);
         pod.Metadata ??= new V1ObjectMeta();
         pod.Metadata.Name ??= "pod";
         pod.Metadata.NamespaceProperty ??= "default";
@@ -115,6 +136,27 @@ public sealed class ScenarioHarness : IAsyncDisposable
         Runtime.Exit(pod.Metadata.Uid, container, exitCode);
         await SettleAsync();
     }
+
+    /// <summary>Deletes the pod gracefully (as the pod source does) and waits for the agent to settle.</summary>
+    public async Task DeleteAsync(V1Pod pod, long? gracePeriodSeconds = null)
+    {
+        Agent.DeletePod(pod.Metadata.Uid, gracePeriodSeconds);
+        await SettleAsync();
+    }
+
+    /// <summary>Waits (no sleeping) until the runtime has recorded <paramref name="call"/>, e.g. <c>Stop regular 2s</c>.</summary>
+    public Task WaitForCallAsync(string call) =>
+        Runtime.WaitForCallsAsync(calls => calls.Contains(call)).WaitAsync(SettleTimeout);
+
+    /// <summary>Names of the containers started since <paramref name="mark"/>, in start order.</summary>
+    public IReadOnlyList<string> Started(int mark = 0) =>
+        [.. CallsSince(mark).Where(c => c.StartsWith("Start ", StringComparison.Ordinal)).Select(c => c["Start ".Length..])];
+
+    /// <summary>Runtime calls recorded since <paramref name="mark"/> (a previous <c>Runtime.Calls.Count</c>).</summary>
+    public IReadOnlyList<string> CallsSince(int mark) => Runtime.Calls.Skip(mark).ToList();
+
+    /// <summary>Every status the pod published, oldest first.</summary>
+    public IReadOnlyList<V1PodStatus> History(V1Pod pod) => Sink.Statuses(pod.Metadata.Uid);
 
     public V1PodStatus Status(V1Pod pod) => Sink.Latest(pod.Metadata.Uid) ?? throw new InvalidOperationException("no status yet");
 

@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using System.Text.Json;
 using k8s;
 using Podvisor.Core.Validation;
@@ -62,7 +63,7 @@ public class FieldErrorTests
     [InlineData("日本", "\"日本\"")]
     [InlineData("nbsp\u00a0", "\"nbsp\\u00a0\"")]
     [InlineData("", "\"\"")]
-    public void GoQuote_matches_strconv_Quote(string input, string expected) => Assert.Equal(expected, FieldError.GoQuote(input));
+    public void GoQuote_matches_strconv_Quote(string input, string expected) => Assert.Equal(expected, GoFormat.Quote(input));
 
     [Fact]
     public void FieldPath_renders_children_indexes_and_keys()

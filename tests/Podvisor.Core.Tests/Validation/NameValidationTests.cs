@@ -1,3 +1,4 @@
+using Podvisor.Core.Model;
 using CsCheck;
 using System.Text.RegularExpressions;
 using Podvisor.Core.Validation;
@@ -78,5 +79,5 @@ public class NameValidationTests
     [Fact]
     public void Go_quote_round_trips_through_json_for_printable_ascii() =>
         Gen.String[Gen.Char[' ', '~'], 0, 40].Sample(s =>
-            System.Text.Json.JsonSerializer.Deserialize<string>(FieldError.GoQuote(s)) == s);
+            System.Text.Json.JsonSerializer.Deserialize<string>(GoFormat.Quote(s)) == s);
 }

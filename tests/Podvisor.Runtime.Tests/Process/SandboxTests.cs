@@ -185,7 +185,8 @@ public sealed class SandboxTests : IAsyncLifetime
         var after = pod.Sandboxes.Single();
         Assert.Equal((before.Id, true, before.Ip), (after.Id, after.Ready, after.Ip));
         Assert.Equal([running, done.Id], pod.Containers.Select(c => c.Id));
-        Assert.Equal(RuntimeContainerState.Unknown, pod.Containers[0].State);
+        Assert.Equal((RuntimeContainerState.Exited, 137, "ContainerStatusUnknown", ProcessRuntime.LostMessage),
+            (pod.Containers[0].State, pod.Containers[0].ExitCode, pod.Containers[0].Reason, pod.Containers[0].Message));
         Assert.Equal((RuntimeContainerState.Exited, 3, "Error"), (pod.Containers[1].State, pod.Containers[1].ExitCode, pod.Containers[1].Reason));
 
         // The recovered sandbox still runs containers, in the same network.

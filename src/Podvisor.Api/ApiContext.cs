@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using Podvisor.Agent;
+using Podvisor.Api.Store;
+using Podvisor.Core;
+
+namespace Podvisor.Api;
+
+/// <summary>The services every handler shares: the store, the clock, the attached agent and the options.</summary>
+internal sealed class ApiContext(ObjectStore store, TimeProvider time, FeatureGates gates, string nodeName, string dataDir, ILoggerFactory loggerFactory)
+{
+    private volatile IPodAgent? _agent;
+
+    public ObjectStore Store { get; } = store;
+
+    public TimeProvider Time { get; } = time;
+
+    public FeatureGates Gates { get; } = gates;
+
+    /// <summary>The node every pod is bound to at creation (Podvisor is its own scheduler).</summary>
+    public string NodeName { get; } = nodeName;
+
+    public string DataDir { get; } = dataDir;
+
+    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+
+    /// <summary>Cancelled when the server stops: ends watches and log follows.</summary>
+    public CancellationTokenSource Stopping { get; } = new();
+
+    public IPodAgent? Agent
+    {
+        get => _agent;
+        set => _agent = value;
+    }
+
+    public DateTimeOffset Now => Time.GetUtcNow();
+
+    /// <summary>Kubernetes timestamps have second precision (metav1.Time).</summary>
+    public DateTime NowTruncated
+    {
+        get
+        {
+            var now = Time.GetUtcNow().UtcDateTime;
+            return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+        }
+    }
+}

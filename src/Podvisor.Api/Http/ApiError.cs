@@ -1,0 +1,107 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Podvisor.Api.Http;
+
+/// <summary>One field error of a 422 Invalid (metav1.StatusCause): reason is the field.ErrorType string.</summary>
+internal sealed record FieldCause(string Reason, string Message, string Field);
+
+/// <summary>
+/// An API failure as a value: becomes a metav1.Status with the right code and reason. Messages mirror
+/// apimachinery/pkg/api/errors (NewNotFound, NewAlreadyExists, NewConflict, NewInvalid, NewBadRequest ...).
+/// </summary>
+internal sealed record ApiError(int Code, string Reason, string Message, string? Name = null, string? Kind = null, IReadOnlyList<FieldCause>? Causes = null)
+{
+    public static ApiError NotFound(string resource, string name) =>
+        new(404, "NotFound", $"{resource} \"{name}\" not found", name, resource);
+
+    public static ApiError AlreadyExists(string resource, string name) =>
+        new(409, "AlreadyExists", $"{resource} \"{name}\" already exists", name, resource);
+
+    public static ApiError Conflict(string resource, string name, string detail) =>
+        new(409, "Conflict", $"Operation cannot be fulfilled on {resource} \"{name}\": {detail}", name, resource);
+
+    public static ApiError Modified(string resource, string name) =>
+        Conflict(resource, name, "the object has been modified; please apply your changes to the latest version and try again");
+
+    /// <summary>NewInvalid: <paramref name="message"/> is the full "The Pod "x" is invalid: ..." text.</summary>
+    public static ApiError Invalid(string kind, string name, string message, IReadOnlyList<FieldCause> causes) =>
+        new(422, "Invalid", message, name, kind, causes);
+
+    public static ApiError BadRequest(string message) => new(400, "BadRequest", message);
+
+    public static ApiError MethodNotAllowed(string method) =>
+        new(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource ({method})");
+
+    public static ApiError Unauthorized() => new(401, "Unauthorized", "Unauthorized");
+
+    public static ApiError Gone(string message) => new(410, "Expired", message);
+
+    public static ApiError UnsupportedMediaType(string contentType) =>
+        new(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml ({contentType})");
+
+    public static ApiError NotAcceptable(string accept) => new(406, "NotAcceptable", $"only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io ({accept})");
+
+    public static ApiError NoRoute() => new(404, "NotFound", "the server could not find the requested resource");
+
+    /// <summary>
+    /// The metav1.Status JSON. Written by hand: KubernetesClient's V1Status converter only reads.
+    /// </summary>
+    public byte[] ToStatusJson()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("kind", "Status");
+            writer.WriteString("apiVersion", "v1");
+            writer.WriteStartObject("metadata");
+            writer.WriteEndObject();
+            writer.WriteString("status", "Failure");
+            writer.WriteString("message", Message);
+            writer.WriteString("reason", Reason);
+            if (Name is not null || Kind is not null || Causes is not null)
+            {
+                WriteDetails(writer);
+            }
+
+            writer.WriteNumber("code", Code);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void WriteDetails(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject("details");
+        if (Name is not null)
+        {
+            writer.WriteString("name", Name);
+        }
+
+        if (Kind is not null)
+        {
+            writer.WriteString("kind", Kind);
+        }
+
+        if (Causes is not null)
+        {
+            writer.WriteStartArray("causes");
+            foreach (var cause in Causes)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("reason", cause.Reason);
+                writer.WriteString("message", cause.Message);
+                writer.WriteString("field", cause.Field);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public HttpStatusCode StatusCode => (HttpStatusCode)Code;
+}

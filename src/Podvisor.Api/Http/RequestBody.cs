@@ -1,0 +1,76 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+
+namespace Podvisor.Api.Http;
+
+/// <summary>Reads request bodies: JSON, or YAML (converted to JSON through KubernetesYaml). Failures are 400 values.</summary>
+internal static class RequestBody
+{
+    private const int MaxBodyBytes = 3 * 1024 * 1024;
+
+    public static async Task<(string? Text, ApiError? Error)> ReadTextAsync(HttpRequest request)
+    {
+        if (request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            return (null, ApiError.UnsupportedMediaType(request.ContentType));
+        }
+
+        using var memory = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer, request.HttpContext.RequestAborted)) > 0)
+        {
+            memory.Write(buffer, 0, read);
+            if (memory.Length > MaxBodyBytes)
+            {
+                return (null, new ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728"));
+            }
+        }
+
+        return (Encoding.UTF8.GetString(memory.GetBuffer(), 0, (int)memory.Length), null);
+    }
+
+    /// <summary>Parses a body as a JSON object; YAML is accepted when the text is not JSON.</summary>
+    public static (JsonObject? Node, ApiError? Error) ParseObject(string text)
+    {
+        var trimmed = text.TrimStart();
+        if (trimmed.Length == 0)
+        {
+            return (null, ApiError.BadRequest("the body of the request was empty"));
+        }
+
+        try
+        {
+            if (trimmed[0] is '{' or '[')
+            {
+                return JsonNode.Parse(text) is JsonObject obj ? (obj, null) : (null, ApiError.BadRequest("the body of the request must be a JSON object"));
+            }
+
+            // YAML bodies are typed by their apiVersion/kind (KubernetesYaml's model map), then handled as JSON.
+            var fromYaml = KubernetesYaml.LoadAllFromString(text, null, false).FirstOrDefault();
+            return fromYaml is not null && JsonNode.Parse(KubernetesJson.Serialize(fromYaml)) is JsonObject yamlObj
+                ? (yamlObj, null)
+                : (null, ApiError.BadRequest("the body of the request must be an object"));
+        }
+        catch (Exception ex) when (ex is JsonException or YamlDotNet.Core.YamlException or InvalidOperationException or FormatException)
+        {
+            return (null, ApiError.BadRequest("the object provided is unrecognized or malformed: " + ex.Message));
+        }
+    }
+
+    /// <summary>Converts a JSON node to a typed object; a type mismatch (e.g. a string where a number belongs) is a 400.</summary>
+    public static (T? Value, ApiError? Error) Decode<T>(JsonNode node)
+        where T : class
+    {
+        try
+        {
+            return (KubernetesJson.Deserialize<T>(node.ToJsonString()), null);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NotSupportedException)
+        {
+            return (null, ApiError.BadRequest("the object provided is unrecognized or malformed: " + ex.Message));
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text;
+using System.Threading.Channels;
+using k8s.Models;
+using Podvisor.Api.Http;
+using Podvisor.Api.Store;
+
+using Podvisor.Runtime;
+
+namespace Podvisor.Api.Logs;
+
+/// <summary>
+/// <c>GET .../pods/{name}/log</c>. Without follow it writes the selected part of the file and ends. With follow it
+/// keeps reading as the file grows, woken by a FileSystemWatcher (inotify) rather than polling, and ends when the
+/// pod is deleted, a newer instance starts, the client goes away or the server stops.
+/// </summary>
+internal sealed class LogEndpoints(ApiContext api)
+{
+    /// <summary>A safety net for file systems whose change notifications can be lost; not the wake-up mechanism.</summary>
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
+
+    public void Map(IEndpointRouteBuilder app)
+    {
+        const string pattern = "/api/v1/namespaces/{ns}/pods/{name}/log";
+        app.MapGet(pattern, GetAsync);
+        MethodNotAllowed.Map(app, pattern, "GET");
+    }
+
+    private async Task GetAsync(HttpContext ctx)
+    {
+        var name = ctx.Route("name");
+        if (api.Store.Get(ResourceKind.Pods, ctx.Route("ns"), name) is not { } stored)
+        {
+            await ApiResponses.WriteError(ctx, ApiError.NotFound("pods", name)).ConfigureAwait(false);
+            return;
+        }
+
+        var pod = (V1Pod)stored.Object;
+        var options = LogOptions.From(ctx.Request.Query, api.Now);
+        var (path, error) = LogFiles.Resolve(api.DataDir, pod, options);
+        if (path is null)
+        {
+            await ApiResponses.WriteError(ctx, error!).ConfigureAwait(false);
+            return;
+        }
+
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "text/plain";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, api.Stopping.Token);
+        try
+        {
+            await StreamAsync(ctx.Response.Body, pod, path, options, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away, or the pod or the server stopped: the stream ends.
+        }
+    }
+
+    private async Task StreamAsync(Stream output, V1Pod pod, string path, LogOptions options, CancellationToken ct)
+    {
+        var formatter = new LogFormatter(options);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var reader = new LineReader(file);
+        var initial = await reader.ReadAvailableAsync(ct).ConfigureAwait(false);
+        await WriteAsync(output, formatter, options.TailLines is { } tail ? LogFormatter.Tail(initial, tail) : initial, ct).ConfigureAwait(false);
+        if (!options.Follow || formatter.LimitReached)
+        {
+            return;
+        }
+
+        var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, "*.log") { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName };
+        watcher.Changed += (_, _) => wake.Writer.TryWrite(true);
+        watcher.Created += (_, _) => wake.Writer.TryWrite(true);
+        watcher.EnableRaisingEvents = true;
+        using var podGone = WatchPodRemoval(pod, ct);
+        var instance = int.Parse(Path.GetFileNameWithoutExtension(path), System.Globalization.CultureInfo.InvariantCulture);
+        while (!formatter.LimitReached)
+        {
+            await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
+            if (LogFiles.Instances(api.DataDir, pod, Path.GetFileName(Path.GetDirectoryName(path))!).LastOrDefault() > instance)
+            {
+                await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
+                return;
+            }
+
+            using var recheck = new CancellationTokenSource(Recheck, api.Time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(recheck.Token, podGone.Token);
+            try
+            {
+                await wake.Reader.ReadAsync(either.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!podGone.IsCancellationRequested)
+            {
+                // Periodic recheck.
+            }
+        }
+    }
+
+    /// <summary>A token cancelled when the pod (this UID) leaves the store, or when <paramref name="ct"/> is.</summary>
+    private CancellationTokenSource WatchPodRemoval(V1Pod pod, CancellationToken ct)
+    {
+        var gone = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var (subscription, _) = api.Store.Watch(ResourceKind.Pods, api.Store.Revision);
+        if (subscription is null || api.Store.GetPodByUid(pod.Metadata.Uid) is null)
+        {
+            subscription?.Dispose();
+            gone.Cancel();
+            return gone;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            using var _ = subscription;
+            try
+            {
+                await foreach (var record in subscription.Changes.ReadAllAsync(gone.Token).ConfigureAwait(false))
+                {
+                    if (record.Type == k8s.WatchEventType.Deleted && record.Object.Uid == pod.Metadata.Uid)
+                    {
+                        await gone.CancelAsync().ConfigureAwait(false);
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The stream ended first.
+            }
+        }, CancellationToken.None);
+        return gone;
+    }
+
+    private static async Task WriteAsync(Stream output, LogFormatter formatter, IReadOnlyList<CriLogEntry> lines, CancellationToken ct)
+    {
+        foreach (var line in lines)
+        {
+            if (formatter.LimitReached)
+            {
+                break;
+            }
+
+            var bytes = formatter.Format(line);
+            await output.WriteAsync(bytes, ct).ConfigureAwait(false);
+        }
+
+        await output.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads complete lines appended to a file since the last read; an unfinished last line waits for its newline.</summary>
+    private sealed class LineReader(FileStream file)
+    {
+        private readonly List<byte> _pending = [];
+        private readonly byte[] _buffer = new byte[64 * 1024];
+
+        public async Task<IReadOnlyList<CriLogEntry>> ReadAvailableAsync(CancellationToken ct)
+        {
+            var lines = new List<CriLogEntry>();
+            int read;
+            while ((read = await file.ReadAsync(_buffer, ct).ConfigureAwait(false)) > 0)
+            {
+                var start = 0;
+                for (var i = 0; i < read; i++)
+                {
+                    if (_buffer[i] != (byte)'\n')
+                    {
+                        continue;
+                    }
+
+                    _pending.AddRange(_buffer.AsSpan(start, i - start));
+                    if (CriLog.TryParse(Encoding.UTF8.GetString(_pending.ToArray()), out var line))
+                    {
+                        lines.Add(line);
+                    }
+
+                    _pending.Clear();
+                    start = i + 1;
+                }
+
+                _pending.AddRange(_buffer.AsSpan(start, read - start));
+            }
+
+            return lines;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+using k8s.Models;
+using Podvisor.Api.Http;
+using Podvisor.Api.Store;
+using Podvisor.Api.Watch;
+
+namespace Podvisor.Api.Namespaces;
+
+/// <summary>Namespaces: list, watch, get and create. <c>default</c>, <c>kube-system</c>, <c>kube-public</c> and <c>kube-node-lease</c> always exist.</summary>
+internal sealed partial class NamespaceEndpoints(ApiContext api)
+{
+    public static readonly string[] Builtin = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+    private const string Item = "/api/v1/namespaces/{name}";
+
+    private readonly CollectionHandler _collection = new(api);
+
+    public void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/namespaces", ctx => _collection.HandleAsync(ctx, ResourceKind.Namespaces, null));
+        app.MapPost("/api/v1/namespaces", CreateAsync);
+        app.MapGet(Item, ctx =>
+        {
+            var name = ctx.Route("name");
+            return api.Store.Get(ResourceKind.Namespaces, null, name) is { } ns
+                ? ApiResponses.WriteStored(ctx, 200, ns, api.Now)
+                : ApiResponses.WriteError(ctx, ApiError.NotFound("namespaces", name));
+        });
+        MethodNotAllowed.Map(app, "/api/v1/namespaces", "GET", "POST");
+        MethodNotAllowed.Map(app, Item, "GET");
+    }
+
+    /// <summary>Creates the built-in namespaces that are missing (first start).</summary>
+    public void EnsureBuiltin()
+    {
+        foreach (var name in Builtin.Where(n => api.Store.Get(ResourceKind.Namespaces, null, n) is null))
+        {
+            api.Store.Create(ResourceKind.Namespaces, Prepare(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }));
+        }
+    }
+
+    private async Task CreateAsync(HttpContext ctx)
+    {
+        var (node, parseError) = await ReadBodyAsync(ctx.Request).ConfigureAwait(false);
+        var (ns, decodeError) = node is null ? (null, parseError) : RequestBody.Decode<V1Namespace>(node);
+        if (ns is null)
+        {
+            await ApiResponses.WriteError(ctx, decodeError!).ConfigureAwait(false);
+            return;
+        }
+
+        var name = ns.Metadata?.Name ?? "";
+        if (Validate(name) is { } invalid)
+        {
+            await ApiResponses.WriteError(ctx, invalid).ConfigureAwait(false);
+            return;
+        }
+
+        var result = api.Store.Create(ResourceKind.Namespaces, Prepare(ns));
+        await (result.Outcome == StoreOutcome.Ok
+            ? ApiResponses.WriteBytes(ctx, 201, result.Object!.Json)
+            : ApiResponses.WriteError(ctx, ApiError.AlreadyExists("namespaces", name))).ConfigureAwait(false);
+    }
+
+    /// <summary>JSON or YAML, or protobuf (what the typed client of <c>kubectl create namespace</c> sends).</summary>
+    private static async Task<(System.Text.Json.Nodes.JsonObject?, ApiError?)> ReadBodyAsync(HttpRequest request)
+    {
+        if (request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            var (text, error) = await RequestBody.ReadTextAsync(request).ConfigureAwait(false);
+            return text is null ? (null, error) : RequestBody.ParseObject(text);
+        }
+
+        using var memory = new MemoryStream();
+        await request.Body.CopyToAsync(memory, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return ProtobufMetadata.Decode(memory.ToArray()) is { } decoded ? (decoded, null) : (null, ApiError.BadRequest("the protobuf body has no Kubernetes envelope"));
+    }
+
+    /// <summary>Mirrors namespaceStrategy.PrepareForCreate and defaulting: finalizer kubernetes, phase Active, name label.</summary>
+    private V1Namespace Prepare(V1Namespace ns)
+    {
+        ns.ApiVersion = "v1";
+        ns.Kind = "Namespace";
+        ns.Metadata.Uid = Guid.NewGuid().ToString();
+        ns.Metadata.CreationTimestamp = api.NowTruncated;
+        ns.Metadata.ResourceVersion = null;
+        ns.Metadata.Labels ??= new Dictionary<string, string>();
+        ns.Metadata.Labels["kubernetes.io/metadata.name"] = ns.Metadata.Name;
+        ns.Spec = new V1NamespaceSpec { Finalizers = ["kubernetes"] };
+        ns.Status = new V1NamespaceStatus { Phase = "Active" };
+        return ns;
+    }
+
+    private static ApiError? Validate(string name)
+    {
+        if (name.Length == 0)
+        {
+            return ApiError.Invalid("Namespace", name, "The Namespace \"\" is invalid: metadata.name: Required value: name or generateName is required",
+                [new FieldCause("FieldValueRequired", "Required value: name or generateName is required", "metadata.name")]);
+        }
+
+        if (name.Length > 63 || !Dns1123Label().IsMatch(name))
+        {
+            var detail = $"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+            return ApiError.Invalid("Namespace", name, $"The Namespace \"{name}\" is invalid: metadata.name: {detail}",
+                [new FieldCause("FieldValueInvalid", detail, "metadata.name")]);
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex Dns1123Label();
+}

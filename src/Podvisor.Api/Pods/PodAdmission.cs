@@ -1,0 +1,36 @@
+using k8s.Models;
+using Podvisor.Api.Http;
+using Podvisor.Core;
+using Podvisor.Core.Validation;
+
+namespace Podvisor.Api.Pods;
+
+/// <summary>
+/// The API's side of pod admission: runs Podvisor.Core's apiserver chain (the same one <c>podvisor run</c> uses) and
+/// turns its field errors into a 422 <c>Invalid</c> Status with one cause per error.
+/// </summary>
+internal static class PodAdmission
+{
+    public static ApiError? AdmitCreate(V1Pod pod, FeatureGates gates) =>
+        ToInvalid(pod, Core.Validation.PodAdmission.AdmitCreate(pod, gates));
+
+    /// <summary>PrepareForUpdate + ValidatePodUpdate: defaults, the disabled-gate rollback rule, then update validation.</summary>
+    public static ApiError? AdmitUpdate(V1Pod pod, V1Pod old, FeatureGates gates)
+    {
+        PodDefaults.Apply(pod);
+        PodDefaults.DropDisabledFields(pod, old, gates);
+        return ToInvalid(pod, PodValidator.ValidateUpdate(pod, old, gates));
+    }
+
+    private static ApiError? ToInvalid(V1Pod pod, ErrorList errors)
+    {
+        if (errors.IsEmpty)
+        {
+            return null;
+        }
+
+        var name = pod.Metadata?.Name ?? "";
+        return ApiError.Invalid("Pod", name, errors.ToStatusMessage("Pod", name),
+            errors.Select(e => new FieldCause(e.Reason, e.Body, e.Field)).ToList());
+    }
+}

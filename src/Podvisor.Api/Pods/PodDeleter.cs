@@ -1,0 +1,106 @@
+using k8s.Models;
+using Podvisor.Api.Http;
+using Podvisor.Api.Store;
+
+namespace Podvisor.Api.Pods;
+
+/// <summary>
+/// Graceful pod deletion. Mirrors podStrategy.CheckGracefulDelete and the registry's BeforeDelete: the first delete
+/// sets deletionTimestamp and deletionGracePeriodSeconds and tells the agent; the object is removed when the agent
+/// reports PodTerminated. A grace period of 0 (or an unbound or finished pod) removes the object at once.
+/// </summary>
+internal sealed class PodDeleter(ApiContext api)
+{
+    private const int MaxAttempts = 8;
+
+    public WriteResult Delete(string ns, string name, V1DeleteOptions options, bool dryRun)
+    {
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            if (api.Store.Get(ResourceKind.Pods, ns, name) is not { } current)
+            {
+                return WriteResult.Fail(ApiError.NotFound("pods", name));
+            }
+
+            var pod = current.CloneAs<V1Pod>();
+            if (CheckPreconditions(pod, options.Preconditions) is { } failed)
+            {
+                return WriteResult.Fail(failed);
+            }
+
+            var grace = GracePeriod(pod, options.GracePeriodSeconds);
+            var previousGrace = pod.Metadata.DeletionGracePeriodSeconds;
+            if (previousGrace is { } previous && previous <= grace && grace != 0)
+            {
+                return new WriteResult((V1Pod)current.Object, null, []);
+            }
+
+            if (dryRun)
+            {
+                return new WriteResult(pod, null, []);
+            }
+
+            var outcome = grace == 0 ? RemoveNow(current) : MarkForDeletion(pod, grace, current.ResourceVersion);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+        }
+
+        return WriteResult.Fail(ApiError.Modified("pods", name));
+    }
+
+    private WriteResult? RemoveNow(StoredObject current)
+    {
+        var removed = api.Store.Delete(ResourceKind.Pods, current.Namespace, current.Name, current.Uid);
+        if (removed.Outcome != StoreOutcome.Ok)
+        {
+            return null;
+        }
+
+        api.Agent?.DeletePod(current.Uid, 0);
+        return new WriteResult((V1Pod)removed.Object!.Object, null, []);
+    }
+
+    private WriteResult? MarkForDeletion(V1Pod pod, long grace, long expectedVersion)
+    {
+        pod.Metadata.DeletionTimestamp = api.NowTruncated.AddSeconds(grace);
+        pod.Metadata.DeletionGracePeriodSeconds = grace;
+        var updated = api.Store.Update(ResourceKind.Pods, pod, expectedVersion);
+        if (updated.Outcome != StoreOutcome.Ok)
+        {
+            return null;
+        }
+
+        api.Agent?.DeletePod(pod.Metadata.Uid, grace);
+        return new WriteResult((V1Pod)updated.Object!.Object, null, []);
+    }
+
+    /// <summary>CheckGracefulDelete: the requested period, else the pod's; 0 for pods never bound or already terminal; negative means 1.</summary>
+    private static long GracePeriod(V1Pod pod, long? requested)
+    {
+        var grace = requested ?? pod.Spec?.TerminationGracePeriodSeconds ?? 30;
+        if (string.IsNullOrEmpty(pod.Spec?.NodeName) || pod.Status?.Phase is "Succeeded" or "Failed")
+        {
+            return 0;
+        }
+
+        return grace < 0 ? 1 : grace;
+    }
+
+    private static ApiError? CheckPreconditions(V1Pod pod, V1Preconditions? preconditions)
+    {
+        var name = pod.Metadata.Name;
+        if (preconditions?.Uid is { } uid && uid != pod.Metadata.Uid)
+        {
+            return ApiError.Conflict("pods", name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {pod.Metadata.Uid}");
+        }
+
+        if (preconditions?.ResourceVersion is { } rv && rv != pod.Metadata.ResourceVersion)
+        {
+            return ApiError.Conflict("pods", name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {pod.Metadata.ResourceVersion}");
+        }
+
+        return null;
+    }
+}

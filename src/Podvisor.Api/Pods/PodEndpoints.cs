@@ -1,0 +1,114 @@
+using k8s;
+using k8s.Models;
+using Podvisor.Api.Http;
+using Podvisor.Api.Patching;
+using Podvisor.Api.Store;
+using Podvisor.Api.Watch;
+
+namespace Podvisor.Api.Pods;
+
+/// <summary>The pod routes: collection, item, <c>status</c> subresource. <c>log</c> lives in Logs/.</summary>
+internal sealed class PodEndpoints(ApiContext api)
+{
+    private const string Collection = "/api/v1/namespaces/{ns}/pods";
+    private const string Item = Collection + "/{name}";
+    private const string Status = Item + "/status";
+
+    private readonly PodWriter _writer = new(api);
+    private readonly PodDeleter _deleter = new(api);
+    private readonly CollectionHandler _collection = new(api);
+
+    public void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/pods", ctx => _collection.HandleAsync(ctx, ResourceKind.Pods, null));
+        app.MapGet(Collection, ctx => _collection.HandleAsync(ctx, ResourceKind.Pods, ctx.Route("ns")));
+        app.MapPost(Collection, CreateAsync);
+        app.MapGet(Item, GetAsync);
+        app.MapPut(Item, ctx => UpdateAsync(ctx, statusOnly: false));
+        app.MapPatch(Item, ctx => PatchAsync(ctx, statusOnly: false));
+        app.MapDelete(Item, DeleteAsync);
+        app.MapGet(Status, GetAsync);
+        app.MapPut(Status, ctx => UpdateAsync(ctx, statusOnly: true));
+        app.MapPatch(Status, ctx => PatchAsync(ctx, statusOnly: true));
+        MethodNotAllowed.Map(app, "/api/v1/pods", "GET");
+        MethodNotAllowed.Map(app, Collection, "GET", "POST");
+        MethodNotAllowed.Map(app, Item, "GET", "PUT", "PATCH", "DELETE");
+        MethodNotAllowed.Map(app, Status, "GET", "PUT", "PATCH");
+    }
+
+    private Task GetAsync(HttpContext ctx)
+    {
+        var name = ctx.Route("name");
+        return api.Store.Get(ResourceKind.Pods, ctx.Route("ns"), name) is { } pod
+            ? ApiResponses.WriteStored(ctx, 200, pod, api.Now)
+            : ApiResponses.WriteError(ctx, ApiError.NotFound("pods", name));
+    }
+
+    private async Task CreateAsync(HttpContext ctx)
+    {
+        var (body, error) = await ReadObjectAsync(ctx).ConfigureAwait(false);
+        var result = body is null ? WriteResult.Fail(error!) : _writer.Create(ctx.Route("ns"), body, WriteOptions.From(ctx.Request));
+        await RespondAsync(ctx, result).ConfigureAwait(false);
+    }
+
+    private async Task UpdateAsync(HttpContext ctx, bool statusOnly)
+    {
+        var (body, error) = await ReadObjectAsync(ctx).ConfigureAwait(false);
+        var result = body is null
+            ? WriteResult.Fail(error!)
+            : _writer.Update(ctx.Route("ns"), ctx.Route("name"), body, WriteOptions.From(ctx.Request), statusOnly);
+        await RespondAsync(ctx, result).ConfigureAwait(false);
+    }
+
+    private async Task PatchAsync(HttpContext ctx, bool statusOnly)
+    {
+        if (PatchTypes.Normalize(ctx.Request.ContentType) is not { } patchType)
+        {
+            await ApiResponses.WriteError(ctx, ApiError.UnsupportedMediaType(ctx.Request.ContentType ?? "")).ConfigureAwait(false);
+            return;
+        }
+
+        var (text, error) = await RequestBody.ReadTextAsync(ctx.Request).ConfigureAwait(false);
+        var result = text is null
+            ? WriteResult.Fail(error!)
+            : _writer.Patch(ctx.Route("ns"), ctx.Route("name"), patchType, text, WriteOptions.From(ctx.Request), statusOnly);
+        await RespondAsync(ctx, result).ConfigureAwait(false);
+    }
+
+    private async Task DeleteAsync(HttpContext ctx)
+    {
+        var (text, error) = await RequestBody.ReadTextAsync(ctx.Request).ConfigureAwait(false);
+        var options = new V1DeleteOptions();
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            var (node, parseError) = RequestBody.ParseObject(text);
+            (options, error) = node is null ? (null, parseError) : RequestBody.Decode<V1DeleteOptions>(node);
+        }
+
+        if (options is null)
+        {
+            await ApiResponses.WriteError(ctx, error!).ConfigureAwait(false);
+            return;
+        }
+
+        if (long.TryParse(ctx.Request.Query["gracePeriodSeconds"], out var grace))
+        {
+            options.GracePeriodSeconds = grace;
+        }
+
+        var dryRun = WriteOptions.From(ctx.Request).DryRun || options.DryRun?.Contains("All") == true;
+        await RespondAsync(ctx, _deleter.Delete(ctx.Route("ns"), ctx.Route("name"), options, dryRun)).ConfigureAwait(false);
+    }
+
+    private static async Task<(System.Text.Json.Nodes.JsonObject?, ApiError?)> ReadObjectAsync(HttpContext ctx)
+    {
+        var (text, error) = await RequestBody.ReadTextAsync(ctx.Request).ConfigureAwait(false);
+        return text is null ? (null, error) : RequestBody.ParseObject(text);
+    }
+
+    private static Task RespondAsync(HttpContext ctx, WriteResult result)
+    {
+        PodDecoder.AddWarnings(ctx.Response, result.Warnings);
+        return result.Pod is { } pod ? ApiResponses.WriteObject(ctx, result.Code, pod) : ApiResponses.WriteError(ctx, result.Error!);
+    }
+}

@@ -1,0 +1,260 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Podvisor.Api.Http;
+using Podvisor.Api.Patching;
+using Podvisor.Api.Store;
+
+namespace Podvisor.Api.Pods;
+
+/// <summary>
+/// Pod create, update, patch and status writes: decode, default, validate, prepare (upstream podStrategy
+/// PrepareForCreate/PrepareForUpdate), commit with optimistic concurrency, then hand the pod to the agent.
+/// Nothing is stored when any step fails.
+/// </summary>
+internal sealed class PodWriter(ApiContext api)
+{
+    private const int MaxAttempts = 8;
+    private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    public WriteResult Create(string ns, JsonObject body, WriteOptions options)
+    {
+        var (pod, error, warnings) = PodDecoder.Decode(body, options);
+        if (pod is null)
+        {
+            return WriteResult.Fail(error!);
+        }
+
+        if (pod.Metadata.NamespaceProperty is { Length: > 0 } bodyNs && bodyNs != ns)
+        {
+            return WriteResult.Fail(ApiError.BadRequest("the namespace of the provided object does not match the namespace sent on the request"));
+        }
+
+        return CreateDecoded(ns, pod, options, warnings);
+    }
+
+    public WriteResult Update(string ns, string name, JsonObject body, WriteOptions options, bool statusOnly)
+    {
+        var (pod, error, warnings) = PodDecoder.Decode(body, options);
+        if (pod is null)
+        {
+            return WriteResult.Fail(error!);
+        }
+
+        if (pod.Metadata.Name != name)
+        {
+            return WriteResult.Fail(ApiError.BadRequest($"the name of the object ({pod.Metadata.Name}) does not match the name on the URL ({name})"));
+        }
+
+        var explicitVersion = pod.Metadata.ResourceVersion;
+        return Retry(ns, name, warnings, current => Commit(current, CloneOf(pod), explicitVersion, options, statusOnly));
+    }
+
+    public WriteResult Patch(string ns, string name, string patchType, string body, WriteOptions options, bool statusOnly)
+    {
+        if (patchType == PatchTypes.Apply && api.Store.Get(ResourceKind.Pods, ns, name) is null && !statusOnly)
+        {
+            var (applied, parseError) = RequestBody.ParseObject(body);
+            return applied is null ? WriteResult.Fail(parseError!) : Create(ns, applied, options);
+        }
+
+        var warnings = new List<string>();
+        return Retry(ns, name, warnings, current =>
+        {
+            var patchBody = patchType == PatchTypes.Apply ? ApplyConfigurationJson(body) : (body, null);
+            if (patchBody.Item2 is { } applyError)
+            {
+                return WriteResult.Fail(applyError);
+            }
+
+            var (patched, patchError) = PatchTypes.ApplyPatch(patchType, JsonNode.Parse(current.Json)!, patchBody.Item1!);
+            if (patched is not JsonObject patchedObject)
+            {
+                return WriteResult.Fail(patchError ?? ApiError.BadRequest("the patch did not produce an object"));
+            }
+
+            var (pod, error, decodeWarnings) = PodDecoder.Decode(patchedObject, options);
+            warnings.AddRange(decodeWarnings);
+            return pod is null ? WriteResult.Fail(error!) : Commit(current, pod, pod.Metadata.ResourceVersion, options, statusOnly);
+        });
+    }
+
+    /// <summary>Decoded pod to stored pod (also used by server-side apply of a pod that does not exist yet).</summary>
+    private WriteResult CreateDecoded(string ns, V1Pod pod, WriteOptions options, IReadOnlyList<string> warnings)
+    {
+        pod.Metadata.NamespaceProperty = ns;
+        if (string.IsNullOrEmpty(pod.Metadata.Name) && !string.IsNullOrEmpty(pod.Metadata.GenerateName))
+        {
+            pod.Metadata.Name = pod.Metadata.GenerateName + RandomSuffix();
+        }
+
+        if (api.Store.Get(ResourceKind.Namespaces, null, ns) is null)
+        {
+            return WriteResult.Fail(ApiError.NotFound("namespaces", ns));
+        }
+
+        if (PodAdmission.AdmitCreate(pod, api.Gates) is { } invalid)
+        {
+            return WriteResult.Fail(invalid, warnings);
+        }
+
+        PrepareForCreate(pod);
+        if (options.DryRun)
+        {
+            return new WriteResult(pod, null, warnings, 201);
+        }
+
+        var result = api.Store.Create(ResourceKind.Pods, pod);
+        if (result.Outcome == StoreOutcome.AlreadyExists)
+        {
+            return WriteResult.Fail(ApiError.AlreadyExists("pods", pod.Metadata.Name), warnings);
+        }
+
+        api.Agent?.UpsertPod(result.Object!.CloneAs<V1Pod>());
+        return new WriteResult((V1Pod)result.Object!.Object, null, warnings, 201);
+    }
+
+    private void PrepareForCreate(V1Pod pod)
+    {
+        var meta = pod.Metadata;
+        meta.Uid = Guid.NewGuid().ToString();
+        meta.CreationTimestamp = api.NowTruncated;
+        meta.Generation = 1;
+        meta.ResourceVersion = null;
+        meta.DeletionTimestamp = null;
+        meta.DeletionGracePeriodSeconds = null;
+        if (string.IsNullOrEmpty(pod.Spec.NodeName))
+        {
+            pod.Spec.NodeName = api.NodeName;
+        }
+
+        pod.Status = new V1PodStatus { Phase = "Pending", QosClass = QosClass.Compute(pod.Spec) };
+    }
+
+    /// <summary>GuaranteedUpdate: re-reads and retries on a concurrent write unless the client pinned a resourceVersion.</summary>
+    private WriteResult Retry(string ns, string name, IReadOnlyList<string> warnings, Func<StoredObject, WriteResult> attempt)
+    {
+        for (var i = 0; i < MaxAttempts; i++)
+        {
+            if (api.Store.Get(ResourceKind.Pods, ns, name) is not { } current)
+            {
+                return WriteResult.Fail(ApiError.NotFound("pods", name), warnings);
+            }
+
+            var result = attempt(current);
+            if (!result.Retry)
+            {
+                return result with { Warnings = warnings.Concat(result.Warnings).Distinct().ToList() };
+            }
+        }
+
+        return WriteResult.Fail(ApiError.Modified("pods", name), warnings);
+    }
+
+    private WriteResult Commit(StoredObject current, V1Pod desired, string? explicitVersion, WriteOptions options, bool statusOnly)
+    {
+        var old = current.CloneAs<V1Pod>();
+        var name = old.Metadata.Name;
+        if (!string.IsNullOrEmpty(explicitVersion) && explicitVersion != old.Metadata.ResourceVersion)
+        {
+            return WriteResult.Fail(ApiError.Modified("pods", name));
+        }
+
+        var pod = statusOnly ? WithStatus(old, desired.Status) : PrepareForUpdate(desired, old);
+        if (!statusOnly)
+        {
+            if (PodAdmission.AdmitUpdate(pod, old, api.Gates) is { } invalid)
+            {
+                return WriteResult.Fail(invalid);
+            }
+        }
+
+        if (options.DryRun)
+        {
+            return new WriteResult(pod, null, []);
+        }
+
+        var result = api.Store.Update(ResourceKind.Pods, pod, current.ResourceVersion);
+        if (result.Outcome == StoreOutcome.Conflict)
+        {
+            return string.IsNullOrEmpty(explicitVersion) ? WriteResult.RetryLater : WriteResult.Fail(ApiError.Modified("pods", name));
+        }
+
+        if (!statusOnly)
+        {
+            api.Agent?.UpsertPod(result.Object!.CloneAs<V1Pod>());
+        }
+
+        return new WriteResult((V1Pod)result.Object!.Object, null, []);
+    }
+
+    /// <summary>Mirrors podStrategy.PrepareForUpdate: status and system metadata come from the stored object.</summary>
+    private static V1Pod PrepareForUpdate(V1Pod pod, V1Pod old)
+    {
+        var meta = pod.Metadata;
+        meta.NamespaceProperty = old.Metadata.NamespaceProperty;
+        meta.Uid = old.Metadata.Uid;
+        meta.CreationTimestamp = old.Metadata.CreationTimestamp;
+        meta.DeletionTimestamp = old.Metadata.DeletionTimestamp;
+        meta.DeletionGracePeriodSeconds = old.Metadata.DeletionGracePeriodSeconds;
+        meta.ManagedFields ??= old.Metadata.ManagedFields;
+        var specChanged = KubernetesJson.Serialize(pod.Spec) != KubernetesJson.Serialize(old.Spec);
+        meta.Generation = (old.Metadata.Generation ?? 1) + (specChanged ? 1 : 0);
+        pod.Spec.NodeName ??= old.Spec.NodeName;
+        pod.Status = old.Status;
+        return pod;
+    }
+
+    private static V1Pod WithStatus(V1Pod old, V1PodStatus? status)
+    {
+        old.Status = status ?? new V1PodStatus();
+        return old;
+    }
+
+    /// <summary>An apply configuration (YAML or JSON) as JSON text.</summary>
+    private static (string?, ApiError?) ApplyConfigurationJson(string body)
+    {
+        var (node, error) = RequestBody.ParseObject(body);
+        if (node is null)
+        {
+            return (null, error);
+        }
+
+        node.Remove("status");
+        (node["metadata"] as JsonObject)?.Remove("managedFields");
+        return (node.ToJsonString(), null);
+    }
+
+    private static V1Pod CloneOf(V1Pod pod) => KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(pod));
+
+    /// <summary>Mirrors apiserver names.SimpleNameGenerator: five characters from a consonant-and-digit alphabet.</summary>
+    private static string RandomSuffix() =>
+        string.Create(5, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = GenerateNameAlphabet[RandomNumberGenerator.GetInt32(GenerateNameAlphabet.Length)];
+            }
+        });
+}
+
+/// <summary>Mirrors qos.GetPodQOS in outline: BestEffort without requests or limits, Guaranteed when limits equal requests.</summary>
+internal static class QosClass
+{
+    public static string Compute(V1PodSpec spec)
+    {
+        var containers = (spec.InitContainers ?? []).Concat(spec.Containers ?? []).ToList();
+        var resources = containers.Select(c => c.Resources).ToList();
+        if (resources.All(r => (r?.Requests?.Count ?? 0) == 0 && (r?.Limits?.Count ?? 0) == 0))
+        {
+            return "BestEffort";
+        }
+
+        var guaranteed = resources.All(r =>
+            r?.Limits is { } limits && limits.ContainsKey("cpu") && limits.ContainsKey("memory") &&
+            (r.Requests ?? new Dictionary<string, ResourceQuantity>()).All(req => limits.TryGetValue(req.Key, out var l) && l.ToString() == req.Value.ToString()));
+        return guaranteed ? "Guaranteed" : "Burstable";
+    }
+}

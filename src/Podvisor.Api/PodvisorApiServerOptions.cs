@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Podvisor.Core;
+
+namespace Podvisor.Api;
+
+/// <summary>How <see cref="PodvisorApiServer"/> listens and where it keeps its data.</summary>
+public sealed record PodvisorApiServerOptions
+{
+    /// <summary><c>HOST:PORT</c>; port 0 picks a free port. Loopback unless a token file is given.</summary>
+    public string Listen { get; init; } = "127.0.0.1:0";
+
+    /// <summary>Holds <c>podvisor.db</c>, <c>kubeconfig</c> and the container logs (<c>logs/</c>).</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>A file holding the bearer token every request must present; required for a non-loopback address.</summary>
+    public string? TokenFile { get; init; }
+
+    /// <summary>The node pods are bound to (<c>spec.nodeName</c>); the host name by default.</summary>
+    public string NodeName { get; init; } = System.Net.Dns.GetHostName().ToLowerInvariant();
+
+    public FeatureGates FeatureGates { get; init; } = FeatureGates.Default;
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Podvisor.Agent;
+using Podvisor.Api;
+using Podvisor.Runtime.Process;
+
+namespace Podvisor.Commands;
+
+/// <summary>
+/// <c>podvisor serve</c> (design §4.1): the Kubernetes Pod API plus the agent, on a durable store in the data dir.
+/// Writes <c>DIR/kubeconfig</c>, prints the URL on stderr, serves until SIGTERM/SIGINT. Pods keep their containers
+/// across a restart of serve only as far as the runtime can recover them (lost containers restart per policy).
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string>("--listen")
+        {
+            Description = "Address to serve on, HOST:PORT (port 0 picks a free port). Non-loopback addresses need --token-file.",
+            DefaultValueFactory = _ => "127.0.0.1:0",
+        };
+        var tokenFile = new Option<string?>("--token-file") { Description = "A file holding the bearer token every request must carry." };
+        var runtime = CommonOptions.Runtime();
+        var gates = CommonOptions.FeatureGates();
+        var dataDir = CommonOptions.DataDir("Where the store, logs, volumes and runtime state live (default: ./podvisor-data).");
+        var backoffMax = CommonOptions.CrashLoopBackOffMax();
+        var command = new Command("serve", "Serve the Kubernetes Pod API and run its pods on this machine.") { listen, tokenFile, runtime, gates, dataDir, backoffMax };
+        command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(listen)!, parse.GetValue(tokenFile), CommonOptions.Gates(parse, gates),
+            Path.GetFullPath(parse.GetValue(dataDir) ?? "podvisor-data"), parse.GetValue(backoffMax)));
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(string listen, string? tokenFile, Core.FeatureGates gates, string dataDir, TimeSpan? backoffMax)
+    {
+        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+            .SetMinimumLevel(LogLevel.Warning));
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        var agentOptions = new AgentOptions { DataDir = dataDir, Gates = gates, CrashLoopBackOffMax = backoffMax };
+        await using var server = new PodvisorApiServer(new PodvisorApiServerOptions
+        {
+            Listen = listen,
+            DataDir = dataDir,
+            TokenFile = tokenFile,
+            NodeName = agentOptions.NodeName,
+            FeatureGates = gates,
+            LoggerFactory = logs,
+        });
+        await using var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions { DataDir = dataDir, LoggerFactory = logs });
+        await using var agent = new PodAgent(processes, server, agentOptions, TimeProvider.System, logs);
+        server.Attach(agent);
+        string url;
+        try
+        {
+            url = await server.StartAsync(stop.Token);
+        }
+        catch (InvalidOperationException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
+
+        Console.Error.WriteLine($"podvisor {VersionCommand.Version}: serving the Kubernetes API at {url}");
+        Console.Error.WriteLine($"kubectl --kubeconfig {server.KubeconfigPath} get pods");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await server.StopAsync();
+        return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+}

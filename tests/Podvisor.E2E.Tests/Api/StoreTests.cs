@@ -1,0 +1,90 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Podvisor.Api;
+using Podvisor.Api.Events;
+using Podvisor.Api.Selectors;
+using Podvisor.Api.Store;
+using Podvisor.Api.Watch;
+
+namespace Podvisor.E2E.Tests.Api;
+
+/// <summary>The in-memory store: watch history and resume, selector transitions, event expiry.</summary>
+public sealed class StoreTests
+{
+    [Fact]
+    public void Watch_resumes_within_the_history_and_is_gone_beyond_it()
+    {
+        var store = new ObjectStore(new NullJournal(), historyCapacity: 3);
+        store.Load([], 0);
+        for (var i = 0; i < 5; i++)
+        {
+            store.Create(ResourceKind.Pods, Pod("p" + i, "a"));
+        }
+
+        var (resumed, _) = store.Watch(ResourceKind.Pods, 2);
+        Assert.Equal([3L, 4L, 5L], resumed!.Initial.Select(r => r.ResourceVersion));
+        var (gone, oldest) = store.Watch(ResourceKind.Pods, 1);
+        Assert.Null(gone);
+        Assert.Equal(3, oldest);
+        var (fresh, _) = store.Watch(ResourceKind.Pods, null);
+        Assert.Equal(5, fresh!.Initial.Count);
+        Assert.All(fresh.Initial, r => Assert.Equal(WatchEventType.Added, r.Type));
+    }
+
+    [Fact]
+    public void A_change_that_leaves_or_enters_a_selection_is_DELETED_or_ADDED()
+    {
+        var store = new ObjectStore(new NullJournal());
+        store.Load([], 0);
+        var query = new ListQuery(LabelSelector.Parse("app=a").Selector!, FieldSelector.Everything, true, null, null, false, false);
+        var (watch, _) = store.Watch(ResourceKind.Pods, 0);
+        var created = store.Create(ResourceKind.Pods, Pod("p", "a")).Object!;
+        var moved = Pod("p", "b");
+        moved.Metadata.Uid = created.Uid;
+        store.Update(ResourceKind.Pods, moved, null);
+        var back = Pod("p", "a");
+        back.Metadata.Uid = created.Uid;
+        store.Update(ResourceKind.Pods, back, null);
+        store.Delete(ResourceKind.Pods, "default", "p", null);
+        var types = new List<string?>();
+        while (watch!.Changes.TryRead(out var record))
+        {
+            types.Add(WatchStreamer.EventType(record, "default", query));
+        }
+
+        Assert.Equal(["ADDED", "DELETED", "ADDED", "DELETED"], types);
+    }
+
+    [Fact]
+    public void Events_expire_after_an_hour()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new ObjectStore(new NullJournal());
+        store.Load([], 0);
+        var api = new ApiContext(store, time, Podvisor.Core.FeatureGates.Default, "node", Path.GetTempPath(), NullLoggerFactory.Instance);
+        using var recorder = new EventStore(api);
+        recorder.Record(new Corev1Event { InvolvedObject = new V1ObjectReference { Name = "p", NamespaceProperty = "default" }, Reason = "Started" });
+        time.Advance(TimeSpan.FromMinutes(30));
+        recorder.Record(new Corev1Event { InvolvedObject = new V1ObjectReference { Name = "p", NamespaceProperty = "default" }, Reason = "Killing" });
+        time.Advance(TimeSpan.FromMinutes(31));
+        recorder.ExpireOld();
+        Assert.Equal(["Killing"], store.List(ResourceKind.Events, "default").Items.Select(e => ((Corev1Event)e.Object).Reason));
+    }
+
+    private static V1Pod Pod(string name, string app) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Pod",
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Uid = Guid.NewGuid().ToString(), Labels = new Dictionary<string, string> { ["app"] = app } },
+        Spec = new V1PodSpec { Containers = [new V1Container { Name = "c" }] },
+    };
+
+    private sealed class NullJournal : IStoreJournal
+    {
+        public void Append(StoredObject? upsert, StoredObject? delete, long revision)
+        {
+        }
+    }
+}
