@@ -45,6 +45,8 @@ public sealed class Samples
         return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
     }
 
+    public double Mean => _values.Count == 0 ? throw new InvalidOperationException("no samples") : _values.Average();
+
     public double P50 => Percentile(0.50);
 
     public double P99 => Percentile(0.99);
