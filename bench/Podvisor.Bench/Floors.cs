@@ -4,34 +4,47 @@ namespace Podvisor.Bench;
 
 /// <summary>
 /// Same-run baselines without Podvisor (<see cref="DirectSpawner"/>), each the physical limit of the work a Podvisor
-/// figure measures: the same argv, the same trigger (SIGUSR1 from the harness), the same kills and starts.
+/// figure measures: the same argv, the same trigger (SIGUSR1 from the harness), the same kills and starts. They run on
+/// the calling thread (one thread does everything: no hand-offs).
 /// </summary>
 internal static class Floors
 {
     private const int Warmup = 10;
 
-    /// <summary>Trigger exit of <c>sleep</c> -> reaped -> the next <c>sleep</c> spawned (the floor of exit_to_restart).</summary>
-    public static Samples Restart(int samples)
+    /// <summary>
+    /// The floor of exit_to_restart: SIGUSR1 to <c>sleep</c> -> reaped -> the next <c>sleep</c> spawned. One sample per
+    /// call, so the suite can interleave floor and Podvisor samples and both see the same machine load.
+    /// </summary>
+    public sealed class Restart : IDisposable
     {
-        using var spawner = new DirectSpawner();
-        var sleep = spawner.Prepare("sleep", "3600");
-        var result = new Samples();
-        var process = spawner.Spawn(sleep);
-        for (var i = 0; i < samples + Warmup; i++)
+        private readonly DirectSpawner _spawner = new();
+        private readonly DirectSpawner.Argv _sleep;
+        private DirectProcess _process;
+
+        public Restart()
         {
-            var t0 = Stopwatch.GetTimestamp();
-            Native.kill(process.Pid, Native.SIGUSR1);
-            DirectSpawner.WaitExit(process);
-            process = spawner.Spawn(sleep);
-            var t1 = Stopwatch.GetTimestamp();
-            if (i >= Warmup)
+            _sleep = _spawner.Prepare("sleep", "3600");
+            _process = _spawner.Spawn(_sleep);
+            for (var i = 0; i < Warmup; i++)
             {
-                result.Add(Ticks.ToMs(t1 - t0));
+                Sample();
             }
         }
 
-        DirectSpawner.Kill(process);
-        return result;
+        public double Sample()
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            Native.kill(_process.Pid, Native.SIGUSR1);
+            DirectSpawner.WaitExit(_process);
+            _process = _spawner.Spawn(_sleep);
+            return Ticks.ToMs(Stopwatch.GetTimestamp() - t0);
+        }
+
+        public void Dispose()
+        {
+            DirectSpawner.Kill(_process);
+            _spawner.Dispose();
+        }
     }
 
     /// <summary>
@@ -39,35 +52,47 @@ internal static class Floors
     /// is reaped, the two other running processes are killed (SIGTERM) and reaped, then its 4 container starts in
     /// order: the init container (<c>true</c>) run to completion, the sidecar, the 2 regular containers.
     /// </summary>
-    public static Samples Cycle(int samples)
+    public sealed class Cycle : IDisposable
     {
-        using var spawner = new DirectSpawner();
-        var sleep = spawner.Prepare("sleep", "3600");
-        var init = spawner.Prepare("true");
-        var result = new Samples();
-        var (sidecar, trigger, other) = (spawner.Spawn(sleep), spawner.Spawn(sleep), spawner.Spawn(sleep));
-        for (var i = 0; i < samples + Warmup; i++)
+        private readonly DirectSpawner _spawner = new();
+        private readonly DirectSpawner.Argv _sleep;
+        private readonly DirectSpawner.Argv _init;
+        private DirectProcess _sidecar;
+        private DirectProcess _trigger;
+        private DirectProcess _other;
+
+        public Cycle()
         {
-            var t0 = Stopwatch.GetTimestamp();
-            Native.kill(trigger.Pid, Native.SIGUSR1);
-            DirectSpawner.WaitExit(trigger);
-            Native.kill(sidecar.Pid, Native.SIGTERM);
-            Native.kill(other.Pid, Native.SIGTERM);
-            DirectSpawner.WaitExit(sidecar);
-            DirectSpawner.WaitExit(other);
-            DirectSpawner.WaitExit(spawner.Spawn(init));
-            (sidecar, trigger, other) = (spawner.Spawn(sleep), spawner.Spawn(sleep), spawner.Spawn(sleep));
-            var t1 = Stopwatch.GetTimestamp();
-            if (i >= Warmup)
+            _sleep = _spawner.Prepare("sleep", "3600");
+            _init = _spawner.Prepare("true");
+            (_sidecar, _trigger, _other) = (_spawner.Spawn(_sleep), _spawner.Spawn(_sleep), _spawner.Spawn(_sleep));
+            for (var i = 0; i < Warmup; i++)
             {
-                result.Add(Ticks.ToMs(t1 - t0));
+                Sample();
             }
         }
 
-        DirectSpawner.Kill(sidecar);
-        DirectSpawner.Kill(trigger);
-        DirectSpawner.Kill(other);
-        return result;
+        public double Sample()
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            Native.kill(_trigger.Pid, Native.SIGUSR1);
+            DirectSpawner.WaitExit(_trigger);
+            Native.kill(_sidecar.Pid, Native.SIGTERM);
+            Native.kill(_other.Pid, Native.SIGTERM);
+            DirectSpawner.WaitExit(_sidecar);
+            DirectSpawner.WaitExit(_other);
+            DirectSpawner.WaitExit(_spawner.Spawn(_init));
+            (_sidecar, _trigger, _other) = (_spawner.Spawn(_sleep), _spawner.Spawn(_sleep), _spawner.Spawn(_sleep));
+            return Ticks.ToMs(Stopwatch.GetTimestamp() - t0);
+        }
+
+        public void Dispose()
+        {
+            DirectSpawner.Kill(_sidecar);
+            DirectSpawner.Kill(_trigger);
+            DirectSpawner.Kill(_other);
+            _spawner.Dispose();
+        }
     }
 
     /// <summary>
