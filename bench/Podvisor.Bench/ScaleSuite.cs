@@ -49,7 +49,7 @@ internal static class ScaleSuite
             });
             figures.Add(idle.Rss.ToFigure("rss_1000", "MB", null, "p99 < 300 MB", s => s.P99 < 300) with
             {
-                Note = Join(note, $"working set; private {idle.PrivateMb:F0} MB; {created.TotalSeconds:F1} s to start all pods"),
+                Note = Join(note, $"working set of the whole process (harness included); GC heap {idle.HeapMb:F0} MB, private {idle.PrivateMb:F0} MB; {created.TotalSeconds:F1} s to start all pods"),
             });
             figures.Add(storm.ToFigure("storm_1000", "ms", stormFloor.P99, "p99 < 10 s", s => s.P99 < 10_000) with
             {
@@ -88,7 +88,8 @@ internal static class ScaleSuite
         return (uids, started.Elapsed);
     }
 
-    private sealed record Idle(int Pods, Samples Cpu, Samples Rss, double PrivateMb);
+    /// <param name="HeapMb">The GC heap after the last collection (<see cref="GCMemoryInfo.HeapSizeBytes"/>).</param>
+    private sealed record Idle(int Pods, Samples Cpu, Samples Rss, double PrivateMb, double HeapMb);
 
     /// <summary>After a settle period, CPU (% of one core) and working set (MB) of this process, once a second.</summary>
     private static async Task<Idle> MeasureIdleAsync(BenchNode node, int pods, int seconds)
@@ -111,7 +112,7 @@ internal static class ScaleSuite
             (lastCpu, lastWall) = (nowCpu, nowWall);
         }
 
-        return new Idle(pods, cpu, rss, self.PrivateMemorySize64 / 1024.0 / 1024.0);
+        return new Idle(pods, cpu, rss, self.PrivateMemorySize64 / 1024.0 / 1024.0, GC.GetGCMemoryInfo().HeapSizeBytes / 1024.0 / 1024.0);
     }
 
     /// <summary>SIGUSR1 to every pod's c0 at once -> every container of every pod Started again.</summary>
