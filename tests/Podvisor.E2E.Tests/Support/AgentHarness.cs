@@ -61,7 +61,16 @@ public sealed class AgentHarness : IAsyncDisposable
             IpamDir = "/run/podvisor-e2e/ipam",
             LoggerFactory = problems,
         });
-        return new AgentHarness(dataDir, processes, problems, gates ?? FeatureGates.Default, crashLoopBackOffMax);
+        try
+        {
+            return new AgentHarness(dataDir, processes, problems, gates ?? FeatureGates.Default, crashLoopBackOffMax);
+        }
+        catch
+        {
+            await processes.DisposeAsync();
+            Directory.Delete(dataDir, recursive: true);
+            throw;
+        }
     }
 
     /// <summary>Admits a pod manifest exactly as <c>podvisor run</c> does (strict decoding, defaults, validation) and runs it.</summary>
