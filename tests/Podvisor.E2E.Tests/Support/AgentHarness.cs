@@ -53,21 +53,26 @@ public sealed class AgentHarness : IAsyncDisposable
     {
         var dataDir = Directory.CreateDirectory(Path.Combine(Root, Guid.NewGuid().ToString("N")[..12])).FullName;
         var problems = new ProblemLog();
-        var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
-        {
-            DataDir = dataDir,
-            PodCidr = "10.237.0.0/16",
-            BridgeName = "pve2e0",
-            IpamDir = "/run/podvisor-e2e/ipam",
-            LoggerFactory = problems,
-        });
+        ProcessRuntime? processes = null;
         try
         {
+            processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
+            {
+                DataDir = dataDir,
+                PodCidr = "10.237.0.0/16",
+                BridgeName = "pve2e0",
+                IpamDir = "/run/podvisor-e2e/ipam",
+                LoggerFactory = problems,
+            });
             return new AgentHarness(dataDir, processes, problems, gates ?? FeatureGates.Default, crashLoopBackOffMax);
         }
         catch
         {
-            await processes.DisposeAsync();
+            if (processes is not null)
+            {
+                await processes.DisposeAsync();
+            }
+
             Directory.Delete(dataDir, recursive: true);
             throw;
         }
