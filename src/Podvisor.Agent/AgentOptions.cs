@@ -29,6 +29,22 @@ public sealed record AgentOptions
     /// <summary>The first IPv4 address of an interface that is up and not loopback (else 127.0.0.1).</summary>
     public static string DefaultHostIp()
     {
+        // .NET's interface enumeration races with interfaces that appear and vanish meanwhile (the veth pairs of pods
+        // other agents set up and tear down) and then throws; a fresh enumeration is consistent again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return FirstHostIp();
+            }
+            catch (Exception ex) when (ex is ArgumentException or NetworkInformationException && attempt < 10)
+            {
+            }
+        }
+    }
+
+    private static string FirstHostIp()
+    {
         foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
         {
             if (nic.NetworkInterfaceType == NetworkInterfaceType.Loopback
