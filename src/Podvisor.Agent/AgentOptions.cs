@@ -53,17 +53,10 @@ public sealed record AgentOptions
                 continue;
             }
 
-            try
+            if (nic.OperationalStatus == OperationalStatus.Up
+                && nic.GetIPProperties().UnicastAddresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork) is { } addr)
             {
-                if (nic.OperationalStatus == OperationalStatus.Up
-                    && nic.GetIPProperties().UnicastAddresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork) is { } addr)
-                {
-                    return addr.Address.ToString();
-                }
-            }
-            catch (NetworkInformationException)
-            {
-                // The interface went away while being read (pod veths come and go): skip it.
+                return addr.Address.ToString();
             }
         }
 
