@@ -46,6 +46,13 @@ internal sealed unsafe class Spawner : IDisposable
         _queue.CompleteAdding();
         _thread.Join();
         _queue.Dispose();
+        foreach (var fd in new[] { _hostMnt, _hostNet })
+        {
+            if (fd >= 0)
+            {
+                Libc.close(fd);
+            }
+        }
     }
 
     private void Run(TaskCompletionSource ready)
