@@ -98,21 +98,28 @@ internal static class RuntimeRecords
 internal static class HostProcess
 {
     /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks), or null when there is no such process.</summary>
-    public static ulong? StartTime(int pid)
+    public static ulong? StartTime(int pid) => Stat(pid) is { } fields ? ulong.Parse(fields[19], CultureInfo.InvariantCulture) : null;
+
+    /// <summary>
+    /// The process with this pid and start time still runs. A zombie does not: a container orphaned by a stopped serve
+    /// is reaped by init, which may take its time.
+    /// </summary>
+    public static bool IsAlive(int pid, ulong startTime) =>
+        pid > 0 && Stat(pid) is { } fields && fields[0] is not ("Z" or "X") && ulong.Parse(fields[19], CultureInfo.InvariantCulture) == startTime;
+
+    /// <summary>The fields of /proc/PID/stat after the command (state first), or null when there is no such process.</summary>
+    private static string[]? Stat(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return ulong.Parse(fields[19], CultureInfo.InvariantCulture);
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
-
-    public static bool IsAlive(int pid, ulong startTime) => pid > 0 && StartTime(pid) == startTime;
 
     public static void Run(string file, params string[] args)
     {

@@ -39,12 +39,22 @@ internal sealed class ServeHarness : IAsyncDisposable
     /// <summary>A KubernetesClient built from serve's kubeconfig (rebuilt after a restart: the port changes).</summary>
     public Kubernetes Client => _client ??= new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Kubeconfig));
 
-    /// <summary>Starts serve on a free loopback port with a fresh data dir; <paramref name="extraArgs"/> are added.</summary>
-    public static async Task<ServeHarness> StartAsync(params string[] extraArgs)
+    /// <summary>
+    /// Starts serve with a fresh data dir on <paramref name="listen"/>; with a <paramref name="token"/> it is written to
+    /// <c>ROOT/token</c> and passed as <c>--token-file</c>.
+    /// </summary>
+    public static async Task<ServeHarness> StartAsync(string listen = "127.0.0.1:0", string? token = null)
     {
         var root = Directory.CreateTempSubdirectory("podvisor-serve-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "gate"));
-        string[] args = ["--data-dir", DataDirOf(root), "--listen", "127.0.0.1:0", .. extraArgs];
+        List<string> args = ["--data-dir", DataDirOf(root), "--listen", listen];
+        if (token is not null)
+        {
+            var file = Path.Combine(root, "token");
+            File.WriteAllText(file, token + "\n");
+            args.AddRange(["--token-file", file]);
+        }
+
         try
         {
             return new ServeHarness(root, args, await ServeProcess.StartAsync(args));
