@@ -35,9 +35,17 @@ internal sealed class PodWatcher : IDisposable
         return watcher;
     }
 
-    /// <summary>Waits (one overall timeout) for a version satisfying <paramref name="until"/>, reading versions in order.</summary>
+    /// <summary>
+    /// Waits (one overall timeout) until the pod as last seen, or a later version (read in order), satisfies
+    /// <paramref name="until"/>.
+    /// </summary>
     public async Task<V1Pod> WaitAsync(Func<V1Pod, bool> until, string what)
     {
+        if (Seen.Count > 0 && until(Seen[^1]))
+        {
+            return Seen[^1];
+        }
+
         using var cts = new CancellationTokenSource(Timeout);
         try
         {
@@ -61,6 +69,20 @@ internal sealed class PodWatcher : IDisposable
         var last = Seen.Count == 0 ? "nothing" : KubernetesYaml.Serialize(Seen[^1].Status);
         Assert.Fail($"pod {_name}: {what} not seen within {Timeout.TotalSeconds} s; last version:\n{last}");
         return null!;
+    }
+
+    /// <summary>Waits for the watch to end (serve stopped) and returns the versions not read yet.</summary>
+    public async Task<List<V1Pod>> RemainingAsync()
+    {
+        await Ended.WaitAsync(Timeout);
+        var rest = new List<V1Pod>();
+        while (_versions.Reader.TryRead(out var pod))
+        {
+            rest.Add(pod);
+        }
+
+        Seen.AddRange(rest);
+        return rest;
     }
 
     public void Dispose()

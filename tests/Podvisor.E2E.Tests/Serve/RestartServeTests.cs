@@ -109,6 +109,9 @@ public sealed class RestartServeTests
             h.OpenGate("trigger");
             await watch.WaitAsync(p => Condition(p, "AllContainersRestarting") == "True", "AllContainersRestarting=True");
             await h.RestartAsync();
+
+            // The old serve stopped within the cleanup: nothing it published after the trigger ended the condition.
+            Assert.All(await watch.RemainingAsync(), p => Assert.Equal("True", Condition(p, "AllContainersRestarting")));
         }
 
         var after = await WaitForAllRunningAsync(h, "rs-06");
