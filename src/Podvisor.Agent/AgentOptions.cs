@@ -29,7 +29,7 @@ public sealed record AgentOptions
     /// <summary>The first IPv4 address of an interface that is up and not loopback (else 127.0.0.1).</summary>
     public static string DefaultHostIp()
     {
-        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        foreach (var nic in NetworkInterfaces())
         {
             if (nic.OperationalStatus != OperationalStatus.Up || nic.NetworkInterfaceType == NetworkInterfaceType.Loopback
                 || nic.Name.StartsWith("podvisor", StringComparison.Ordinal) || nic.Name.StartsWith("veth", StringComparison.Ordinal))
@@ -47,5 +47,24 @@ public sealed record AgentOptions
         }
 
         return "127.0.0.1";
+    }
+
+    /// <summary>
+    /// NetworkInterface.GetAllNetworkInterfaces, tried again when it fails: on Linux .NET throws ArgumentException
+    /// ("An invalid IP address was specified") when an interface changes while it reads them, as pod veths do.
+    /// </summary>
+    public static NetworkInterface[] NetworkInterfaces()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return NetworkInterface.GetAllNetworkInterfaces();
+            }
+            catch (Exception ex) when (ex is ArgumentException or NetworkInformationException && attempt < 5)
+            {
+                // An interface came or went during the enumeration: read them again.
+            }
+        }
     }
 }

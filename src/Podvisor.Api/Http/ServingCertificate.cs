@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -53,7 +52,7 @@ internal static class ServingCertificate
         var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
         if (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any))
         {
-            addresses.AddRange(NetworkInterface.GetAllNetworkInterfaces()
+            addresses.AddRange(Agent.AgentOptions.NetworkInterfaces()
                 .SelectMany(i => i.GetIPProperties().UnicastAddresses)
                 .Select(a => a.Address)
                 .Where(a => !a.IsIPv6LinkLocal));
