@@ -85,10 +85,3 @@ public sealed class MlWorkerTests
         Assert.Contains(pod.Status.Conditions, c => c is { Type: "AllContainersRestarting", Status: "False" });
     }
 }
-
-/// <summary>The serve tests run one at a time: each runs a serve with real processes on a small, shared machine.</summary>
-[CollectionDefinition(Name)]
-public sealed class ServeCollection
-{
-    public const string Name = "podvisor serve";
-}
