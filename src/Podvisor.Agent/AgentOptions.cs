@@ -27,15 +27,20 @@ public sealed record AgentOptions
     public static string DefaultNodeName() => Environment.MachineName.ToLowerInvariant();
 
     /// <summary>The first IPv4 address of an interface that is up and not loopback (else 127.0.0.1).</summary>
-    public static string DefaultHostIp()
+    public static string DefaultHostIp() => ReadInterfaces(FirstHostIp);
+
+    /// <summary>
+    /// Reads the network interfaces, reading again when that fails: on Linux .NET throws ArgumentException ("An invalid
+    /// IP address was specified") or NetworkInformationException when an interface comes or goes meanwhile, as the
+    /// veth pairs of pods (this agent's or another's) do. A fresh read is consistent again.
+    /// </summary>
+    public static T ReadInterfaces<T>(Func<NetworkInterface[], T> read)
     {
-        // .NET's interface enumeration races with interfaces that appear and vanish meanwhile (the veth pairs of pods
-        // other agents set up and tear down) and then throws; a fresh enumeration is consistent again.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return FirstHostIp();
+                return read(NetworkInterface.GetAllNetworkInterfaces());
             }
             catch (Exception ex) when (ex is ArgumentException or NetworkInformationException && attempt < 10)
             {
@@ -43,9 +48,9 @@ public sealed record AgentOptions
         }
     }
 
-    private static string FirstHostIp()
+    private static string FirstHostIp(NetworkInterface[] interfaces)
     {
-        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        foreach (var nic in interfaces)
         {
             if (nic.NetworkInterfaceType == NetworkInterfaceType.Loopback
                 || nic.Name.StartsWith("podvisor", StringComparison.Ordinal) || nic.Name.StartsWith("veth", StringComparison.Ordinal))

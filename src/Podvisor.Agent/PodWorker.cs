@@ -28,6 +28,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
     private string? _publishedJson;
     private long? _deleteGracePeriod;
     private bool _containersStopped;
+    private bool _lostContainersForgotten;
 
     /// <summary>
     /// Set when an action of the current sync failed (sandbox creation, container creation or start): the next sync
@@ -112,6 +113,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
             return;
         }
 
+        await ForgetLostContainersAsync();
         var pod = _pod;
         var runtime = _agent.Runtime.GetPodStatus(Uid);
         var status = Publish(pod, runtime, podIsTerminal: false);
@@ -147,6 +149,29 @@ internal sealed partial class PodWorker : IAsyncDisposable
         {
             // D7: act on the result at once (e.g. start init containers right after a RestartAllContainers cleanup).
             Wake();
+        }
+    }
+
+    /// <summary>
+    /// Before the first sync: instances the runtime lost with the previous agent (reported exited, reason
+    /// ContainerStatusUnknown) are removed, so the pod looks as it looks to a kubelet whose runtime no longer has a
+    /// container: ShouldContainerBeRestarted starts it again whatever the restart policy (no status), and
+    /// convertToAPIContainerStatuses turns the old Running status into lastState ContainerStatusUnknown 137 with
+    /// restartCount + 1. Kept as exited failures, they failed every Never pod across an agent restart (RS-07).
+    /// </summary>
+    private async Task ForgetLostContainersAsync()
+    {
+        if (_lostContainersForgotten)
+        {
+            return;
+        }
+
+        _lostContainersForgotten = true;
+        var lost = _agent.Runtime.GetPodStatus(Uid).Containers
+            .Where(c => c is { State: RuntimeContainerState.Exited, Reason: ContainerReasons.ContainerStatusUnknown });
+        foreach (var c in lost)
+        {
+            await _agent.Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
         }
     }
 
