@@ -77,6 +77,23 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     public string ReadRec(string name) => File.ReadAllText(RecPath(name));
 
+    /// <summary>Where an emptyDir of the pod lives on the host (kubelet layout); it goes when the pod is cleaned up.</summary>
+    public string EmptyDir(V1Pod pod, string volume) =>
+        Path.Combine(DataDir, "pods", pod.Metadata.Uid, "volumes", "kubernetes.io~empty-dir", volume);
+
+    /// <summary>
+    /// The files of an emptyDir as they were when the pod's first terminal status was published (the agent removes
+    /// the volume right after).
+    /// </summary>
+    public async Task<Dictionary<string, string>> EmptyDirAtTerminalAsync(V1Pod pod, string volume)
+    {
+        var dir = EmptyDir(pod, volume);
+        return await Sink.WaitAsync(pod.Metadata.Uid, "a terminal phase", log =>
+            log.LastOrDefault(r => r.Uid == pod.Metadata.Uid && r.Status is not null)?.Status?.Phase is "Succeeded" or "Failed"
+                ? Directory.EnumerateFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllText)
+                : null, Deadline);
+    }
+
     /// <summary>
     /// Admits the pod as the API would (strict decoding, defaults, validation; <c>{rec}</c> in the YAML becomes
     /// <see cref="Rec"/>), assigns what the apiserver and scheduler set, and hands it to the agent.

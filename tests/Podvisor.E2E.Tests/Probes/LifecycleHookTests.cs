@@ -1,0 +1,121 @@
+namespace Podvisor.E2E.Tests.Probes;
+
+/// <summary>postStart and preStop hooks (exec, httpGet, sleep) and the stop signal, on real processes.</summary>
+public sealed class LifecycleHookTests
+{
+    [RootFact]
+    public async Task PostStartFailure_FailedPostStartHookEvent_KillAndRestart()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: poststart-fails}
+            spec:
+              containers:
+              - name: c
+                image: busybox
+                command: [sleep, "3600"]
+                lifecycle:
+                  postStart:
+                    exec: {command: [sh, -c, "[ -f {rec}/failed-once ] && exit 0; touch {rec}/failed-once; exit 3"]}
+            """);
+
+        var restarted = await h.StatusAsync(pod, "c running after one restart", s => s.IsRunning("c") && s.Container("c")!.RestartCount == 1);
+        var failed = await h.EventAsync(pod, "c", "FailedPostStartHook", "PostStartHook failed");
+        Assert.Equal("Warning", failed.Type);
+        await h.EventAsync(pod, "c", "Killing", "FailedPostStartHook");
+        Assert.Equal(143, restarted.Container("c")!.LastState.Terminated.ExitCode);
+    }
+
+    /// <summary>The kubelet runs postStart inside the start; the container counts as running and started only after it.</summary>
+    [RootFact]
+    public async Task PostStartExec_EffectVisibleBeforeTheContainerCountsAsStarted()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: poststart-effect}
+            spec:
+              containers:
+              - name: c
+                image: busybox
+                command: [sleep, "3600"]
+                lifecycle:
+                  postStart:
+                    exec: {command: [sh, -c, "sleep 1; touch {rec}/post-started"]}
+            """);
+
+        // Evaluated as each status is published: the first one showing c running or started must find the hook's file.
+        var hookDoneAtFirstRunning = await h.Sink.WaitAsync(pod.Metadata.Uid, "c running", log =>
+            log.LastOrDefault(r => r.Uid == pod.Metadata.Uid && r.Status is not null)?.Status is { } s && (s.IsRunning("c") || s.IsStarted("c"))
+                ? (object)File.Exists(h.RecPath("post-started"))
+                : null, h.Deadline);
+        Assert.True((bool)hookDoneAtFirstRunning, h.Describe(pod));
+    }
+
+    /// <summary>§D8: a RestartAllContainers cleanup kills without preStop.</summary>
+    [RootFact]
+    public async Task PreStop_NeverRunsDuringRestartAllContainers()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: restart-all-no-prestop}
+            spec:
+              restartPolicy: Never
+              terminationGracePeriodSeconds: 60
+              containers:
+              - name: src
+                image: busybox
+                command: [sh, -c, "[ -f {rec}/src-ran ] && exec sleep 3600; touch {rec}/src-ran; until [ -f {rec}/regular-up ]; do sleep 0.05; done; exit 42"]
+                restartPolicy: Never
+                restartPolicyRules:
+                - action: RestartAllContainers
+                  exitCodes: {operator: In, values: [42]}
+              - name: regular
+                image: busybox
+                command: [sh, -c, "touch {rec}/regular-up; exec sleep 3600"]
+                lifecycle:
+                  preStop:
+                    exec: {command: [touch, "{rec}/prestop-ran"]}
+            """);
+
+        await h.StatusAsync(pod, "both restarted once and running", s =>
+            s.IsRunning("src") && s.IsRunning("regular") && s.Container("src")!.RestartCount == 1 && s.Container("regular")!.RestartCount == 1);
+        await h.EventAsync(pod, "regular", "Killing", "killing");
+        Assert.False(File.Exists(h.RecPath("prestop-ran")), h.Describe(pod));
+    }
+
+    /// <summary>lifecycle.stopSignal replaces SIGTERM when the container is stopped.</summary>
+    [RootFact]
+    public async Task StopSignal_SIGUSR1IsDelivered()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: stop-signal}
+            spec:
+              os: {name: linux}
+              containers:
+              - name: c
+                image: busybox
+                command: [sh, -c, "trap 'echo USR1 > {rec}/signal; exit 0' USR1; trap 'echo TERM > {rec}/signal; exit 0' TERM; touch {rec}/trapping; while true; do sleep 1; done"]
+                lifecycle:
+                  stopSignal: SIGUSR1
+                readinessProbe:
+                  exec: {command: [test, -f, "{rec}/trapping"]}
+                  periodSeconds: 1
+                  timeoutSeconds: 5
+            """);
+
+        // Ready once the traps are set.
+        await h.StatusAsync(pod, "c ready", s => s.IsReady("c"));
+        await h.DeleteAsync(pod);
+        Assert.Equal("USR1\n", h.ReadRec("signal"));
+        Assert.Equal("Succeeded", h.Sink.PhaseWhenTerminated(pod.Metadata.Uid));
+    }
+}

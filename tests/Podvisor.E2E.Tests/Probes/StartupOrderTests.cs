@@ -1,0 +1,135 @@
+using k8s.Models;
+
+namespace Podvisor.E2E.Tests.Probes;
+
+/// <summary>How probes gate a pod's start: sidecar startup probes and the condition sequence of a readiness probe.</summary>
+public sealed class StartupOrderTests
+{
+    /// <summary>
+    /// CL-04: the init container after a sidecar starts only once the sidecar's startupProbe succeeded (the sidecar
+    /// shows started: false until then, true after); the regular container after the init container; the sidecar keeps running.
+    /// </summary>
+    [RootFact]
+    public async Task CL_04_SidecarStartupProbeGatesTheNextInitContainer()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: cl-04}
+            spec:
+              initContainers:
+              - name: s
+                image: busybox
+                restartPolicy: Always
+                command: [sleep, "3600"]
+                startupProbe:
+                  exec: {command: [test, -f, "{rec}/s-started"]}
+                  periodSeconds: 1
+                  timeoutSeconds: 5
+                  failureThreshold: 60
+              - name: i
+                image: busybox
+                command: [touch, "{rec}/i-ran"]
+              containers:
+              - name: c
+                image: busybox
+                command: [sleep, "3600"]
+            """);
+
+        var uid = pod.Metadata.Uid;
+        await h.EventAsync(pod, "two startup failures of s", e => Pods.Is(e, "s", "Unhealthy") && e.Message == "Startup probe failed: " && e.Count >= 2);
+        var waiting = h.Sink.Latest(uid)!;
+        Assert.True(waiting.IsRunning("s") && !waiting.IsStarted("s"), h.Describe(pod));
+        Assert.Equal("PodInitializing", waiting.Container("i")?.State?.Waiting?.Reason);
+        Assert.DoesNotContain(h.Sink.Events(uid), e => Pods.Is(e, "i", "Created"));
+        Assert.False(File.Exists(h.RecPath("i-ran")));
+
+        h.Touch("s-started");
+        var running = await h.StatusAsync(pod, "c running", s => s.IsRunning("c"));
+        Assert.Equal("Completed", running.Container("i")!.State.Terminated.Reason);
+        Assert.True(running.IsRunning("s") && running.IsStarted("s"), h.Describe(pod));
+        Assert.Equal(0, running.Container("s")!.RestartCount);
+
+        // The start of i follows the status that showed s started (the same sync publishes, then acts).
+        var log = h.Sink.Log.Where(r => r.Uid == uid).ToList();
+        var sStarted = log.First(r => r.Status?.IsStarted("s") == true).Sequence;
+        Assert.True(log.First(r => r.Event is { } e && Pods.Is(e, "i", "Created")).Sequence > sStarted, h.Describe(pod));
+        Assert.True(log.First(r => r.Event is { } e && Pods.Is(e, "c", "Created")).Sequence > sStarted, h.Describe(pod));
+    }
+
+    /// <summary>
+    /// CL-11: PodReadyToStartContainers False then True; Initialized True; ContainersReady and Ready False with
+    /// "containers with unready status: [c]" until the readiness probe passes, then True; PodScheduled True throughout;
+    /// every lastTransitionTime changes only when its condition's status flips.
+    /// </summary>
+    [RootFact]
+    public async Task CL_11_ConditionSequenceWithAReadinessProbe()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: cl-11}
+            spec:
+              containers:
+              - name: c
+                image: busybox
+                command: [sleep, "3600"]
+                readinessProbe:
+                  exec: {command: [test, -f, "{rec}/ready"]}
+                  periodSeconds: 1
+                  timeoutSeconds: 5
+            """);
+
+        await h.StatusAsync(pod, "c started, not ready", s => s.IsStarted("c") && !s.IsReady("c"));
+        h.Touch("ready");
+        await h.StatusAsync(pod, "Ready=True", s => s.ConditionIs("Ready", "True"));
+        var statuses = h.Sink.Statuses(pod.Metadata.Uid);
+
+        Assert.Equal(["False", "True"], Flips(statuses, "PodReadyToStartContainers"));
+        Assert.Equal("PodSandboxNotReady", statuses[0].Condition("PodReadyToStartContainers")!.Reason);
+        Assert.Equal(["True"], Flips(statuses, "Initialized"));
+        Assert.Equal(["True"], Flips(statuses, "PodScheduled"));
+        foreach (var type in new[] { "ContainersReady", "Ready" })
+        {
+            Assert.Equal(["False", "True"], Flips(statuses, type));
+            Assert.All(statuses.Select(s => s.Condition(type)!).Where(c => c.Status == "False"), c =>
+                Assert.Equal(("ContainersNotReady", "containers with unready status: [c]"), (c.Reason, c.Message)));
+        }
+
+        foreach (var type in statuses.SelectMany(s => s.Conditions).Select(c => c.Type).Distinct())
+        {
+            AssertTransitionTimeChangesOnlyOnFlips(statuses, type);
+        }
+    }
+
+    /// <summary>The condition's successive distinct statuses.</summary>
+    private static List<string> Flips(IReadOnlyList<V1PodStatus> statuses, string type)
+    {
+        var flips = new List<string>();
+        foreach (var status in statuses.Select(s => s.Condition(type)?.Status).OfType<string>())
+        {
+            if (flips.Count == 0 || flips[^1] != status)
+            {
+                flips.Add(status);
+            }
+        }
+
+        return flips;
+    }
+
+    private static void AssertTransitionTimeChangesOnlyOnFlips(IReadOnlyList<V1PodStatus> statuses, string type)
+    {
+        V1PodCondition? previous = null;
+        foreach (var condition in statuses.Select(s => s.Condition(type)).OfType<V1PodCondition>())
+        {
+            if (previous is not null && previous.Status == condition.Status)
+            {
+                Assert.Equal(previous.LastTransitionTime, condition.LastTransitionTime);
+            }
+
+            previous = condition;
+        }
+    }
+}
