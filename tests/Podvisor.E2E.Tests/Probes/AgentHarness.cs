@@ -9,14 +9,14 @@ using Podvisor.Runtime.Process;
 
 namespace Podvisor.E2E.Tests.Probes;
 
-/// <summary>A fact that runs real pods with their own network namespace and IP; skipped with the reason when not root.</summary>
+/// <summary>A fact that runs real pods with their own network namespace, IP and volumes; skipped with the reason when not root.</summary>
 public sealed class RootFactAttribute : FactAttribute
 {
     public RootFactAttribute()
     {
         if (!Environment.IsPrivilegedProcess)
         {
-            Skip = "needs root: probes target the pod IP, which only exists in a pod network namespace (root only)";
+            Skip = "needs root: only as root does a pod get its own network namespace and IP (which probes and hooks target) and bind-mounted volumes";
         }
     }
 }
