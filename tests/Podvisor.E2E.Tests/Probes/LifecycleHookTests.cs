@@ -89,6 +89,62 @@ public sealed class LifecycleHookTests
         Assert.False(File.Exists(h.RecPath("prestop-ran")), h.Describe(pod));
     }
 
+    [RootFact]
+    public async Task PreStopFailure_FailedPreStopHookEvent_TerminationContinues()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: prestop-fails}
+            spec:
+              containers:
+              - name: c
+                image: busybox
+                command: [sleep, "3600"]
+                lifecycle:
+                  preStop:
+                    exec: {command: [sh, -c, "exit 7"]}
+            """);
+
+        await h.StatusAsync(pod, "c running", s => s.IsRunning("c"));
+        await h.DeleteAsync(pod);
+        var failed = await h.EventAsync(pod, "c", "FailedPreStopHook", "PreStopHook failed");
+        Assert.Equal("Warning", failed.Type);
+        Assert.Equal(143, h.Sink.Latest(pod.Metadata.Uid)!.Container("c")!.State.Terminated.ExitCode);
+    }
+
+    /// <summary>
+    /// Deleting a pod whose postStart hook never returns cancels the hook (upstream cancels the sync's context: the
+    /// hook fails and the container is killed) and the final status shows the container terminated, not waiting to
+    /// be restarted: a deleted pod's containers are never restarted.
+    /// </summary>
+    [RootFact]
+    public async Task DeletionDuringAHangingPostStart_Completes()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: poststart-hangs}
+            spec:
+              terminationGracePeriodSeconds: 2
+              containers:
+              - name: c
+                image: busybox
+                command: [sleep, "3600"]
+                lifecycle:
+                  postStart:
+                    exec: {command: [sleep, "3600"]}
+            """);
+
+        await h.EventAsync(pod, "c", "Started", "Started container c");
+        await h.DeleteAsync(pod);
+        var final = h.Sink.Latest(pod.Metadata.Uid)!;
+        Assert.True(final.Container("c")!.State.Terminated is { ExitCode: 143 }, h.Describe(pod));
+        Assert.Equal("Failed", final.Phase);
+    }
+
     /// <summary>lifecycle.stopSignal replaces SIGTERM when the container is stopped.</summary>
     [RootFact]
     public async Task StopSignal_SIGUSR1IsDelivered()

@@ -81,6 +81,29 @@ public sealed class TerminationTests
         Assert.DoesNotContain(h.Sink.Events(pod.Metadata.Uid), e => e.Reason == "FailedPreStopHook");
     }
 
+    /// <summary>A crash-looping container of a deleted pod ends terminated (its last exit), not waiting in CrashLoopBackOff.</summary>
+    [RootFact]
+    public async Task Deletion_DuringCrashLoopBackOff_FinalStatusShowsTheLastExit()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: delete-crashloop}
+            spec:
+              containers:
+              - name: c
+                image: busybox
+                command: [sh, -c, "exit 3"]
+            """);
+
+        await h.StatusAsync(pod, "c in CrashLoopBackOff", s => s.Container("c")?.State?.Waiting?.Reason == "CrashLoopBackOff");
+        await h.DeleteAsync(pod);
+        var c = h.Sink.Latest(pod.Metadata.Uid)!.Container("c")!;
+        Assert.True(c.State.Terminated is { ExitCode: 3, Reason: "Error" }, h.Describe(pod));
+        Assert.Equal("Failed", h.Sink.PhaseWhenTerminated(pod.Metadata.Uid));
+    }
+
     /// <summary>httpGet preStop reaches the server in the pod (through the pod IP) before the stop signal; a sleep preStop completes.</summary>
     [RootFact]
     public async Task PreStopHttpGetAndSleep_RunBeforeTheStopSignal()
