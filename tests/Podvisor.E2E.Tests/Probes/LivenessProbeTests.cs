@@ -87,6 +87,32 @@ public sealed class LivenessProbeTests
         Assert.All(log.Where(r => r.Status is not null && r.Sequence < gateOpened), r => Assert.NotEqual(true, r.Status!.Container("c")?.Started));
     }
 
+    [RootFact]
+    public async Task StartupProbeFailure_KillsAndRestarts()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: startup-fails}
+            spec:
+              containers:
+              - name: c
+                image: busybox
+                command: [sleep, "3600"]
+                startupProbe:
+                  exec: {command: [sh, -c, "echo not yet; exit 1"]}
+                  periodSeconds: 1
+                  timeoutSeconds: 5
+                  failureThreshold: 2
+            """);
+
+        await h.EventAsync(pod, "c", "Unhealthy", "Startup probe failed: not yet\n");
+        await h.EventAsync(pod, "c", "Killing", "Container c failed startup probe, will be restarted");
+        var restarted = await h.StatusAsync(pod, "c restarted", s => s.IsRunning("c") && s.Container("c")!.RestartCount >= 1);
+        Assert.False(restarted.IsStarted("c"));
+    }
+
     /// <summary>
     /// CR-11: a liveness kill of a container with restartPolicy Never does not evaluate the rules (the Killing message
     /// has no ", will be restarted"); the exit of the kill is then matched: 137 (it ignored SIGTERM) restarts it by

@@ -124,6 +124,30 @@ public sealed class ReadinessProbeTests
         AssertOwnPodIp(ready);
     }
 
+    /// <summary>An exec probe that outlives timeoutSeconds fails with upstream's text (and its process is killed).</summary>
+    [RootFact]
+    public async Task Exec_TimeoutIsAFailure()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: exec-timeout}
+            spec:
+              containers:
+              - name: c
+                image: busybox
+                command: [sleep, "3600"]
+                readinessProbe:
+                  exec: {command: [sleep, "30"]}
+                  periodSeconds: 1
+                  timeoutSeconds: 1
+            """);
+
+        await h.EventAsync(pod, "c", "Unhealthy", "Readiness probe failed: command \"sleep 30\" timed out");
+        Assert.False(h.Sink.Latest(pod.Metadata.Uid)!.IsReady("c"));
+    }
+
     /// <summary>The probes reached the pod through its own address, not the host's.</summary>
     private static void AssertOwnPodIp(V1PodStatus status)
     {
