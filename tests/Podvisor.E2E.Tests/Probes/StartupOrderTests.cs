@@ -59,6 +59,48 @@ public sealed class StartupOrderTests
     }
 
     /// <summary>
+    /// A sidecar's probes: its readiness counts toward ContainersReady and Ready; a liveness failure kills and
+    /// restarts it with computeInitContainerActions' message (no ", will be restarted": sidecars always restart).
+    /// </summary>
+    [RootFact]
+    public async Task SidecarProbes_ReadinessGatesPodReady_LivenessRestartsIt()
+    {
+        await using var h = await AgentHarness.StartAsync();
+        var pod = h.Run("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: sidecar-probes}
+            spec:
+              initContainers:
+              - name: s
+                image: busybox
+                restartPolicy: Always
+                command: [sh, -c, "if [ -f {rec}/ran ]; then touch {rec}/healthy; else touch {rec}/ran; fi; exec sleep 3600"]
+                livenessProbe:
+                  exec: {command: [test, -f, "{rec}/healthy"]}
+                  periodSeconds: 1
+                  timeoutSeconds: 5
+                  failureThreshold: 1
+                readinessProbe:
+                  exec: {command: [test, -f, "{rec}/s-ready"]}
+                  periodSeconds: 1
+                  timeoutSeconds: 5
+              containers:
+              - name: c
+                image: busybox
+                command: [sleep, "3600"]
+            """);
+
+        await h.EventAsync(pod, "s", "Killing", "Init container s failed liveness probe");
+        var restarted = await h.StatusAsync(pod, "s restarted, c running", s => s.IsRunning("s") && s.Container("s")!.RestartCount == 1 && s.IsRunning("c"));
+        var ready = restarted.Condition("Ready")!;
+        Assert.Equal(("False", "containers with unready status: [s]"), (ready.Status, ready.Message));
+
+        h.Touch("s-ready");
+        await h.StatusAsync(pod, "Ready=True", s => s.ConditionIs("Ready", "True") && s.IsReady("s"));
+    }
+
+    /// <summary>
     /// CL-11: PodReadyToStartContainers False then True; Initialized True; ContainersReady and Ready False with
     /// "containers with unready status: [c]" until the readiness probe passes, then True; PodScheduled True throughout;
     /// every lastTransitionTime changes only when its condition's status flips.
