@@ -159,16 +159,23 @@ internal sealed partial class PodWorker
 
     /// <summary>
     /// §6.3 + §D8: stop every running target at once (no preStop, the 2 s minimum grace), then remove every container
-    /// in upstream's bookkeeping order (targets before sources).
+    /// in upstream's bookkeeping order (targets before sources). A deletion stops the cycle (§6.11, RS-20; kubelet
+    /// cancels the sync's context and the removal loop ends at the first failed call): nothing more is killed or
+    /// removed, and the graceful termination that follows finds the containers as they ended.
     /// </summary>
     private async Task RemoveForRestartAllAsync(V1Pod pod, IReadOnlyCollection<ContainerToRemove> removals)
     {
+        if (Deleting)
+        {
+            return;
+        }
+
         await Task.WhenAll(removals.Where(r => r.Kill).Select(r =>
         {
             _agent.Events.Container(pod, r.Name, EventRecorder.TypeNormal, EventReasons.Killing, "killing");
             return _agent.Runtime.StopContainerAsync(r.ContainerId, GracePeriod.StopWindow(0), CancellationToken.None).AsTask();
         }));
-        foreach (var r in removals)
+        foreach (var r in removals.TakeWhile(_ => !Deleting))
         {
             await _agent.Runtime.RemoveContainerAsync(r.ContainerId, CancellationToken.None);
         }

@@ -57,7 +57,7 @@ public sealed class LiveView(IAnsiConsole console, TimeProvider time)
 
         var conditions = string.Join("  ", (status?.Conditions ?? []).Select(c =>
             $"{c.Type}={(c.Status == "True" ? "[green]True[/]" : "[grey]" + Markup.Escape(c.Status ?? "") + "[/]")}"));
-        var events = sink.Events.Where(e => e.InvolvedObject.Uid == pod.Metadata.Uid).TakeLast(EventLines)
+        var events = sink.Events.Where(e => e.InvolvedObject.Uid == pod.Metadata.Uid).OrderBy(e => e.LastTimestamp).TakeLast(EventLines)
             .Select(e => $"[grey]{e.LastTimestamp:HH:mm:ss}[/] {(e.Type == "Warning" ? "[yellow]" : "")}{Markup.Escape(e.Reason ?? "")}{(e.Type == "Warning" ? "[/]" : "")} {Markup.Escape(e.Message ?? "")}");
         var header = $"[bold]{Markup.Escape(pod.Metadata.NamespaceProperty + "/" + pod.Metadata.Name)}[/]  phase [bold]{Markup.Escape(status?.Phase ?? PodPhases.Pending)}[/]  IP {Markup.Escape(status?.PodIP ?? "-")}";
         return new Panel(new Rows(new Markup(header), new Markup(conditions), table, new Markup(string.Join('\n', events))))

@@ -51,9 +51,11 @@ public static class PodRunner
         var stopped = Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, interrupted).Token);
         var finished = Task.WhenAny(sink.AllTerminal, stopped);
         var view = settings.Live
-            ? new LiveView(AnsiConsole.Console, time).RunAsync(sink, finished.Unwrap())
-            : ShowPlainAsync(sink, finished, time);
-        await finished;
+            ? new LiveView(AnsiConsole.Console, time).RunAsync(sink, sink.AllRemoved)
+            : ShowPlainAsync(sink, time);
+
+        // Decided before the deletion below: pods that exit 0 on SIGTERM would otherwise turn a timeout into success.
+        var timedOut = await finished == stopped && timeout.IsCancellationRequested;
 
         // Terminal or not, every pod is deleted now: graceful termination for the ones still running, clean-up for all.
         foreach (var pod in pods)
@@ -68,9 +70,8 @@ public static class PodRunner
             Console.Out.Write(RenderList(sink, format));
         }
 
-        return timeout.IsCancellationRequested && !sink.AllTerminal.IsCompletedSuccessfully ? ExitTimeout
+        return timedOut ? ExitTimeout
             : sink.Pods.All(p => p.Status?.Phase == PodPhases.Succeeded) ? ExitSucceeded
-            : timeout.IsCancellationRequested ? ExitTimeout
             : ExitFailed;
     }
 
@@ -86,27 +87,24 @@ public static class PodRunner
         pod.Kind = "Pod";
     }
 
-    private static async Task ShowPlainAsync(RunSink sink, Task finished, TimeProvider time)
+    /// <summary>Prints every change until the last pod is cleaned up (graceful deletion included).</summary>
+    private static async Task ShowPlainAsync(RunSink sink, TimeProvider time)
     {
         var view = new PlainView(Console.Error, time);
-        var done = finished.ContinueWith(_ => { }, TaskScheduler.Default);
         while (true)
         {
+            var removed = sink.AllRemoved.IsCompleted;
             while (sink.Changes.TryRead(out var change))
             {
                 view.Show(change);
             }
 
-            if (sink.AllRemoved.IsCompleted)
+            if (removed)
             {
                 return;
             }
 
-            await Task.WhenAny(sink.Changes.WaitToReadAsync().AsTask(), sink.AllRemoved, done);
-            if (done.IsCompleted && !sink.Changes.TryPeek(out _) && sink.AllRemoved.IsCompleted)
-            {
-                return;
-            }
+            await Task.WhenAny(sink.Changes.WaitToReadAsync().AsTask(), sink.AllRemoved);
         }
     }
 

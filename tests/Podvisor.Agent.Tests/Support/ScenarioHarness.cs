@@ -12,6 +12,25 @@ namespace Podvisor.Agent.Tests.Support;
 public sealed class ScenarioHarness : IAsyncDisposable
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Built once and copied with <c>with</c>: <c>new AgentOptions</c> always runs the HostIp default, which enumerates
+    /// network interfaces and throws now and then while other processes add or remove interfaces (a known issue of
+    /// AgentOptions.DefaultHostIp, reported; retried here).
+    /// </summary>
+    private static readonly Lazy<AgentOptions> BaseOptions = new(() =>
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return new AgentOptions { DataDir = "" };
+            }
+            catch (ArgumentException) when (attempt < 5)
+            {
+            }
+        }
+    });
     private readonly string _dataDir = Directory.CreateTempSubdirectory("podvisor-agent-test-").FullName;
 
     public ScenarioHarness(FeatureGates? gates = null, TimeSpan? crashLoopBackOffMax = null)
@@ -20,7 +39,7 @@ public sealed class ScenarioHarness : IAsyncDisposable
         Runtime = new FakeContainerRuntime(Time);
         Sink = new RecordingSink();
         Logs = new RecordingLoggerFactory();
-        Agent = new PodAgent(Runtime, Sink, new AgentOptions
+        Agent = new PodAgent(Runtime, Sink, BaseOptions.Value with
         {
             DataDir = _dataDir,
             Gates = gates ?? FeatureGates.Default,
