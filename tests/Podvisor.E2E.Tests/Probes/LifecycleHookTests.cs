@@ -1,13 +1,14 @@
+using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Probes;
 
 /// <summary>postStart and preStop hooks (exec, httpGet, sleep) and the stop signal, on real processes.</summary>
-public sealed class LifecycleHookTests
+public sealed class LifecycleHookTests : ProbeTest
 {
     [RootFact]
     public async Task PostStartFailure_FailedPostStartHookEvent_KillAndRestart()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: poststart-fails}
@@ -21,19 +22,19 @@ public sealed class LifecycleHookTests
                     exec: {command: [sh, -c, "[ -f {rec}/failed-once ] && exit 0; touch {rec}/failed-once; exit 3"]}
             """);
 
-        var restarted = await h.StatusAsync(pod, "c running after one restart", s => s.IsRunning("c") && s.Container("c")!.RestartCount == 1);
-        var failed = await h.EventAsync(pod, "c", "FailedPostStartHook", "PostStartHook failed");
+        var restarted = await StatusAsync(pod, "c running after one restart", s => s.IsRunning("c") && s.RestartCount("c") == 1);
+        var failed = await EventAsync(pod, "c", "FailedPostStartHook", "PostStartHook failed");
         Assert.Equal("Warning", failed.Type);
-        await h.EventAsync(pod, "c", "Killing", "FailedPostStartHook");
-        Assert.Equal(143, restarted.Container("c")!.LastState.Terminated.ExitCode);
+        await EventAsync(pod, "c", "Killing", "FailedPostStartHook");
+        Assert.Equal(143, restarted.Container("c").LastState.Terminated.ExitCode);
     }
 
     /// <summary>The kubelet runs postStart inside the start; the container counts as running and started only after it.</summary>
     [RootFact]
     public async Task PostStartExec_EffectVisibleBeforeTheContainerCountsAsStarted()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: poststart-effect}
@@ -48,19 +49,18 @@ public sealed class LifecycleHookTests
             """);
 
         // Evaluated as each status is published: the first one showing c running or started must find the hook's file.
-        var hookDoneAtFirstRunning = await h.Sink.WaitAsync(pod.Metadata.Uid, "c running", log =>
-            log.LastOrDefault(r => r.Uid == pod.Metadata.Uid && r.Status is not null)?.Status is { } s && (s.IsRunning("c") || s.IsStarted("c"))
-                ? (object)File.Exists(h.RecPath("post-started"))
-                : null, h.Deadline);
-        Assert.True((bool)hookDoneAtFirstRunning, h.Describe(pod));
+        var hookDoneAtFirstRunning = await CaptureAsync(
+            () => pod.History.Count > 0 && (pod.Status.IsRunning("c") || pod.Status.IsStarted("c")) ? (object)File.Exists(RecPath("post-started")) : null,
+            "c running");
+        Assert.True((bool)hookDoneAtFirstRunning, Describe());
     }
 
     /// <summary>§D8: a RestartAllContainers cleanup kills without preStop.</summary>
     [RootFact]
     public async Task PreStop_NeverRunsDuringRestartAllContainers()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: restart-all-no-prestop}
@@ -83,17 +83,17 @@ public sealed class LifecycleHookTests
                     exec: {command: [touch, "{rec}/prestop-ran"]}
             """);
 
-        await h.StatusAsync(pod, "both restarted once and running", s =>
-            s.IsRunning("src") && s.IsRunning("regular") && s.Container("src")!.RestartCount == 1 && s.Container("regular")!.RestartCount == 1);
-        await h.EventAsync(pod, "regular", "Killing", "killing");
-        Assert.False(File.Exists(h.RecPath("prestop-ran")), h.Describe(pod));
+        await StatusAsync(pod, "both restarted once and running", s =>
+            s.IsRunning("src") && s.IsRunning("regular") && s.RestartCount("src") == 1 && s.RestartCount("regular") == 1);
+        await EventAsync(pod, "regular", "Killing", "killing");
+        Assert.False(File.Exists(RecPath("prestop-ran")), Describe());
     }
 
     [RootFact]
     public async Task PreStopFailure_FailedPreStopHookEvent_TerminationContinues()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: prestop-fails}
@@ -107,11 +107,11 @@ public sealed class LifecycleHookTests
                     exec: {command: [sh, -c, "exit 7"]}
             """);
 
-        await h.StatusAsync(pod, "c running", s => s.IsRunning("c"));
-        await h.DeleteAsync(pod);
-        var failed = await h.EventAsync(pod, "c", "FailedPreStopHook", "PreStopHook failed");
+        await StatusAsync(pod, "c running", s => s.IsRunning("c"));
+        await pod.DeleteAsync();
+        var failed = await EventAsync(pod, "c", "FailedPreStopHook", "PreStopHook failed");
         Assert.Equal("Warning", failed.Type);
-        Assert.Equal(143, h.Sink.Latest(pod.Metadata.Uid)!.Container("c")!.State.Terminated.ExitCode);
+        Assert.Equal(143, pod.Status.Container("c").State.Terminated.ExitCode);
     }
 
     /// <summary>
@@ -122,8 +122,8 @@ public sealed class LifecycleHookTests
     [RootFact]
     public async Task DeletionDuringAHangingPostStart_Completes()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: poststart-hangs}
@@ -138,10 +138,10 @@ public sealed class LifecycleHookTests
                     exec: {command: [sleep, "3600"]}
             """);
 
-        await h.EventAsync(pod, "c", "Started", "Started container c");
-        await h.DeleteAsync(pod);
-        var final = h.Sink.Latest(pod.Metadata.Uid)!;
-        Assert.True(final.Container("c")!.State.Terminated is { ExitCode: 143 }, h.Describe(pod));
+        await EventAsync(pod, "c", "Started", "Started container c");
+        await pod.DeleteAsync();
+        var final = pod.Status;
+        Assert.True(final.Container("c").State.Terminated is { ExitCode: 143 }, Describe());
         Assert.Equal("Failed", final.Phase);
     }
 
@@ -149,8 +149,8 @@ public sealed class LifecycleHookTests
     [RootFact]
     public async Task StopSignal_SIGUSR1IsDelivered()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: stop-signal}
@@ -169,9 +169,9 @@ public sealed class LifecycleHookTests
             """);
 
         // Ready once the traps are set.
-        await h.StatusAsync(pod, "c ready", s => s.IsReady("c"));
-        await h.DeleteAsync(pod);
-        Assert.Equal("USR1\n", h.ReadRec("signal"));
-        Assert.Equal("Succeeded", h.Sink.PhaseWhenTerminated(pod.Metadata.Uid));
+        await StatusAsync(pod, "c ready", s => s.IsReady("c"));
+        await pod.DeleteAsync();
+        Assert.Equal("USR1\n", ReadRec("signal"));
+        Assert.Equal("Succeeded", pod.Status.Phase);
     }
 }

@@ -1,7 +1,8 @@
+using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Probes;
 
 /// <summary>Liveness and startup probes on real processes: kills, restarts, events and the startup gate.</summary>
-public sealed class LivenessProbeTests
+public sealed class LivenessProbeTests : ProbeTest
 {
     /// <summary>First run: never healthy; second run: healthy. So exactly one liveness kill.</summary>
     private const string HealthyOnSecondRun =
@@ -10,8 +11,8 @@ public sealed class LivenessProbeTests
     [RootFact]
     public async Task LivenessFailure_KillsAndRestartsWithUpstreamEvents()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run($$"""
+        await StartAsync();
+        var pod = Run($$"""
             apiVersion: v1
             kind: Pod
             metadata: {name: liveness}
@@ -27,18 +28,18 @@ public sealed class LivenessProbeTests
                   failureThreshold: 2
             """);
 
-        var restarted = await h.StatusAsync(pod, "c running again after one restart", s => s.IsRunning("c") && s.Container("c")!.RestartCount == 1);
+        var restarted = await StatusAsync(pod, "c running again after one restart", s => s.IsRunning("c") && s.RestartCount("c") == 1);
         // failureThreshold 2: two Unhealthy (one event, count 2) before the kill.
-        var unhealthy = await h.EventAsync(pod, "c", "Unhealthy", "Liveness probe failed: ");
+        var unhealthy = await EventAsync(pod, "c", "Unhealthy", "Liveness probe failed: ");
         Assert.Equal("Warning", unhealthy.Type);
-        var events = h.Sink.Events(pod.Metadata.Uid).ToList();
+        var events = pod.Events.ToList();
         var kill = events.FindIndex(e => e.Reason == "Killing");
         Assert.Equal(2, events.Take(kill).Last(e => e.Reason == "Unhealthy").Count);
-        var killing = await h.EventAsync(pod, "c", "Killing", "Container c failed liveness probe, will be restarted");
+        var killing = await EventAsync(pod, "c", "Killing", "Container c failed liveness probe, will be restarted");
         Assert.Equal("Normal", killing.Type);
 
         // SIGTERM ended the first instance (sleep does not handle it): 128 + 15.
-        var last = restarted.Container("c")!.LastState.Terminated;
+        var last = restarted.Container("c").LastState.Terminated;
         Assert.Equal((143, "Error"), (last.ExitCode, last.Reason));
         Assert.Equal("Running", restarted.Phase);
     }
@@ -46,8 +47,8 @@ public sealed class LivenessProbeTests
     [RootFact]
     public async Task StartupProbe_GatesLiveness_StartedFalseThenTrue()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: startup}
@@ -69,29 +70,26 @@ public sealed class LivenessProbeTests
             """);
 
         // While the startup probe fails (three times), the failing liveness probe does not run at all.
-        var uid = pod.Metadata.Uid;
-        await h.EventAsync(pod, "three startup failures", e => Pods.Is(e, "c", "Unhealthy") && e.Message == "Startup probe failed: " && e.Count >= 3);
-        Assert.DoesNotContain(h.Sink.Events(uid), e => e.Message.StartsWith("Liveness", StringComparison.Ordinal));
-        var starting = h.Sink.Latest(uid)!;
-        Assert.True(starting.IsRunning("c") && !starting.IsStarted("c") && !starting.IsReady("c"), h.Describe(pod));
-        Assert.Equal(0, starting.Container("c")!.RestartCount);
+        await EventAsync(pod, "three startup failures", e => IsAbout(e, "c", "Unhealthy") && e.Message == "Startup probe failed: " && e.Count >= 3);
+        Assert.DoesNotContain(pod.Events, e => e.Message.StartsWith("Liveness", StringComparison.Ordinal));
+        var starting = pod.Status;
+        Assert.True(starting.IsRunning("c") && !starting.IsStarted("c") && !starting.IsReady("c"), Describe());
+        Assert.Equal(0, starting.Container("c").RestartCount);
 
-        // Started: now liveness runs, fails and kills; every liveness attempt came after the startup probe passed.
-        var gateOpened = h.Sink.Log.Count;
-        h.Touch("started");
-        var started = await h.StatusAsync(pod, "c started", s => s.IsStarted("c"));
+        // Started: now liveness runs, fails and kills; every status before the startup probe could pass said started: false.
+        var before = pod.History;
+        Touch("started");
+        var started = await StatusAsync(pod, "c started", s => s.IsStarted("c"));
         Assert.True(started.IsReady("c"), "no readiness probe: ready once started");
-        await h.EventAsync(pod, "c", "Killing", "Container c failed liveness probe, will be restarted");
-        var log = h.Sink.Log.Where(r => r.Uid == uid).ToList();
-        Assert.All(log.Where(r => r.Event?.Message.StartsWith("Liveness", StringComparison.Ordinal) == true), r => Assert.True(r.Sequence > gateOpened));
-        Assert.All(log.Where(r => r.Status is not null && r.Sequence < gateOpened), r => Assert.NotEqual(true, r.Status!.Container("c")?.Started));
+        await EventAsync(pod, "c", "Killing", "Container c failed liveness probe, will be restarted");
+        Assert.All(before, s => Assert.NotEqual(true, s.Of("c")?.Started));
     }
 
     [RootFact]
     public async Task StartupProbeFailure_KillsAndRestarts()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: startup-fails}
@@ -107,9 +105,9 @@ public sealed class LivenessProbeTests
                   failureThreshold: 2
             """);
 
-        await h.EventAsync(pod, "c", "Unhealthy", "Startup probe failed: not yet\n");
-        await h.EventAsync(pod, "c", "Killing", "Container c failed startup probe, will be restarted");
-        var restarted = await h.StatusAsync(pod, "c restarted", s => s.IsRunning("c") && s.Container("c")!.RestartCount >= 1);
+        await EventAsync(pod, "c", "Unhealthy", "Startup probe failed: not yet\n");
+        await EventAsync(pod, "c", "Killing", "Container c failed startup probe, will be restarted");
+        var restarted = await StatusAsync(pod, "c restarted", s => s.IsRunning("c") && s.RestartCount("c") >= 1);
         Assert.False(restarted.IsStarted("c"));
     }
 
@@ -121,8 +119,8 @@ public sealed class LivenessProbeTests
     [RootFact]
     public async Task CR_11_LivenessKillWithContainerNever_Exit137RestartsByTheRule()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run($$"""
+        await StartAsync();
+        var pod = Run($$"""
             apiVersion: v1
             kind: Pod
             metadata: {name: cr-11-137}
@@ -146,11 +144,11 @@ public sealed class LivenessProbeTests
                 command: [sleep, "3600"]
             """);
 
-        await h.EventAsync(pod, "c", "Killing", "Container c failed liveness probe");
-        var restarted = await h.StatusAsync(pod, "c restarted by the rule", s => s.IsRunning("c") && s.Container("c")!.RestartCount == 1);
-        Assert.Equal(137, restarted.Container("c")!.LastState.Terminated.ExitCode);
+        await EventAsync(pod, "c", "Killing", "Container c failed liveness probe");
+        var restarted = await StatusAsync(pod, "c restarted by the rule", s => s.IsRunning("c") && s.RestartCount("c") == 1);
+        Assert.Equal(137, restarted.Container("c").LastState.Terminated.ExitCode);
         Assert.Equal("Running", restarted.Phase);
-        Assert.DoesNotContain(h.Sink.Events(pod.Metadata.Uid), e => e.Message.EndsWith(", will be restarted", StringComparison.Ordinal));
+        Assert.DoesNotContain(pod.Events, e => e.Message.EndsWith(", will be restarted", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -161,8 +159,8 @@ public sealed class LivenessProbeTests
     [RootFact]
     public async Task CR_11_SingleContainer_LivenessKillStopsThePod_Exit137RestartsInANewSandbox()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run($$"""
+        await StartAsync();
+        var pod = Run($$"""
             apiVersion: v1
             kind: Pod
             metadata: {name: cr-11-single}
@@ -183,19 +181,19 @@ public sealed class LivenessProbeTests
                   failureThreshold: 1
             """);
 
-        await h.EventAsync(pod, "c", "Killing", "Stopping container c");
-        await h.EventAsync(pod, "SandboxChanged", e => e.Reason == "SandboxChanged");
-        var restarted = await h.StatusAsync(pod, "c restarted by the rule", s => s.IsRunning("c") && s.Container("c")!.RestartCount == 1);
-        Assert.Equal(137, restarted.Container("c")!.LastState.Terminated.ExitCode);
-        Assert.DoesNotContain(h.Sink.Events(pod.Metadata.Uid), e => e.Message.StartsWith("Container c failed liveness probe", StringComparison.Ordinal));
+        await EventAsync(pod, "c", "Killing", "Stopping container c");
+        await EventAsync(pod, "SandboxChanged", e => e.Reason == "SandboxChanged");
+        var restarted = await StatusAsync(pod, "c restarted by the rule", s => s.IsRunning("c") && s.RestartCount("c") == 1);
+        Assert.Equal(137, restarted.Container("c").LastState.Terminated.ExitCode);
+        Assert.DoesNotContain(pod.Events, e => e.Message.StartsWith("Container c failed liveness probe", StringComparison.Ordinal));
     }
 
     /// <summary>CR-11, the 143 variant: the exit of the kill matches no rule and the container policy is Never, so it stays down and the pod fails.</summary>
     [RootFact]
     public async Task CR_11_LivenessKillWithContainerNever_Exit143MatchesNoRule_PodFailed()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: cr-11-143}
@@ -217,11 +215,11 @@ public sealed class LivenessProbeTests
                 restartPolicy: Never
             """);
 
-        await h.EventAsync(pod, "c", "Killing", "Container c failed liveness probe");
-        var failed = await h.TerminalAsync(pod);
+        await EventAsync(pod, "c", "Killing", "Container c failed liveness probe");
+        var failed = await TerminalAsync(pod);
         Assert.Equal("Failed", failed.Phase);
-        var c = failed.Container("c")!;
+        var c = failed.Container("c");
         Assert.Equal((143, 0), (c.State.Terminated.ExitCode, c.RestartCount));
-        Assert.Equal(0, failed.Container("keeper")!.State.Terminated.ExitCode);
+        Assert.Equal(0, failed.Container("keeper").State.Terminated.ExitCode);
     }
 }

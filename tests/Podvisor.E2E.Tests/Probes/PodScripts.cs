@@ -2,7 +2,7 @@ namespace Podvisor.E2E.Tests.Probes;
 
 /// <summary>
 /// Small servers the test pods run (python3 and node are on the machine; containers find them on the default PATH).
-/// Each is written to the harness's record directory and started as <c>python3|node {rec}/FILE PORT {rec}</c>.
+/// Each is written to the test's record directory and started as <c>python3|node {rec}/FILE PORT {rec}</c>.
 /// </summary>
 internal static class PodScripts
 {
@@ -65,6 +65,4 @@ internal static class PodScripts
         });
         server.listen(Number(port), '0.0.0.0');
         """;
-
-    public static void Write(AgentHarness harness, string file, string script) => File.WriteAllText(harness.RecPath(file), script);
 }

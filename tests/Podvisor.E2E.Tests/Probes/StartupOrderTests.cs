@@ -1,9 +1,10 @@
+using Podvisor.E2E.Tests.Support;
 using k8s.Models;
 
 namespace Podvisor.E2E.Tests.Probes;
 
 /// <summary>How probes gate a pod's start: sidecar startup probes and the condition sequence of a readiness probe.</summary>
-public sealed class StartupOrderTests
+public sealed class StartupOrderTests : ProbeTest
 {
     /// <summary>
     /// CL-04: the init container after a sidecar starts only once the sidecar's startupProbe succeeded (the sidecar
@@ -12,8 +13,8 @@ public sealed class StartupOrderTests
     [RootFact]
     public async Task CL_04_SidecarStartupProbeGatesTheNextInitContainer()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: cl-04}
@@ -37,25 +38,19 @@ public sealed class StartupOrderTests
                 command: [sleep, "3600"]
             """);
 
-        var uid = pod.Metadata.Uid;
-        await h.EventAsync(pod, "two startup failures of s", e => Pods.Is(e, "s", "Unhealthy") && e.Message == "Startup probe failed: " && e.Count >= 2);
-        var waiting = h.Sink.Latest(uid)!;
-        Assert.True(waiting.IsRunning("s") && !waiting.IsStarted("s"), h.Describe(pod));
-        Assert.Equal("PodInitializing", waiting.Container("i")?.State?.Waiting?.Reason);
-        Assert.DoesNotContain(h.Sink.Events(uid), e => Pods.Is(e, "i", "Created"));
-        Assert.False(File.Exists(h.RecPath("i-ran")));
+        await EventAsync(pod, "two startup failures of s", e => IsAbout(e, "s", "Unhealthy") && e.Message == "Startup probe failed: " && e.Count >= 2);
+        var waiting = pod.Status;
+        Assert.True(waiting.IsRunning("s") && !waiting.IsStarted("s"), Describe());
+        Assert.Equal("PodInitializing", waiting.Of("i")?.State?.Waiting?.Reason);
+        Assert.Equal(["s"], pod.StartOrder);
+        Assert.False(File.Exists(RecPath("i-ran")));
 
-        h.Touch("s-started");
-        var running = await h.StatusAsync(pod, "c running", s => s.IsRunning("c"));
-        Assert.Equal("Completed", running.Container("i")!.State.Terminated.Reason);
-        Assert.True(running.IsRunning("s") && running.IsStarted("s"), h.Describe(pod));
-        Assert.Equal(0, running.Container("s")!.RestartCount);
-
-        // The start of i follows the status that showed s started (the same sync publishes, then acts).
-        var log = h.Sink.Log.Where(r => r.Uid == uid).ToList();
-        var sStarted = log.First(r => r.Status?.IsStarted("s") == true).Sequence;
-        Assert.True(log.First(r => r.Event is { } e && Pods.Is(e, "i", "Created")).Sequence > sStarted, h.Describe(pod));
-        Assert.True(log.First(r => r.Event is { } e && Pods.Is(e, "c", "Created")).Sequence > sStarted, h.Describe(pod));
+        Touch("s-started");
+        var running = await StatusAsync(pod, "c running", s => s.IsRunning("c"));
+        Assert.Equal(["s", "i", "c"], pod.StartOrder);
+        Assert.Equal("Completed", running.Container("i").State.Terminated.Reason);
+        Assert.True(running.IsRunning("s") && running.IsStarted("s"), Describe());
+        Assert.Equal(0, running.Container("s").RestartCount);
     }
 
     /// <summary>
@@ -65,8 +60,8 @@ public sealed class StartupOrderTests
     [RootFact]
     public async Task SidecarProbes_ReadinessGatesPodReady_LivenessRestartsIt()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: sidecar-probes}
@@ -91,13 +86,13 @@ public sealed class StartupOrderTests
                 command: [sleep, "3600"]
             """);
 
-        await h.EventAsync(pod, "s", "Killing", "Init container s failed liveness probe");
-        var restarted = await h.StatusAsync(pod, "s restarted, c running", s => s.IsRunning("s") && s.Container("s")!.RestartCount == 1 && s.IsRunning("c"));
+        await EventAsync(pod, "s", "Killing", "Init container s failed liveness probe");
+        var restarted = await StatusAsync(pod, "s restarted, c running", s => s.IsRunning("s") && s.RestartCount("s") == 1 && s.IsRunning("c"));
         var ready = restarted.Condition("Ready")!;
         Assert.Equal(("False", "containers with unready status: [s]"), (ready.Status, ready.Message));
 
-        h.Touch("s-ready");
-        await h.StatusAsync(pod, "Ready=True", s => s.ConditionIs("Ready", "True") && s.IsReady("s"));
+        Touch("s-ready");
+        await StatusAsync(pod, "Ready=True", s => s.ConditionIs("Ready", "True") && s.IsReady("s"));
     }
 
     /// <summary>
@@ -108,8 +103,8 @@ public sealed class StartupOrderTests
     [RootFact]
     public async Task CL_11_ConditionSequenceWithAReadinessProbe()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: cl-11}
@@ -124,10 +119,10 @@ public sealed class StartupOrderTests
                   timeoutSeconds: 5
             """);
 
-        await h.StatusAsync(pod, "c started, not ready", s => s.IsStarted("c") && !s.IsReady("c"));
-        h.Touch("ready");
-        await h.StatusAsync(pod, "Ready=True", s => s.ConditionIs("Ready", "True"));
-        var statuses = h.Sink.Statuses(pod.Metadata.Uid);
+        await StatusAsync(pod, "c started, not ready", s => s.IsStarted("c") && !s.IsReady("c"));
+        Touch("ready");
+        await StatusAsync(pod, "Ready=True", s => s.ConditionIs("Ready", "True"));
+        var statuses = pod.History;
 
         Assert.Equal(["False", "True"], Flips(statuses, "PodReadyToStartContainers"));
         Assert.Equal("PodSandboxNotReady", statuses[0].Condition("PodReadyToStartContainers")!.Reason);

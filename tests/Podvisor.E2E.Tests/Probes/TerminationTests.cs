@@ -1,9 +1,10 @@
+using Podvisor.E2E.Tests.Support;
 using k8s.Models;
 
 namespace Podvisor.E2E.Tests.Probes;
 
 /// <summary>Graceful termination with preStop hooks: order, the grace period, sidecars last and in reverse order.</summary>
-public sealed class TerminationTests
+public sealed class TerminationTests : ProbeTest
 {
     /// <summary>Three sidecars (each started only once its TERM trap is set), a main container, one emptyDir.</summary>
     private static string SidecarPod(string name, string extraSpec, string sidecarCommand, string preStop, string mainCommand)
@@ -50,8 +51,8 @@ public sealed class TerminationTests
     [RootFact]
     public async Task CL_13_GracefulDeletion_PreStopBeforeSigterm_TerminalBeforeRemoval()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: cl-13}
@@ -70,23 +71,23 @@ public sealed class TerminationTests
                     exec: {command: [sh, -c, "echo prestop-start >> {rec}/order; sleep 2; echo prestop-end >> {rec}/order"]}
             """);
 
-        await h.StatusAsync(pod, "c ready (trap set)", s => s.IsReady("c"));
-        await h.DeleteAsync(pod);
+        await StatusAsync(pod, "c ready (trap set)", s => s.IsReady("c"));
+        await pod.DeleteAsync();
 
-        await h.EventAsync(pod, "c", "Killing", "Stopping container c");
-        Assert.Equal("prestop-start\nprestop-end\nsigterm\n", h.ReadRec("order"));
-        Assert.Equal("Succeeded", h.Sink.PhaseWhenTerminated(pod.Metadata.Uid));
-        var final = h.Sink.Latest(pod.Metadata.Uid)!;
-        Assert.Equal((0, "Completed"), (final.Container("c")!.State.Terminated.ExitCode, final.Container("c")!.State.Terminated.Reason));
-        Assert.DoesNotContain(h.Sink.Events(pod.Metadata.Uid), e => e.Reason == "FailedPreStopHook");
+        await EventAsync(pod, "c", "Killing", "Stopping container c");
+        Assert.Equal("prestop-start\nprestop-end\nsigterm\n", ReadRec("order"));
+        Assert.Equal("Succeeded", pod.Status.Phase);
+        var final = pod.Status;
+        Assert.Equal((0, "Completed"), (final.Container("c").State.Terminated.ExitCode, final.Container("c").State.Terminated.Reason));
+        Assert.DoesNotContain(pod.Events, e => e.Reason == "FailedPreStopHook");
     }
 
     /// <summary>A crash-looping container of a deleted pod ends terminated (its last exit), not waiting in CrashLoopBackOff.</summary>
     [RootFact]
     public async Task Deletion_DuringCrashLoopBackOff_FinalStatusShowsTheLastExit()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run("""
+        await StartAsync();
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: delete-crashloop}
@@ -97,20 +98,20 @@ public sealed class TerminationTests
                 command: [sh, -c, "exit 3"]
             """);
 
-        await h.StatusAsync(pod, "c in CrashLoopBackOff", s => s.Container("c")?.State?.Waiting?.Reason == "CrashLoopBackOff");
-        await h.DeleteAsync(pod);
-        var c = h.Sink.Latest(pod.Metadata.Uid)!.Container("c")!;
-        Assert.True(c.State.Terminated is { ExitCode: 3, Reason: "Error" }, h.Describe(pod));
-        Assert.Equal("Failed", h.Sink.PhaseWhenTerminated(pod.Metadata.Uid));
+        await StatusAsync(pod, "c in CrashLoopBackOff", s => s.Of("c")?.State?.Waiting?.Reason == "CrashLoopBackOff");
+        await pod.DeleteAsync();
+        var c = pod.Status.Container("c");
+        Assert.True(c.State.Terminated is { ExitCode: 3, Reason: "Error" }, Describe());
+        Assert.Equal("Failed", pod.Status.Phase);
     }
 
     /// <summary>httpGet preStop reaches the server in the pod (through the pod IP) before the stop signal; a sleep preStop completes.</summary>
     [RootFact]
     public async Task PreStopHttpGetAndSleep_RunBeforeTheStopSignal()
     {
-        await using var h = await AgentHarness.StartAsync();
-        PodScripts.Write(h, "server.py", PodScripts.HttpServer);
-        var pod = h.Run("""
+        await StartAsync();
+        WriteScript("server.py", PodScripts.HttpServer);
+        var pod = Run("""
             apiVersion: v1
             kind: Pod
             metadata: {name: prestop-http}
@@ -139,15 +140,15 @@ public sealed class TerminationTests
                     sleep: {seconds: 1}
             """);
 
-        await h.StatusAsync(pod, "Ready=True", s => s.ConditionIs("Ready", "True"));
-        await h.DeleteAsync(pod);
+        await StatusAsync(pod, "Ready=True", s => s.ConditionIs("Ready", "True"));
+        await pod.DeleteAsync();
 
-        Assert.Equal("hook prestop\n", h.ReadRec("order"));
-        Assert.Equal("sleeper sigterm\n", h.ReadRec("sleeper"));
-        Assert.DoesNotContain(h.Sink.Events(pod.Metadata.Uid), e => e.Reason == "FailedPreStopHook");
-        var final = h.Sink.Latest(pod.Metadata.Uid)!;
-        Assert.Equal(143, final.Container("web")!.State.Terminated.ExitCode); // the server has no SIGTERM handler
-        Assert.Equal(0, final.Container("sleeper")!.State.Terminated.ExitCode);
+        Assert.Equal("hook prestop\n", ReadRec("order"));
+        Assert.Equal("sleeper sigterm\n", ReadRec("sleeper"));
+        Assert.DoesNotContain(pod.Events, e => e.Reason == "FailedPreStopHook");
+        var final = pod.Status;
+        Assert.Equal(143, final.Container("web").State.Terminated.ExitCode); // the server has no SIGTERM handler
+        Assert.Equal(0, final.Container("sleeper").State.Terminated.ExitCode);
     }
 
     /// <summary>
@@ -157,17 +158,17 @@ public sealed class TerminationTests
     [RootFact]
     public async Task CL_06_SidecarPreStopHooksRunTogether_SidecarsStopInReverseOrder()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run(SidecarPod("cl-06", "",
+        await StartAsync();
+        var pod = Run(SidecarPod("cl-06", "",
             sidecarCommand: "trap 'echo NAME >> /shared/order; exit 0' TERM; touch /shared/up-NAME; while true; do sleep 1; done",
             preStop: "date +%s%N > /shared/hook-start-NAME; sleep 1; date +%s%N > /shared/hook-end-NAME",
             mainCommand: "echo main >> /shared/order"));
 
-        var files = await h.EmptyDirAtTerminalAsync(pod, "shared");
+        var files = await EmptyDirAtTerminalAsync(pod, "shared");
         Assert.Equal("main\nsc3\nsc2\nsc1\n", files["order"]);
         var hooks = Enumerable.Range(1, 3).Select(n => (Start: Nanos(files[$"hook-start-sc{n}"]), End: Nanos(files[$"hook-end-sc{n}"]))).ToList();
         Assert.All(hooks, a => Assert.All(hooks, b => Assert.True(a.Start < b.End, $"a hook ended before another started: {string.Join(", ", hooks)}")));
-        Assert.Equal("Succeeded", h.Sink.Latest(pod.Metadata.Uid)!.Phase);
+        Assert.Equal("Succeeded", pod.Status.Phase);
     }
 
     /// <summary>
@@ -177,19 +178,19 @@ public sealed class TerminationTests
     [RootFact]
     public async Task CL_07_NeverEndingPreStopIsCutAtTheGracePeriod_ThenSigkill()
     {
-        await using var h = await AgentHarness.StartAsync();
-        var pod = h.Run(SidecarPod("cl-07", "  terminationGracePeriodSeconds: 3",
+        await StartAsync();
+        var pod = Run(SidecarPod("cl-07", "  terminationGracePeriodSeconds: 3",
             sidecarCommand: "trap '' TERM; touch /shared/up-NAME; while true; do sleep 1; done",
             preStop: "echo $$ > {rec}/hook-NAME; while true; do sleep 1; done",
             mainCommand: "true"));
 
-        var final = await h.TerminalAsync(pod);
+        var final = await TerminalAsync(pod);
         Assert.Equal("Succeeded", final.Phase);
         foreach (var n in Enumerable.Range(1, 3))
         {
-            var sidecar = final.Container($"sc{n}")!;
+            var sidecar = final.Container($"sc{n}");
             Assert.Equal((137, "Error"), (sidecar.State.Terminated.ExitCode, sidecar.State.Terminated.Reason));
-            var hookPid = int.Parse(h.ReadRec($"hook-sc{n}").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var hookPid = int.Parse(ReadRec($"hook-sc{n}").Trim(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.False(IsHookRunning(hookPid), $"preStop hook of sc{n} (pid {hookPid}) still runs");
         }
     }
