@@ -1,4 +1,5 @@
 using Podvisor.E2E.Tests.Support;
+
 namespace Podvisor.E2E.Tests.Probes;
 
 /// <summary>postStart and preStop hooks (exec, httpGet, sleep) and the stop signal, on real processes.</summary>
@@ -7,8 +8,7 @@ public sealed class LifecycleHookTests : ProbeTest
     [RootFact]
     public async Task PostStartFailure_FailedPostStartHookEvent_KillAndRestart()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: poststart-fails}
@@ -33,8 +33,7 @@ public sealed class LifecycleHookTests : ProbeTest
     [RootFact]
     public async Task PostStartExec_EffectVisibleBeforeTheContainerCountsAsStarted()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: poststart-effect}
@@ -59,8 +58,7 @@ public sealed class LifecycleHookTests : ProbeTest
     [RootFact]
     public async Task PreStop_NeverRunsDuringRestartAllContainers()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: restart-all-no-prestop}
@@ -92,8 +90,7 @@ public sealed class LifecycleHookTests : ProbeTest
     [RootFact]
     public async Task PreStopFailure_FailedPreStopHookEvent_TerminationContinues()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: prestop-fails}
@@ -122,8 +119,7 @@ public sealed class LifecycleHookTests : ProbeTest
     [RootFact]
     public async Task DeletionDuringAHangingPostStart_Completes()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: poststart-hangs}
@@ -149,8 +145,7 @@ public sealed class LifecycleHookTests : ProbeTest
     [RootFact]
     public async Task StopSignal_SIGUSR1IsDelivered()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: stop-signal}

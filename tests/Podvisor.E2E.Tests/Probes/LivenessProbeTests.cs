@@ -1,4 +1,5 @@
 using Podvisor.E2E.Tests.Support;
+
 namespace Podvisor.E2E.Tests.Probes;
 
 /// <summary>Liveness and startup probes on real processes: kills, restarts, events and the startup gate.</summary>
@@ -11,8 +12,7 @@ public sealed class LivenessProbeTests : ProbeTest
     [RootFact]
     public async Task LivenessFailure_KillsAndRestartsWithUpstreamEvents()
     {
-        await StartAsync();
-        var pod = Run($$"""
+        var pod = await RunPodAsync($$"""
             apiVersion: v1
             kind: Pod
             metadata: {name: liveness}
@@ -47,8 +47,7 @@ public sealed class LivenessProbeTests : ProbeTest
     [RootFact]
     public async Task StartupProbe_GatesLiveness_StartedFalseThenTrue()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: startup}
@@ -88,8 +87,7 @@ public sealed class LivenessProbeTests : ProbeTest
     [RootFact]
     public async Task StartupProbeFailure_KillsAndRestarts()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: startup-fails}
@@ -119,8 +117,7 @@ public sealed class LivenessProbeTests : ProbeTest
     [RootFact]
     public async Task CR_11_LivenessKillWithContainerNever_Exit137RestartsByTheRule()
     {
-        await StartAsync();
-        var pod = Run($$"""
+        var pod = await RunPodAsync($$"""
             apiVersion: v1
             kind: Pod
             metadata: {name: cr-11-137}
@@ -159,8 +156,7 @@ public sealed class LivenessProbeTests : ProbeTest
     [RootFact]
     public async Task CR_11_SingleContainer_LivenessKillStopsThePod_Exit137RestartsInANewSandbox()
     {
-        await StartAsync();
-        var pod = Run($$"""
+        var pod = await RunPodAsync($$"""
             apiVersion: v1
             kind: Pod
             metadata: {name: cr-11-single}
@@ -192,8 +188,7 @@ public sealed class LivenessProbeTests : ProbeTest
     [RootFact]
     public async Task CR_11_LivenessKillWithContainerNever_Exit143MatchesNoRule_PodFailed()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: cr-11-143}

@@ -1,5 +1,5 @@
-using Podvisor.E2E.Tests.Support;
 using k8s.Models;
+using Podvisor.E2E.Tests.Support;
 
 namespace Podvisor.E2E.Tests.Probes;
 
@@ -76,8 +76,7 @@ public sealed class ReadinessProbeTests : ProbeTest
     [RootFact]
     public async Task Exec_FlipsReadyWhenTheFileAppears()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: exec-probe}
@@ -129,8 +128,7 @@ public sealed class ReadinessProbeTests : ProbeTest
     [RootFact]
     public async Task Exec_TimeoutIsAFailure()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: exec-timeout}

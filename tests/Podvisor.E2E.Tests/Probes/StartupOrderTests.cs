@@ -1,5 +1,5 @@
-using Podvisor.E2E.Tests.Support;
 using k8s.Models;
+using Podvisor.E2E.Tests.Support;
 
 namespace Podvisor.E2E.Tests.Probes;
 
@@ -13,8 +13,7 @@ public sealed class StartupOrderTests : ProbeTest
     [RootFact]
     public async Task CL_04_SidecarStartupProbeGatesTheNextInitContainer()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: cl-04}
@@ -60,8 +59,7 @@ public sealed class StartupOrderTests : ProbeTest
     [RootFact]
     public async Task SidecarProbes_ReadinessGatesPodReady_LivenessRestartsIt()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: sidecar-probes}
@@ -103,8 +101,7 @@ public sealed class StartupOrderTests : ProbeTest
     [RootFact]
     public async Task CL_11_ConditionSequenceWithAReadinessProbe()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: cl-11}

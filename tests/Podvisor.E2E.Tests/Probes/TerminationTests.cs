@@ -1,5 +1,5 @@
-using Podvisor.E2E.Tests.Support;
 using k8s.Models;
+using Podvisor.E2E.Tests.Support;
 
 namespace Podvisor.E2E.Tests.Probes;
 
@@ -51,8 +51,7 @@ public sealed class TerminationTests : ProbeTest
     [RootFact]
     public async Task CL_13_GracefulDeletion_PreStopBeforeSigterm_TerminalBeforeRemoval()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: cl-13}
@@ -86,8 +85,7 @@ public sealed class TerminationTests : ProbeTest
     [RootFact]
     public async Task Deletion_DuringCrashLoopBackOff_FinalStatusShowsTheLastExit()
     {
-        await StartAsync();
-        var pod = Run("""
+        var pod = await RunPodAsync("""
             apiVersion: v1
             kind: Pod
             metadata: {name: delete-crashloop}
@@ -158,8 +156,7 @@ public sealed class TerminationTests : ProbeTest
     [RootFact]
     public async Task CL_06_SidecarPreStopHooksRunTogether_SidecarsStopInReverseOrder()
     {
-        await StartAsync();
-        var pod = Run(SidecarPod("cl-06", "",
+        var pod = await RunPodAsync(SidecarPod("cl-06", "",
             sidecarCommand: "trap 'echo NAME >> /shared/order; exit 0' TERM; touch /shared/up-NAME; while true; do sleep 1; done",
             preStop: "date +%s%N > /shared/hook-start-NAME; sleep 1; date +%s%N > /shared/hook-end-NAME",
             mainCommand: "echo main >> /shared/order"));
@@ -178,8 +175,7 @@ public sealed class TerminationTests : ProbeTest
     [RootFact]
     public async Task CL_07_NeverEndingPreStopIsCutAtTheGracePeriod_ThenSigkill()
     {
-        await StartAsync();
-        var pod = Run(SidecarPod("cl-07", "  terminationGracePeriodSeconds: 3",
+        var pod = await RunPodAsync(SidecarPod("cl-07", "  terminationGracePeriodSeconds: 3",
             sidecarCommand: "trap '' TERM; touch /shared/up-NAME; while true; do sleep 1; done",
             preStop: "echo $$ > {rec}/hook-NAME; while true; do sleep 1; done",
             mainCommand: "true"));
