@@ -66,8 +66,29 @@ internal sealed partial class PodWorker : IAsyncDisposable
     public void Delete(long? gracePeriodSeconds)
     {
         _deleteGracePeriod = gracePeriodSeconds;
+        _pod = MarkedForDeletion(_pod, gracePeriodSeconds);
         _deleted.Cancel();
         Wake();
+    }
+
+    /// <summary>
+    /// The pod as the kubelet sees a deleted one: with deletionTimestamp (and the deletion's grace period when given),
+    /// as the apiserver sets them. Restart decisions and status generation read it (ShouldContainerBeRestarted is
+    /// false for a deleted pod), so the final status shows each container's termination, not a restart reason such
+    /// as CrashLoopBackOff. A copy: the caller's object is left as it was.
+    /// </summary>
+    private V1Pod MarkedForDeletion(V1Pod pod, long? gracePeriodSeconds)
+    {
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            return pod;
+        }
+
+        var metadata = KubernetesJson.Deserialize<V1ObjectMeta>(KubernetesJson.Serialize(pod.Metadata));
+        var grace = gracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds();
+        metadata.DeletionTimestamp = _agent.Time.GetUtcNow().UtcDateTime.AddSeconds(grace);
+        metadata.DeletionGracePeriodSeconds = gracePeriodSeconds;
+        return new V1Pod { ApiVersion = pod.ApiVersion, Kind = pod.Kind, Metadata = metadata, Spec = pod.Spec, Status = pod.Status };
     }
 
     public void Wake()
