@@ -163,7 +163,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
         _actionFailed = false;
         await ExecuteAsync(pod, runtime, plan, _deleted.Token);
-        _agent.Prober.SyncPod(pod, _agent.Runtime.GetPodStatus(Uid));
+        _agent.Prober.SyncPod(pod, _agent.Runtime.GetPodStatus(Uid), CurrentPodIp(pod));
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
         ScheduleSync(_actionFailed && next > now + SyncErrorBackoff ? now + SyncErrorBackoff : next);
         if (!plan.IsEmpty && !_actionFailed)
