@@ -27,9 +27,30 @@ public sealed record AgentOptions
     public static string DefaultNodeName() => Environment.MachineName.ToLowerInvariant();
 
     /// <summary>The first IPv4 address of an interface that is up and not loopback (else 127.0.0.1).</summary>
-    public static string DefaultHostIp()
+    public static string DefaultHostIp() => ReadInterfaces(FirstHostIp);
+
+    /// <summary>
+    /// Reads the network interfaces, reading again when that fails: on Linux .NET throws ArgumentException ("An invalid
+    /// IP address was specified") or NetworkInformationException when an interface comes or goes meanwhile, as the
+    /// veth pairs of pods (this agent's or another's) do. A fresh read is consistent again.
+    /// </summary>
+    public static T ReadInterfaces<T>(Func<NetworkInterface[], T> read)
     {
-        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return read(NetworkInterface.GetAllNetworkInterfaces());
+            }
+            catch (Exception ex) when (ex is ArgumentException or NetworkInformationException && attempt < 10)
+            {
+            }
+        }
+    }
+
+    private static string FirstHostIp(NetworkInterface[] interfaces)
+    {
+        foreach (var nic in interfaces)
         {
             if (nic.NetworkInterfaceType == NetworkInterfaceType.Loopback
                 || nic.Name.StartsWith("podvisor", StringComparison.Ordinal) || nic.Name.StartsWith("veth", StringComparison.Ordinal))
@@ -37,17 +58,10 @@ public sealed record AgentOptions
                 continue;
             }
 
-            try
+            if (nic.OperationalStatus == OperationalStatus.Up
+                && nic.GetIPProperties().UnicastAddresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork) is { } addr)
             {
-                if (nic.OperationalStatus == OperationalStatus.Up
-                    && nic.GetIPProperties().UnicastAddresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork) is { } addr)
-                {
-                    return addr.Address.ToString();
-                }
-            }
-            catch (NetworkInformationException)
-            {
-                // The interface went away while being read (pod veths come and go): skip it.
+                return addr.Address.ToString();
             }
         }
 

@@ -31,6 +31,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
     private string? _publishedJson;
     private long? _deleteGracePeriod;
     private bool _containersStopped;
+    private bool _lostContainersForgotten;
 
     /// <summary>
     /// Set when an action of the current sync failed (sandbox creation, container creation or start): the next sync
@@ -70,8 +71,29 @@ internal sealed partial class PodWorker : IAsyncDisposable
     public void Delete(long? gracePeriodSeconds)
     {
         _deleteGracePeriod = gracePeriodSeconds;
+        _pod = MarkedForDeletion(_pod, gracePeriodSeconds);
         _deleted.Cancel();
         Wake();
+    }
+
+    /// <summary>
+    /// The pod as the kubelet sees a deleted one: with deletionTimestamp (and the deletion's grace period when given),
+    /// as the apiserver sets them. Restart decisions and status generation read it (ShouldContainerBeRestarted is
+    /// false for a deleted pod), so the final status shows each container's termination, not a restart reason such
+    /// as CrashLoopBackOff. A copy: the caller's object is left as it was.
+    /// </summary>
+    private V1Pod MarkedForDeletion(V1Pod pod, long? gracePeriodSeconds)
+    {
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            return pod;
+        }
+
+        var metadata = KubernetesJson.Deserialize<V1ObjectMeta>(KubernetesJson.Serialize(pod.Metadata));
+        var grace = gracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds();
+        metadata.DeletionTimestamp = _agent.Time.GetUtcNow().UtcDateTime.AddSeconds(grace);
+        metadata.DeletionGracePeriodSeconds = gracePeriodSeconds;
+        return new V1Pod { ApiVersion = pod.ApiVersion, Kind = pod.Kind, Metadata = metadata, Spec = pod.Spec, Status = pod.Status };
     }
 
     public void Wake()
@@ -117,6 +139,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
             return;
         }
 
+        await ForgetLostContainersAsync();
         var pod = _pod;
         var runtime = _agent.Runtime.GetPodStatus(Uid);
         var status = Publish(pod, runtime, podIsTerminal: false);
@@ -146,13 +169,36 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
         _actionFailed = false;
         await ExecuteAsync(pod, runtime, plan, _deleted.Token);
-        _agent.Prober.SyncPod(pod, _agent.Runtime.GetPodStatus(Uid));
+        _agent.Prober.SyncPod(pod, _agent.Runtime.GetPodStatus(Uid), CurrentPodIp(pod));
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
         ScheduleSync(_actionFailed && next > now + SyncErrorBackoff ? now + SyncErrorBackoff : next);
         if (!plan.IsEmpty && !_actionFailed)
         {
             // D7: act on the result at once (e.g. start init containers right after a RestartAllContainers cleanup).
             Wake();
+        }
+    }
+
+    /// <summary>
+    /// Before the first sync: instances the runtime lost with the previous agent (reported exited, reason
+    /// ContainerStatusUnknown) are removed, so the pod looks as it looks to a kubelet whose runtime no longer has a
+    /// container: ShouldContainerBeRestarted starts it again whatever the restart policy (no status), and
+    /// convertToAPIContainerStatuses turns the old Running status into lastState ContainerStatusUnknown 137 with
+    /// restartCount + 1. Kept as exited failures, they failed every Never pod across an agent restart (RS-07).
+    /// </summary>
+    private async Task ForgetLostContainersAsync()
+    {
+        if (_lostContainersForgotten)
+        {
+            return;
+        }
+
+        _lostContainersForgotten = true;
+        var lost = _agent.Runtime.GetPodStatus(Uid).Containers
+            .Where(c => c is { State: RuntimeContainerState.Exited, Reason: ContainerReasons.ContainerStatusUnknown });
+        foreach (var c in lost)
+        {
+            await _agent.Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
         }
     }
 

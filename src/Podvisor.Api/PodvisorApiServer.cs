@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using k8s.Models;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -31,6 +32,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
     private readonly Lock _handOffGate = new();
     private SqliteJournal? _journal;
     private WebApplication? _app;
+    private X509Certificate2? _certificate;
     private bool _started;
     private bool _handedOff;
 
@@ -74,10 +76,13 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         _journal.Start();
         _ingest.Start();
         _events.StartExpiry();
-        _app = BuildApp(endpoint, token);
+        var certificate = token is null ? null : ServingCertificate.LoadOrCreate(_options.DataDir, endpoint.Address, _options.TimeProvider.GetUtcNow());
+        _certificate = certificate;
+        _app = BuildApp(endpoint, token, certificate);
         await _app.StartAsync(ct).ConfigureAwait(false);
-        Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Kubeconfig.Write(KubeconfigPath, Url, token);
+        var bound = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Url = ClientUrl(bound, endpoint.Address);
+        Kubeconfig.Write(KubeconfigPath, Url, token, certificate is null ? null : ServingCertificate.Pem(certificate));
         lock (_handOffGate)
         {
             _started = true;
@@ -98,6 +103,9 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
             _app = null;
         }
 
+        _certificate?.Dispose();
+        _certificate = null;
+
         await _ingest.StopAsync().ConfigureAwait(false);
         _events.Dispose();
         if (_journal is not null)
@@ -115,13 +123,26 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
 
     public void PodTerminated(string uid) => _ingest.PodTerminated(uid);
 
-    private WebApplication BuildApp(IPEndPoint endpoint, string? token)
+    /// <summary>The URL a client on this machine uses: a wildcard listen address becomes loopback (the certificate names it).</summary>
+    private static string ClientUrl(Uri bound, IPAddress listen)
+    {
+        var host = listen.Equals(IPAddress.Any) ? IPAddress.Loopback : listen.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : listen;
+        return new UriBuilder(bound.Scheme, host.ToString(), bound.Port).Uri.GetLeftPart(UriPartial.Authority);
+    }
+
+    private WebApplication BuildApp(IPEndPoint endpoint, string? token, X509Certificate2? certificate)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = _options.DataDir });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_options.LoggerFactory);
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         var app = builder.Build();
         if (token is not null)
         {

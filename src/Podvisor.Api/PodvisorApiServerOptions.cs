@@ -13,7 +13,11 @@ public sealed record PodvisorApiServerOptions
     /// <summary>Holds <c>podvisor.db</c>, <c>kubeconfig</c> and the container logs (<c>logs/</c>).</summary>
     public required string DataDir { get; init; }
 
-    /// <summary>A file holding the bearer token every request must present; required for a non-loopback address.</summary>
+    /// <summary>
+    /// A file holding the bearer token every request must present; required for a non-loopback address. With it the
+    /// API serves HTTPS with a self-signed certificate (DATA/serving-cert.pfx) that the kubeconfig trusts: kubectl
+    /// sends a token only over TLS.
+    /// </summary>
     public string? TokenFile { get; init; }
 
     /// <summary>The node pods are bound to (<c>spec.nodeName</c>); the host name by default.</summary>

@@ -58,7 +58,9 @@ public sealed partial class ProbeManager : IProbeResults, IDisposable
     /// startup report Success and stop ("quiet shutdown"); a started container whose readiness is not Success gets
     /// an immediate readiness probe (UpdatePodStatus's manual trigger). Call it after postStart has completed.
     /// </summary>
-    public void SyncPod(V1Pod pod, RuntimePodStatus runtime)
+    /// <param name="podIp">status.podIP, which network probes target (the host's for hostNetwork pods); null: the
+    /// newest sandbox's IP.</param>
+    public void SyncPod(V1Pod pod, RuntimePodStatus runtime, string? podIp = null)
     {
         var uid = pod.Metadata?.Uid ?? runtime.Uid;
         if (PodPhases.IsTerminal(pod.Status?.Phase))
@@ -77,7 +79,7 @@ public sealed partial class ProbeManager : IProbeResults, IDisposable
             }
 
             state.Pod = pod;
-            state.PodIp = runtime.PodIp;
+            state.PodIp = podIp ?? runtime.PodIp;
             Reconcile(state, runtime, _time.GetUtcNow(), effects);
         }
 

@@ -247,7 +247,9 @@ public sealed partial class ProcessRuntime
         var message = "";
         if (!string.IsNullOrEmpty(record.Config.TerminationMessagePath) && File.Exists(record.TerminationLogFile))
         {
+            // Mirrors getTerminationMessage's tail.ReadAtMost: the LAST 4096 bytes of the file.
             using var file = File.OpenRead(record.TerminationLogFile);
+            file.Seek(Math.Max(0, file.Length - MaxTerminationMessageBytes), SeekOrigin.Begin);
             var buffer = new byte[MaxTerminationMessageBytes];
             message = Encoding.UTF8.GetString(buffer, 0, file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false));
         }

@@ -48,6 +48,10 @@ internal sealed unsafe class Spawner : IDisposable
         _thread.Join();
         _queue.Dispose();
         _baseMnt?.Dispose();
+        if (_hostNet >= 0)
+        {
+            Libc.close(_hostNet);
+        }
     }
 
     private void Run(TaskCompletionSource ready)

@@ -21,7 +21,7 @@ internal static class ServeCommand
             Description = "Address to serve on, HOST:PORT (port 0 picks a free port). Non-loopback addresses need --token-file.",
             DefaultValueFactory = _ => "127.0.0.1:0",
         };
-        var tokenFile = new Option<string?>("--token-file") { Description = "A file holding the bearer token every request must carry." };
+        var tokenFile = new Option<string?>("--token-file") { Description = "A file holding the bearer token every request must carry; the API then serves HTTPS with a self-signed certificate that DIR/kubeconfig trusts." };
         var runtime = CommonOptions.Runtime();
         var gates = CommonOptions.FeatureGates();
         var dataDir = CommonOptions.DataDir("Where the store, logs, volumes and runtime state live (default: ./podvisor-data).");

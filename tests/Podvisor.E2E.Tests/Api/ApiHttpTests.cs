@@ -175,7 +175,8 @@ public sealed class ApiHttpTests
         var tokenFile = Path.Combine(dir, "token");
         await File.WriteAllTextAsync(tokenFile, "s3cret\n");
         await using var h = await ApiServerHarness.StartAsync(dir, tokenFile);
-        using var http = new HttpClient { BaseAddress = new Uri(h.Url) };
+        Assert.StartsWith("https://127.0.0.1:", h.Url); // kubectl sends a kubeconfig's token only over TLS
+        using var http = Serve.TrustedHttp.Client(h.Kubeconfig);
         var denied = await http.GetAsync("/api/v1/pods");
         Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);
         Assert.Equal("Unauthorized", (string)(await ReadJson(denied))["reason"]!);

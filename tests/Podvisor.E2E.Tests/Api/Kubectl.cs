@@ -16,9 +16,14 @@ internal sealed class KubectlTheoryAttribute : TheoryAttribute
     }
 }
 
-/// <summary>Runs a real kubectl (as argv, never through a shell) against a harness's kubeconfig.</summary>
-internal sealed class Kubectl(string version, ApiServerHarness harness)
+/// <summary>Runs a real kubectl (as argv, never through a shell) against a kubeconfig; its cache and HOME go under <paramref name="home"/>.</summary>
+internal sealed class Kubectl(string version, string kubeconfig, string home)
 {
+    public Kubectl(string version, ApiServerHarness harness)
+        : this(version, harness.Kubeconfig, harness.DataDir)
+    {
+    }
+
     public static readonly string[] Versions = ["1.32", "1.33"];
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -64,15 +69,15 @@ internal sealed class Kubectl(string version, ApiServerHarness harness)
             UseShellExecute = false,
         };
         info.ArgumentList.Add("--kubeconfig");
-        info.ArgumentList.Add(harness.Kubeconfig);
+        info.ArgumentList.Add(kubeconfig);
         info.ArgumentList.Add("--cache-dir");
-        info.ArgumentList.Add(Path.Combine(harness.DataDir, "kubectl-cache-" + version));
+        info.ArgumentList.Add(Path.Combine(home, "kubectl-cache-" + version));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment["HOME"] = harness.DataDir;
+        info.Environment["HOME"] = home;
         info.Environment.Remove("KUBECONFIG");
         return Process.Start(info)!;
     }

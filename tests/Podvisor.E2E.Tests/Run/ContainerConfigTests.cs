@@ -54,7 +54,7 @@ public sealed class ContainerConfigTests : AgentTest
     }
 
     [RootFact]
-    public async Task EnvFieldRefsCarryThePodIdentityAndIp()
+    public async Task EnvFieldRefsCarryThePodIdentityAndIpAndExpandInArgv()
     {
         var pod = await RunAsync("""
             apiVersion: v1
@@ -74,12 +74,17 @@ public sealed class ContainerConfigTests : AgentTest
                 - {name: NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
                 - {name: APP, valueFrom: {fieldRef: {fieldPath: "metadata.labels['app']"}}}
                 - {name: GREETING, value: "hello $(POD_NAME)"}
+              - name: argv
+                image: busybox
+                command: ["echo", "$(POD_NAME)", "$$(POD_NAME)", "$(UNDEFINED)", "$(POD_IP)"]
+                env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}, {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
             """);
 
         var succeeded = await pod.WaitForPhaseAsync(PodPhases.Succeeded);
 
         Assert.NotNull(succeeded.PodIP);
         Assert.Equal($"downward|e2e|{pod.Uid}|{succeeded.PodIP}|e2e-node|web|hello downward\n", pod.Log("app", 0));
+        Assert.Equal($"downward $(POD_NAME) $(UNDEFINED) {succeeded.PodIP}\n", pod.Log("argv", 0));
     }
 
     [RootFact]

@@ -31,7 +31,7 @@ public sealed class TerminationMessageTests : AgentTest
         Assert.Equal(lastEighty[^2048..], failed.Container("logs").State.Terminated.Message);
     }
 
-    [RootFact(Skip = "runtime bug (reported): the process runtime keeps the FIRST 4096 bytes of the termination-log file; kubelet getTerminationMessage keeps the LAST 4096 (tail.ReadAtMost)")]
+    [RootFact]
     public async Task CL_12_TerminationMessageFileKeepsItsLast4096Bytes()
     {
         var pod = await RunAsync("""

@@ -13,7 +13,8 @@ namespace Podvisor.E2E.Tests.Support;
 /// The REAL agent on the REAL process runtime, in process: a fresh data dir, <see cref="TimeProvider.System"/>, a
 /// test bridge and pod CIDR, a <see cref="PodRecorder"/> to wait on, and a <see cref="RecordingRuntime"/> to inspect.
 /// Every wait of one harness shares ONE deadline (<see cref="TestTimeout"/> from the start). Disposal deletes every
-/// pod, kills whatever is left, stops the threads, then fails if a network namespace, a mount or an agent error remains.
+/// pod, kills whatever is left, stops the threads, then fails if a network namespace or a mount remains or the agent
+/// logged an error (a failed sync: the agent "crashed").
 /// </summary>
 public sealed class AgentHarness : IAsyncDisposable
 {
@@ -25,10 +26,11 @@ public sealed class AgentHarness : IAsyncDisposable
     private readonly ProcessRuntime _processes;
     private readonly List<TestPod> _pods = [];
 
-    private AgentHarness(string dataDir, ProcessRuntime processes, FeatureGates gates, TimeSpan? crashLoopBackOffMax)
+    private AgentHarness(string dataDir, ProcessRuntime processes, ProblemLog problems, FeatureGates gates, TimeSpan? crashLoopBackOffMax)
     {
         DataDir = dataDir;
         _processes = processes;
+        Problems = problems;
         Runtime = new RecordingRuntime(processes);
         Agent = new PodAgent(Runtime, Recorder, new AgentOptions
         {
@@ -42,24 +44,38 @@ public sealed class AgentHarness : IAsyncDisposable
     public string DataDir { get; }
     public RecordingRuntime Runtime { get; }
     public PodRecorder Recorder { get; } = new();
-    public ProblemLog Problems { get; } = new();
+    /// <summary>Warnings and errors of the agent and the runtime.</summary>
+    public ProblemLog Problems { get; }
     public PodAgent Agent { get; }
-
-    /// <summary>Set by tests that provoke agent errors on purpose; otherwise any logged error fails the test.</summary>
-    public bool ExpectErrors { get; set; }
 
     /// <summary>Starts an agent. <paramref name="gates"/> are the agent's (kubelet's); admission always uses the defaults.</summary>
     public static async Task<AgentHarness> StartAsync(FeatureGates? gates = null, TimeSpan? crashLoopBackOffMax = null)
     {
         var dataDir = Directory.CreateDirectory(Path.Combine(Root, Guid.NewGuid().ToString("N")[..12])).FullName;
-        var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
+        var problems = new ProblemLog();
+        ProcessRuntime? processes = null;
+        try
         {
-            DataDir = dataDir,
-            PodCidr = "10.237.0.0/16",
-            BridgeName = "pve2e0",
-            IpamDir = "/run/podvisor-e2e/ipam",
-        });
-        return new AgentHarness(dataDir, processes, gates ?? FeatureGates.Default, crashLoopBackOffMax);
+            processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
+            {
+                DataDir = dataDir,
+                PodCidr = "10.237.0.0/16",
+                BridgeName = "pve2e0",
+                IpamDir = "/run/podvisor-e2e/ipam",
+                LoggerFactory = problems,
+            });
+            return new AgentHarness(dataDir, processes, problems, gates ?? FeatureGates.Default, crashLoopBackOffMax);
+        }
+        catch
+        {
+            if (processes is not null)
+            {
+                await processes.DisposeAsync();
+            }
+
+            Directory.Delete(dataDir, recursive: true);
+            throw;
+        }
     }
 
     /// <summary>Admits a pod manifest exactly as <c>podvisor run</c> does (strict decoding, defaults, validation) and runs it.</summary>
@@ -153,10 +169,7 @@ public sealed class AgentHarness : IAsyncDisposable
 
         await _processes.DisposeAsync();
         problems.AddRange(Leftovers());
-        if (!ExpectErrors)
-        {
-            problems.AddRange(Problems.Problems.Where(p => p.StartsWith(nameof(LogLevel.Error), StringComparison.Ordinal) || p.StartsWith(nameof(LogLevel.Critical), StringComparison.Ordinal)));
-        }
+        problems.AddRange(Problems.Problems.Where(p => p.StartsWith(nameof(LogLevel.Error), StringComparison.Ordinal) || p.StartsWith(nameof(LogLevel.Critical), StringComparison.Ordinal)));
 
         _deadline.Dispose();
         try

@@ -51,8 +51,6 @@ public sealed class PodvisorCli : IAsyncDisposable
     /// <summary>The TMPDIR of the process (a fresh directory, removed on disposal).</summary>
     public string TempDir { get; }
 
-    public int ProcessId => _process.Id;
-
     public static PodvisorCli Start(params string[] args) =>
         new(args, Directory.CreateTempSubdirectory("podvisor-e2e-cli-").FullName);
 

@@ -1,5 +1,4 @@
 using k8s.Models;
-using Podvisor.Core.Model;
 using Podvisor.Runtime;
 
 namespace Podvisor.E2E.Tests.Support;
@@ -63,8 +62,4 @@ public sealed class TestPod(AgentHarness harness, V1Pod pod)
     /// <summary>The pod's emptyDir on the host (kubelet layout).</summary>
     public string EmptyDir(string volume) =>
         Path.Combine(harness.DataDir, "pods", Uid, "volumes", "kubernetes.io~empty-dir", volume);
-
-    public static bool IsPhase(V1PodStatus status, string phase) => status.Phase == phase;
-
-    public bool Terminal => PodPhases.IsTerminal(harness.Recorder.Latest(Uid)?.Phase);
 }

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Podvisor.Api.Http;
+
+/// <summary>
+/// The self-signed TLS certificate the API serves with when a token is configured. kubectl sends a kubeconfig's
+/// credentials only over TLS (client-go clientcmd DirectClientConfig.ClientConfig: "only try to read the auth
+/// information if we are secure"), so a bearer token over plain HTTP is never presented and every request is 401.
+/// Shaped like Go's httptest certificate (self-signed, CA, server auth); kept in <c>DATA/serving-cert.pfx</c> so a copied
+/// kubeconfig survives restarts, and made again when it is missing, expires within 30 days, or does not name the
+/// address served on.
+/// </summary>
+internal static class ServingCertificate
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromDays(365);
+    private static readonly TimeSpan RenewBefore = TimeSpan.FromDays(30);
+
+    public static X509Certificate2 LoadOrCreate(string dataDir, IPAddress listen, DateTimeOffset now)
+    {
+        var path = Path.Combine(dataDir, "serving-cert.pfx");
+        if (File.Exists(path))
+        {
+            var stored = X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
+            if (stored.NotAfter > (now + RenewBefore).UtcDateTime && Names(stored).Contains(listen))
+            {
+                return stored;
+            }
+
+            stored.Dispose();
+        }
+
+        var created = Create(SubjectAlternativeNames(listen), now);
+        var temp = path + ".tmp";
+        File.WriteAllBytes(temp, created.Export(X509ContentType.Pkcs12));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        return created;
+    }
+
+    /// <summary>The PEM text of the certificate (kubeconfig <c>certificate-authority-data</c> holds it base64-encoded).</summary>
+    public static string Pem(X509Certificate2 certificate) => certificate.ExportCertificatePem() + "\n";
+
+    /// <summary>Loopback, the host name, the listen address, and for a wildcard address every local unicast address.</summary>
+    private static (List<IPAddress> Addresses, List<string> Hosts) SubjectAlternativeNames(IPAddress listen)
+    {
+        var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
+        if (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any))
+        {
+            addresses.AddRange(Agent.AgentOptions.ReadInterfaces(interfaces => interfaces
+                .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+                .Select(a => a.Address)
+                .Where(a => !a.IsIPv6LinkLocal)
+                .ToList()));
+        }
+
+        addresses.Add(listen);
+        return ([.. addresses.Distinct()], ["localhost", Dns.GetHostName()]);
+    }
+
+    private static X509Certificate2 Create((List<IPAddress> Addresses, List<string> Hosts) names, DateTimeOffset now)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=podvisor", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        names.Addresses.ForEach(san.AddIpAddress);
+        names.Hosts.ForEach(san.AddDnsName);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        using var selfSigned = request.CreateSelfSigned(now.AddMinutes(-5), now + Lifetime);
+
+        // Round-trip through PKCS#12 so the private key is usable by SslStream on every platform.
+        return X509CertificateLoader.LoadPkcs12(selfSigned.Export(X509ContentType.Pkcs12), password: null);
+    }
+
+    private static HashSet<IPAddress> Names(X509Certificate2 certificate) =>
+        [.. certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateIPAddresses())];
+}
