@@ -18,7 +18,7 @@ internal static unsafe partial class Libc
     public const int CLONE_FS = 0x200, CLONE_NEWNS = 0x20000, CLONE_NEWNET = 0x40000000;
 
     public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_REMOUNT = 32, MS_BIND = 4096, MS_REC = 16384;
-    public const ulong MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
+    public const ulong MS_SLAVE = 1 << 19;
     public const int MNT_DETACH = 2;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
