@@ -48,7 +48,7 @@ internal sealed partial class PodWorker
         // Steps 4 and 7: prune old init instances, then start init containers in order; a regular init container
         // that fails to start stops this sync, a sidecar that fails is skipped.
         await PruneInitContainersAsync(pod, ct);
-        var podIp = PodIp(pod, sandboxId);
+        var podIp = CurrentPodIp(pod);
         foreach (var init in plan.InitContainersToStart)
         {
             if (!await StartContainerAsync(pod, sandboxId, podIp, init, ct) && init.Kind == ContainerKind.Init)
@@ -61,12 +61,7 @@ internal sealed partial class PodWorker
         await Task.WhenAll(plan.ContainersToStart.Select(c => StartContainerAsync(pod, sandboxId, podIp, c, ct)));
     }
 
-    private string PodIp(V1Pod pod, string sandboxId) =>
-        pod.Spec.HostNetwork == true
-            ? _agent.Options.HostIp
-            : _agent.Runtime.GetPodStatus(Uid).Sandboxes.FirstOrDefault(s => s.Id == sandboxId)?.Ip ?? _agent.Options.HostIp;
-
-    /// <summary>The IP of the pod's newest sandbox (hooks and probes target it), the host's for hostNetwork pods.</summary>
+    /// <summary>status.podIP: the newest sandbox's IP (the one the plan uses; env fieldRefs, hooks and probes target it), the host's for hostNetwork pods.</summary>
     private string CurrentPodIp(V1Pod pod) =>
         pod.Spec.HostNetwork == true ? _agent.Options.HostIp : _agent.Runtime.GetPodStatus(Uid).PodIp ?? _agent.Options.HostIp;
 
