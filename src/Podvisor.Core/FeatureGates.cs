@@ -1,15 +1,15 @@
 namespace Podvisor.Core;
 
 /// <summary>
-/// The feature gates Podvisor honours. Spec §D1: both restart gates are on by default;
-/// turning RestartAllContainersOnContainerExits off gives a stock 1.35 kubelet + apiserver.
+/// The feature gates Podvisor honours (docs/lifecycle.md D1): both restart gates are on by default, as in v1.36;
+/// turning RestartAllContainersOnContainerExits off gives a stock v1.36 kubelet + apiserver with that gate off.
 /// </summary>
 public sealed record FeatureGates(bool ContainerRestartRules = true, bool RestartAllContainersOnContainerExits = true)
 {
     public static FeatureGates Default { get; } = new();
 
-    /// <summary>Upstream v1.35 defaults (RestartAllContainersOnContainerExits=false).</summary>
-    public static FeatureGates Upstream135 { get; } = new(RestartAllContainersOnContainerExits: false);
+    /// <summary>A stock node with RestartAllContainersOnContainerExits=false (the v1.35 default; v1.36 turned it on).</summary>
+    public static FeatureGates RestartAllOff { get; } = new(RestartAllContainersOnContainerExits: false);
 
     public static readonly IReadOnlyList<string> Known = ["ContainerRestartRules", "RestartAllContainersOnContainerExits"];
 

@@ -8,7 +8,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("Podvisor: a Kubernetes-compatible pod agent for one machine, with kubelet v1.35 lifecycle semantics.")
+        var root = new RootCommand("Podvisor: a Kubernetes-compatible pod agent for one machine, with the kubelet's Kubernetes v1.36 lifecycle semantics.")
         {
             RunCommand.Create(),
             ServeCommand.Create(),

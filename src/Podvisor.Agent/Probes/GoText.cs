@@ -11,9 +11,6 @@ namespace Podvisor.Agent.Probes;
 /// </summary>
 internal static class GoText
 {
-    /// <summary>The kubelet minor version Podvisor mirrors, as in the <c>kube-probe/1.35</c> user agent.</summary>
-    public const string KubeVersion = "1.35";
-
     /// <summary>Mirrors Go's <c>%v</c> of a <c>[]string</c>: <c>[sh -c exit 1]</c>.</summary>
     public static string Slice(IEnumerable<string>? items) => "[" + string.Join(' ', items ?? []) + "]";
 

@@ -1,3 +1,4 @@
+using Podvisor.Core;
 using Podvisor.Core.Model;
 using System.Net;
 using System.Net.Http.Headers;
@@ -58,7 +59,7 @@ internal sealed partial class GrpcHealthProbe(HttpMessageInvoker invoker, TimePr
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
         request.Headers.TryAddWithoutValidation("te", "trailers");
-        request.Headers.TryAddWithoutValidation("user-agent", $"kube-probe/{GoText.KubeVersion}");
+        request.Headers.TryAddWithoutValidation("user-agent", $"kube-probe/{KubernetesRelease.Minor}");
         request.Headers.TryAddWithoutValidation("grpc-timeout", $"{(long)timeout.TotalMilliseconds}m");
         request.Options.Set(Connected, connected);
         return request;

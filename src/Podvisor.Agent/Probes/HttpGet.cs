@@ -1,3 +1,4 @@
+using Podvisor.Core;
 using Podvisor.Core.Model;
 using System.Globalization;
 using k8s.Models;
@@ -11,7 +12,7 @@ internal sealed record HttpGetTarget(Uri Url, string UrlText, IReadOnlyList<KeyV
 internal static class HttpGetRequests
 {
     /// <summary>Builds the request; returns the resolution error text (e.g. a port name not found) otherwise.</summary>
-    /// <param name="purpose"><c>probe</c> or <c>lifecycle</c>: the User-Agent is <c>kube-PURPOSE/1.35</c>.</param>
+    /// <param name="purpose"><c>probe</c> or <c>lifecycle</c>: the User-Agent is <c>kube-PURPOSE/1.36</c>.</param>
     public static HttpGetTarget? TryCreate(V1HTTPGetAction action, V1Container container, string podHost, string purpose, out string? error)
     {
         if (!ContainerPorts.TryResolve(action.Port, container, out var port, out error))
@@ -49,7 +50,7 @@ internal static class HttpGetRequests
         var headers = given.Select(h => KeyValuePair.Create(CanonicalName(h.Name ?? ""), h.Value ?? "")).ToList();
         if (!headers.Any(h => h.Key == "User-Agent"))
         {
-            headers.Add(KeyValuePair.Create("User-Agent", $"kube-{purpose}/{GoText.KubeVersion}"));
+            headers.Add(KeyValuePair.Create("User-Agent", $"kube-{purpose}/{KubernetesRelease.Minor}"));
         }
 
         var accept = headers.FindIndex(h => h.Key == "Accept");

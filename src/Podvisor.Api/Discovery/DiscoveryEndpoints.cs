@@ -1,3 +1,4 @@
+using Podvisor.Core;
 using k8s.Models;
 using Podvisor.Api.Http;
 
@@ -11,7 +12,7 @@ namespace Podvisor.Api.Discovery;
 /// </summary>
 internal static class DiscoveryEndpoints
 {
-    public const string GitVersion = "v1.35.0-podvisor";
+    public const string GitVersion = KubernetesRelease.Version + "-podvisor";
 
     private static readonly string[] ReadWriteVerbs = ["create", "delete", "get", "list", "patch", "update", "watch"];
 

@@ -9,7 +9,7 @@ internal static class CommonOptions
 {
     public static Option<string?> FeatureGates() => new("--feature-gates")
     {
-        Description = "Feature gates, e.g. RestartAllContainersOnContainerExits=false (both restart gates default to true).",
+        Description = "Feature gates, as the kubelet takes them: ContainerRestartRules and RestartAllContainersOnContainerExits, both true by default as in Kubernetes v1.36 (e.g. RestartAllContainersOnContainerExits=false).",
         CustomParser = r => r.Tokens.Count == 0 ? null : r.Tokens[0].Value,
         Validators = { r => { if (!Core.FeatureGates.TryParse(r.GetValueOrDefault<string?>(), out _, out var e)) { r.AddError(e!); } } },
     };

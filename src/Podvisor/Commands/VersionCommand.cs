@@ -7,9 +7,6 @@ namespace Podvisor.Commands;
 /// <summary><c>podvisor version</c>.</summary>
 internal static class VersionCommand
 {
-    /// <summary>The Kubernetes release whose kubelet and apiserver semantics Podvisor implements.</summary>
-    public const string KubernetesVersion = "v1.35.0";
-
     public static string Version =>
         typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
@@ -19,7 +16,7 @@ internal static class VersionCommand
         command.SetAction(_ =>
         {
             Console.Out.WriteLine($"podvisor {Version}");
-            Console.Out.WriteLine($"kubernetes semantics: {KubernetesVersion}");
+            Console.Out.WriteLine($"kubernetes semantics: {KubernetesRelease.Version}");
             Console.Out.WriteLine($"default feature gates: {FeatureGates.Default}");
             return 0;
         });

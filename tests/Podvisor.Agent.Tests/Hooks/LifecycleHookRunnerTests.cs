@@ -63,7 +63,7 @@ public sealed class LifecycleHookRunnerTests
 
         Assert.Equal(HookResult.Success, result);
         Assert.Equal(2, server.Requests.Count);
-        Assert.All(server.Requests, r => Assert.Contains("User-Agent: kube-lifecycle/1.35\r\n", r, StringComparison.Ordinal));
+        Assert.All(server.Requests, r => Assert.Contains("User-Agent: kube-lifecycle/1.36\r\n", r, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class ProbeExecutorTests
         var request = Assert.Single(server.Requests);
         Assert.StartsWith("GET /ready?full=1 HTTP/1.1\r\n", request, StringComparison.Ordinal);
         Assert.Contains("X-Custom: 1\r\n", request, StringComparison.Ordinal);
-        Assert.Contains("User-Agent: kube-probe/1.35\r\n", request, StringComparison.Ordinal);
+        Assert.Contains("User-Agent: kube-probe/1.36\r\n", request, StringComparison.Ordinal);
         Assert.Contains("Accept: */*\r\n", request, StringComparison.Ordinal);
         Assert.Contains("Host: example.test\r\n", request, StringComparison.Ordinal);
         Assert.Contains("Connection: close\r\n", request, StringComparison.Ordinal);

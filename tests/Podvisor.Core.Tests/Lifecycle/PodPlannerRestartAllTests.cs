@@ -8,7 +8,7 @@ namespace Podvisor.Core.Tests.Lifecycle;
 /// <summary>Spec §6.3, §6.4, §6.8, §D7-§D9: the RestartAllContainers branch of the planner.</summary>
 public class PodPlannerRestartAllTests
 {
-    private static readonly FeatureGates Stock135 = FeatureGates.Upstream135;
+    private static readonly FeatureGates RestartAllOff = FeatureGates.RestartAllOff;
 
     [Fact]
     public void RS_09_RemovalOrder_RunningTargetFirstThenInitTargetsLastFirstThenTheSource()
@@ -143,7 +143,7 @@ public class PodPlannerRestartAllTests
     public void RS_15_GateOffOnTheKubelet_TheContainerPolicyDecides()
     {
         var pod = new PodBuilder().Never().Container("c", "Never", Containers.RestartAll("In", 42)).Build();
-        var plan = Plans.Compute(pod, new RuntimeBuilder(pod).Exited("c", 42).Build(), gates: Stock135);
+        var plan = Plans.Compute(pod, new RuntimeBuilder(pod).Exited("c", 42).Build(), gates: RestartAllOff);
         Assert.Empty(plan.ContainersToRemove);
         Assert.Empty(plan.ContainersToStart);
         Assert.True(plan.KillPod);
@@ -153,7 +153,7 @@ public class PodPlannerRestartAllTests
     public void RS_15_GateOff_AConditionLeftTrueIsIgnored()
     {
         var pod = new PodBuilder().Always().Container("c", "Always", Containers.RestartAll("In", 42)).Build();
-        var plan = Plans.Compute(pod, new RuntimeBuilder(pod).Exited("c", 42).Build(), api: ApiStatuses.Restarting(), gates: Stock135);
+        var plan = Plans.Compute(pod, new RuntimeBuilder(pod).Exited("c", 42).Build(), api: ApiStatuses.Restarting(), gates: RestartAllOff);
         Assert.Empty(plan.ContainersToRemove);
         Assert.Equal(["c"], plan.ContainersToStart.Names());
     }

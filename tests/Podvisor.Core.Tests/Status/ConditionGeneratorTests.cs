@@ -57,7 +57,7 @@ public class ConditionGeneratorTests
         var sidecarRule = Pod("Never", [C("a")], [Sidecar("w", RestartAllOn(9))]);
         Assert.NotNull(new StatusSequence(sidecarRule).Step(StatusRuntimeBuilder.WithSandbox()).FindCondition(PodConditions.AllContainersRestarting));
 
-        var gateOff = new StatusSequence(Rs08Pod, FeatureGates.Upstream135).Step(StatusRuntimeBuilder.WithSandbox().Exited("container1", 0).Exited("trigger", 42));
+        var gateOff = new StatusSequence(Rs08Pod, FeatureGates.RestartAllOff).Step(StatusRuntimeBuilder.WithSandbox().Exited("container1", 0).Exited("trigger", 42));
         Assert.Null(gateOff.FindCondition(PodConditions.AllContainersRestarting));
         Assert.Equal(PodPhases.Failed, gateOff.Phase);
     }
@@ -202,7 +202,7 @@ public class ConditionGeneratorTests
         var old = WithCondition(PodConditions.Initialized, "True");
 
         Assert.Equal("True", ConditionGenerator.Initialized(spec, old, [waiting, appWaiting], PodPhases.Running, FeatureGates.Default).Status);
-        Assert.Equal("False", ConditionGenerator.Initialized(spec, old, [waiting, appWaiting], PodPhases.Running, FeatureGates.Upstream135).Status);
+        Assert.Equal("False", ConditionGenerator.Initialized(spec, old, [waiting, appWaiting], PodPhases.Running, FeatureGates.RestartAllOff).Status);
         Assert.Equal("False", ConditionGenerator.Initialized(spec, null, [waiting, appWaiting], PodPhases.Running, FeatureGates.Default).Status);
     }
 

@@ -7,7 +7,7 @@ namespace Podvisor.Core.Tests.Validation;
 /// <summary>Scenario CR-12 (spec §3.1–§3.4) with the 1.36 wording of §D2 and the gate behaviour of §D1/§D3.</summary>
 public class RestartRulesValidationTests
 {
-    private static readonly FeatureGates Stock135 = FeatureGates.Upstream135;
+    private static readonly FeatureGates RestartAllOff = FeatureGates.RestartAllOff;
 
     private static V1Pod WithContainer(V1Container c) => Valid(p => p.Spec.Containers = [c]);
 
@@ -92,7 +92,7 @@ public class RestartRulesValidationTests
     [Fact]
     public void CR_12_sidecar_rules_forbidden_with_RestartAll_gate_off()
     {
-        var errs = CreateErrors(WithInit(Container("side", "Always", Rule("RestartAllContainers"))), Stock135);
+        var errs = CreateErrors(WithInit(Container("side", "Always", Rule("RestartAllContainers"))), RestartAllOff);
         Assert.Contains("spec.initContainers[0].restartPolicyRules: Forbidden: restartPolicyRules are not allowed for init containers with restart policy Always", errs);
     }
 
@@ -162,7 +162,7 @@ public class RestartRulesValidationTests
             p.Spec.Containers = [Container("app", null, rules), Container("two", "Sometimes")];
             p.Spec.InitContainers = [Container("side", "Always", Rule()), Container("init", null, Rule())];
         });
-        var errs = PodValidator.ValidateCreate(pod, Stock135);
+        var errs = PodValidator.ValidateCreate(pod, RestartAllOff);
         Assert.Equal(1 + 1 + 21 * 2 + 1 + 1 + 1, errs.Count);
         Assert.Equal("spec.containers[0].restartPolicy: Required value: must specify restartPolicy when restart rules are used", errs[0].ToString());
         Assert.Equal("spec.containers[0].restartPolicyRules: Too many: 21: must have at most 20 items", errs[1].ToString());
@@ -271,7 +271,7 @@ public class RestartRulesValidationTests
     {
         var old = WithInit(Container("side", "Always", Rule("Restart")));
         var updated = WithInit(Container("side", "Always", Rule("Restart")));
-        Assert.Empty(PodValidator.ValidateUpdate(updated, old, Stock135));
+        Assert.Empty(PodValidator.ValidateUpdate(updated, old, RestartAllOff));
     }
 
     [Fact]
