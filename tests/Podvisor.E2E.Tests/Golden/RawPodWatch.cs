@@ -44,11 +44,16 @@ internal sealed class RawPodWatch : IDisposable
     }
 
     /// <summary>
-    /// The first version (read in order) that satisfies <paramref name="until"/>: the typed pod and the JSON object the
-    /// API sent for it. Fails with the last version seen when the deadline passes first.
+    /// The version last read, or the first later one (read in order), that satisfies <paramref name="until"/>: the typed
+    /// pod and the JSON object the API sent for it. Fails with the last version seen when the deadline passes first.
     /// </summary>
     public async Task<(V1Pod Pod, JsonObject Json)> WaitAsync(Func<V1Pod, bool> until, string what)
     {
+        if (_last is { } last && until(last.Pod))
+        {
+            return last;
+        }
+
         try
         {
             while (await _versions.Reader.WaitToReadAsync(_deadline.Token))
