@@ -77,7 +77,10 @@ internal sealed class PodWriter(ApiContext api)
 
             var (pod, error, decodeWarnings) = PodDecoder.Decode(patchedObject, options);
             warnings.AddRange(decodeWarnings);
-            return pod is null ? WriteResult.Fail(error!) : await CommitAsync(current, pod, pod.Metadata.ResourceVersion, options, statusOnly).ConfigureAwait(false);
+            // The patched object carries the current resourceVersion unless the patch set another: only a version the
+            // client chose is a precondition; otherwise a conflict re-applies the patch to the newer object (upstream patcher).
+            var explicitVersion = pod?.Metadata.ResourceVersion == current.ResourceVersion.ToString(CultureInfo.InvariantCulture) ? null : pod?.Metadata.ResourceVersion;
+            return pod is null ? WriteResult.Fail(error!) : await CommitAsync(current, pod, explicitVersion, options, statusOnly).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
