@@ -81,7 +81,7 @@ internal sealed partial class PodWorker
         if (grace > 0 && !turn.IsCompleted)
         {
             var waitStarted = _agent.Time.GetUtcNow();
-            await turn.WaitAsync(TimeSpan.FromSeconds(grace), _agent.Time).ContinueWith(_ => { }, TaskScheduler.Default);
+            await turn.WaitAsync(Durations.TimerSeconds(grace), _agent.Time).ContinueWith(_ => { }, TaskScheduler.Default);
             grace = GracePeriod.AfterWait(grace, _agent.Time.GetUtcNow() - waitStarted);
         }
 

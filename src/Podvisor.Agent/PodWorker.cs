@@ -205,7 +205,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
     private void ScheduleSync(DateTimeOffset at)
     {
         var due = at - _agent.Time.GetUtcNow();
-        _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        _timer.Change(Durations.TimerDue(due), Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Records each refused start in the reason cache and as a BackOff event; true when the cache changed.</summary>

@@ -2,7 +2,8 @@ using System.Text;
 
 namespace Podvisor.Api;
 
-/// <summary>Writes <c>DATA/kubeconfig</c>: cluster, user and context all named <c>podvisor</c>, the context current.</summary>
+/// <summary>Writes <c>DATA/kubeconfig</c>: cluster, user and context all named <c>podvisor</c>, the context current.
+/// The token makes it a secret: it is written 0600 from the first byte.</summary>
 internal static class Kubeconfig
 {
     /// <param name="certificateAuthorityPem">The serving certificate when serving TLS (kubectl then trusts it), else null.</param>
@@ -19,14 +20,14 @@ internal static class Kubeconfig
             .Append("contexts:\n- name: podvisor\n  context:\n    cluster: podvisor\n").Append(contextUser).Append("    namespace: default\n")
             .Append("current-context: podvisor\npreferences: {}\n")
             .ToString();
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, text);
-        if (!OperatingSystem.IsWindows())
+        var bytes = Encoding.UTF8.GetBytes(text);
+        Store.PrivateFile.Touch(path);
+        if (File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
         {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            return; // unchanged: a restart on a full disk need not write
         }
 
-        File.Move(temp, path, overwrite: true);
+        Store.PrivateFile.WriteAtomically(path, bytes);
     }
 
     /// <summary>A YAML single-quoted scalar.</summary>

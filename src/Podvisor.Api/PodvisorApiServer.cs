@@ -40,7 +40,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
     {
         _options = options;
         Directory.CreateDirectory(options.DataDir);
-        _journal = SqliteJournal.Open(Path.Combine(options.DataDir, "podvisor.db"), options.LoggerFactory.CreateLogger("Podvisor.Api.Store"));
+        _journal = SqliteJournal.Open(Path.Combine(options.DataDir, "podvisor.db"));
         _api = new ApiContext(new ObjectStore(_journal), options.TimeProvider, options.FeatureGates, options.NodeName, options.DataDir, options.LoggerFactory);
         _events = new EventStore(_api);
         _ingest = new PodStatusIngest(_api, _events);
@@ -72,8 +72,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
 
         var (objects, revision) = _journal!.Load();
         _api.Store.Load(objects, revision);
-        new NamespaceEndpoints(_api).EnsureBuiltin();
-        _journal.Start();
+        await new NamespaceEndpoints(_api).EnsureBuiltinAsync().ConfigureAwait(false);
         _ingest.Start();
         _events.StartExpiry();
         var certificate = token is null ? null : ServingCertificate.LoadOrCreate(_options.DataDir, endpoint.Address, _options.TimeProvider.GetUtcNow());
@@ -108,11 +107,9 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
 
         await _ingest.StopAsync().ConfigureAwait(false);
         _events.Dispose();
-        if (_journal is not null)
-        {
-            await _journal.DisposeAsync().ConfigureAwait(false);
-            _journal = null;
-        }
+        await _api.Store.DisposeAsync().ConfigureAwait(false);
+        _journal?.Dispose();
+        _journal = null;
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
@@ -144,6 +141,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
             }
         }));
         var app = builder.Build();
+        InternalErrors.Use(app);
         if (token is not null)
         {
             BearerTokenAuth.Use(app, token);

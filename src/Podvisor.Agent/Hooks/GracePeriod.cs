@@ -51,5 +51,5 @@ public static class GracePeriod
     public static long AfterWait(long graceSeconds, TimeSpan waited) => graceSeconds - (long)Math.Floor(waited.TotalSeconds);
 
     /// <summary>What StopContainer gets: the grace left, never under the 2 s minimum.</summary>
-    public static TimeSpan StopWindow(long graceSeconds) => TimeSpan.FromSeconds(Math.Max(graceSeconds, MinimumSeconds));
+    public static TimeSpan StopWindow(long graceSeconds) => Durations.TimerSeconds(Math.Max(graceSeconds, MinimumSeconds));
 }

@@ -1,3 +1,4 @@
+using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 using k8s.Models;
 using Podvisor.Agent.Probes;
@@ -77,7 +78,7 @@ public sealed class LifecycleHookRunner
         var hook = container.Lifecycle?.PreStop is { } preStop
             ? RunAsync(pod, container, containerId, podIp, preStop, hookScope.Token)
             : Task.FromResult(HookResult.Success);
-        var cut = Task.Delay(TimeSpan.FromSeconds(Math.Max(gracePeriodSeconds, 0)), _time, hookScope.Token);
+        var cut = Task.Delay(Durations.TimerSeconds(gracePeriodSeconds), _time, hookScope.Token);
         var first = await Task.WhenAny(hook, cut);
         await hookScope.CancelAsync();
         var result = first == hook ? await hook : null;
@@ -126,7 +127,7 @@ public sealed class LifecycleHookRunner
     {
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(Math.Max(sleep.Seconds, 0)), _time, ct);
+            await Task.Delay(Durations.TimerSeconds(sleep.Seconds), _time, ct);
             return HookResult.Success;
         }
         catch (OperationCanceledException)

@@ -53,7 +53,7 @@ public sealed partial class ProbeManager
 
             var delay = due - _time.GetUtcNow();
             worker.Timer ??= _time.CreateTimer(_ => OnTimer(worker), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            worker.Timer.Change(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            worker.Timer.Change(Durations.TimerDue(delay), Timeout.InfiniteTimeSpan);
         }
     }
 

@@ -5,14 +5,15 @@ namespace Podvisor.Agent.Probes;
 
 /// <summary>
 /// A probe's timing with the apiserver defaults applied (SetDefaults_Probe: timeout 1 s, period 10 s, success 1,
-/// failure 3), so manifests that never went through an apiserver behave the same.
+/// failure 3), so manifests that never went through an apiserver behave the same. The timeout is used as a timer, so it
+/// is clamped (<see cref="Durations"/>); delays and periods are due times the manager clamps when it arms.
 /// </summary>
 public sealed record ProbeSpec(TimeSpan InitialDelay, TimeSpan Period, TimeSpan Timeout, int SuccessThreshold, int FailureThreshold)
 {
     public static ProbeSpec From(V1Probe probe) => new(
         TimeSpan.FromSeconds(Math.Max(probe.InitialDelaySeconds ?? 0, 0)),
         TimeSpan.FromSeconds(Positive(probe.PeriodSeconds, 10)),
-        TimeSpan.FromSeconds(Positive(probe.TimeoutSeconds, 1)),
+        Durations.TimerSeconds(Positive(probe.TimeoutSeconds, 1)),
         Positive(probe.SuccessThreshold, 1),
         Positive(probe.FailureThreshold, 3));
 

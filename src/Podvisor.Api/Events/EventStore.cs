@@ -15,9 +15,10 @@ internal sealed class EventStore(ApiContext api) : IDisposable
     private long _lastNanos;
 
     public void StartExpiry() =>
-        _expiry = api.Time.CreateTimer(_ => ExpireOld(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        _expiry = api.Time.CreateTimer(_ => _ = ExpireOldAsync(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
 
-    public void Record(Corev1Event evt)
+    /// <summary>Completes when the event is stored; fails (StoreUnavailableException) when it could not be.</summary>
+    public Task RecordAsync(Corev1Event evt)
     {
         var meta = evt.Metadata ??= new V1ObjectMeta();
         var now = api.NowTruncated;
@@ -32,17 +33,17 @@ internal sealed class EventStore(ApiContext api) : IDisposable
         if (api.Store.Get(ResourceKind.Events, meta.NamespaceProperty, meta.Name) is { } existing)
         {
             meta.Uid = existing.Uid;
-            api.Store.Update(ResourceKind.Events, evt, null);
-            return;
+            return api.Store.UpdateAsync(ResourceKind.Events, evt, null);
         }
 
         meta.Uid ??= Guid.NewGuid().ToString();
-        api.Store.Create(ResourceKind.Events, evt);
+        return api.Store.CreateAsync(ResourceKind.Events, evt);
     }
 
-    /// <summary>Removes events whose last occurrence is older than the TTL.</summary>
-    public void ExpireOld()
+    /// <summary>Removes events whose last occurrence is older than the TTL; a failed removal is retried at the next expiry.</summary>
+    public async Task ExpireOldAsync()
     {
+        var removals = new List<Task>();
         var cutoff = api.Now - Ttl;
         foreach (var stored in api.Store.List(ResourceKind.Events, null).Items)
         {
@@ -50,8 +51,16 @@ internal sealed class EventStore(ApiContext api) : IDisposable
             var last = evt.LastTimestamp ?? evt.EventTime ?? evt.Metadata.CreationTimestamp;
             if (last is { } t && new DateTimeOffset(Printing.HumanDuration.AsUtc(t)) < cutoff)
             {
-                api.Store.Delete(ResourceKind.Events, stored.Namespace, stored.Name, stored.Uid);
+                removals.Add(api.Store.DeleteAsync(ResourceKind.Events, stored.Namespace, stored.Name, stored.Uid));
             }
+        }
+
+        try
+        {
+            await Task.WhenAll(removals).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
         }
     }
 

@@ -28,6 +28,10 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
     public static ApiError Invalid(string kind, string name, string message, IReadOnlyList<FieldCause> causes) =>
         new(422, "Invalid", message, name, kind, causes);
 
+    /// <summary>NewInternalError: the cause's text is the message's tail and the one cause.</summary>
+    public static ApiError Internal(string cause) =>
+        new(500, "InternalError", "Internal error occurred: " + cause, Causes: [new FieldCause("", cause, "")]);
+
     public static ApiError BadRequest(string message) => new(400, "BadRequest", message);
 
     public static ApiError MethodNotAllowed(string method) =>
@@ -90,10 +94,11 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
             writer.WriteStartArray("causes");
             foreach (var cause in Causes)
             {
+                // StatusCause's fields are omitempty.
                 writer.WriteStartObject();
-                writer.WriteString("reason", cause.Reason);
-                writer.WriteString("message", cause.Message);
-                writer.WriteString("field", cause.Field);
+                WriteUnlessEmpty(writer, "reason", cause.Reason);
+                WriteUnlessEmpty(writer, "message", cause.Message);
+                WriteUnlessEmpty(writer, "field", cause.Field);
                 writer.WriteEndObject();
             }
 
@@ -101,6 +106,14 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
         }
 
         writer.WriteEndObject();
+    }
+
+    private static void WriteUnlessEmpty(Utf8JsonWriter writer, string name, string value)
+    {
+        if (value.Length > 0)
+        {
+            writer.WriteString(name, value);
+        }
     }
 
     public HttpStatusCode StatusCode => (HttpStatusCode)Code;

@@ -32,14 +32,7 @@ internal static class ServingCertificate
         }
 
         var created = Create(SubjectAlternativeNames(listen), now);
-        var temp = path + ".tmp";
-        File.WriteAllBytes(temp, created.Export(X509ContentType.Pkcs12));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        Store.PrivateFile.WriteAtomically(path, created.Export(X509ContentType.Pkcs12));
         return created;
     }
 

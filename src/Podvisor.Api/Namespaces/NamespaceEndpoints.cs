@@ -31,11 +31,11 @@ internal sealed partial class NamespaceEndpoints(ApiContext api)
     }
 
     /// <summary>Creates the built-in namespaces that are missing (first start).</summary>
-    public void EnsureBuiltin()
+    public async Task EnsureBuiltinAsync()
     {
         foreach (var name in Builtin.Where(n => api.Store.Get(ResourceKind.Namespaces, null, n) is null))
         {
-            api.Store.Create(ResourceKind.Namespaces, Prepare(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }));
+            await api.Store.CreateAsync(ResourceKind.Namespaces, Prepare(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } })).ConfigureAwait(false);
         }
     }
 
@@ -56,7 +56,7 @@ internal sealed partial class NamespaceEndpoints(ApiContext api)
             return;
         }
 
-        var result = api.Store.Create(ResourceKind.Namespaces, Prepare(ns));
+        var result = await api.Store.CreateAsync(ResourceKind.Namespaces, Prepare(ns)).ConfigureAwait(false);
         await (result.Outcome == StoreOutcome.Ok
             ? ApiResponses.WriteBytes(ctx, 201, result.Object!.Json)
             : ApiResponses.WriteError(ctx, ApiError.AlreadyExists("namespaces", name))).ConfigureAwait(false);

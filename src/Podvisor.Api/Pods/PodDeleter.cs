@@ -13,7 +13,7 @@ internal sealed class PodDeleter(ApiContext api)
 {
     private const int MaxAttempts = 8;
 
-    public WriteResult Delete(string ns, string name, V1DeleteOptions options, bool dryRun)
+    public async Task<WriteResult> DeleteAsync(string ns, string name, V1DeleteOptions options, bool dryRun)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -40,7 +40,7 @@ internal sealed class PodDeleter(ApiContext api)
                 return new WriteResult(pod, null, []);
             }
 
-            var outcome = grace == 0 ? RemoveNow(current) : MarkForDeletion(pod, grace, current.ResourceVersion);
+            var outcome = grace == 0 ? await RemoveNowAsync(current).ConfigureAwait(false) : await MarkForDeletionAsync(pod, grace, current.ResourceVersion).ConfigureAwait(false);
             if (outcome is not null)
             {
                 return outcome;
@@ -50,9 +50,9 @@ internal sealed class PodDeleter(ApiContext api)
         return WriteResult.Fail(ApiError.Modified("pods", name));
     }
 
-    private WriteResult? RemoveNow(StoredObject current)
+    private async Task<WriteResult?> RemoveNowAsync(StoredObject current)
     {
-        var removed = api.Store.Delete(ResourceKind.Pods, current.Namespace, current.Name, current.Uid);
+        var removed = await api.Store.DeleteAsync(ResourceKind.Pods, current.Namespace, current.Name, current.Uid).ConfigureAwait(false);
         if (removed.Outcome != StoreOutcome.Ok)
         {
             return null;
@@ -62,11 +62,11 @@ internal sealed class PodDeleter(ApiContext api)
         return new WriteResult((V1Pod)removed.Object!.Object, null, []);
     }
 
-    private WriteResult? MarkForDeletion(V1Pod pod, long grace, long expectedVersion)
+    private async Task<WriteResult?> MarkForDeletionAsync(V1Pod pod, long grace, long expectedVersion)
     {
         pod.Metadata.DeletionTimestamp = api.NowTruncated.AddSeconds(grace);
         pod.Metadata.DeletionGracePeriodSeconds = grace;
-        var updated = api.Store.Update(ResourceKind.Pods, pod, expectedVersion);
+        var updated = await api.Store.UpdateAsync(ResourceKind.Pods, pod, expectedVersion).ConfigureAwait(false);
         if (updated.Outcome != StoreOutcome.Ok)
         {
             return null;

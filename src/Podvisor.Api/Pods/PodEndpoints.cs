@@ -47,7 +47,7 @@ internal sealed class PodEndpoints(ApiContext api)
     private async Task CreateAsync(HttpContext ctx)
     {
         var (body, error) = await ReadObjectAsync(ctx).ConfigureAwait(false);
-        var result = body is null ? WriteResult.Fail(error!) : _writer.Create(ctx.Route("ns"), body, WriteOptions.From(ctx.Request));
+        var result = body is null ? WriteResult.Fail(error!) : await _writer.CreateAsync(ctx.Route("ns"), body, WriteOptions.From(ctx.Request)).ConfigureAwait(false);
         await RespondAsync(ctx, result).ConfigureAwait(false);
     }
 
@@ -56,7 +56,7 @@ internal sealed class PodEndpoints(ApiContext api)
         var (body, error) = await ReadObjectAsync(ctx).ConfigureAwait(false);
         var result = body is null
             ? WriteResult.Fail(error!)
-            : _writer.Update(ctx.Route("ns"), ctx.Route("name"), body, WriteOptions.From(ctx.Request), statusOnly);
+            : await _writer.UpdateAsync(ctx.Route("ns"), ctx.Route("name"), body, WriteOptions.From(ctx.Request), statusOnly).ConfigureAwait(false);
         await RespondAsync(ctx, result).ConfigureAwait(false);
     }
 
@@ -71,7 +71,7 @@ internal sealed class PodEndpoints(ApiContext api)
         var (text, error) = await RequestBody.ReadTextAsync(ctx.Request).ConfigureAwait(false);
         var result = text is null
             ? WriteResult.Fail(error!)
-            : _writer.Patch(ctx.Route("ns"), ctx.Route("name"), patchType, text, WriteOptions.From(ctx.Request), statusOnly);
+            : await _writer.PatchAsync(ctx.Route("ns"), ctx.Route("name"), patchType, text, WriteOptions.From(ctx.Request), statusOnly).ConfigureAwait(false);
         await RespondAsync(ctx, result).ConfigureAwait(false);
     }
 
@@ -97,7 +97,7 @@ internal sealed class PodEndpoints(ApiContext api)
         }
 
         var dryRun = WriteOptions.From(ctx.Request).DryRun || options.DryRun?.Contains("All") == true;
-        await RespondAsync(ctx, _deleter.Delete(ctx.Route("ns"), ctx.Route("name"), options, dryRun)).ConfigureAwait(false);
+        await RespondAsync(ctx, await _deleter.DeleteAsync(ctx.Route("ns"), ctx.Route("name"), options, dryRun).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     private static async Task<(System.Text.Json.Nodes.JsonObject?, ApiError?)> ReadObjectAsync(HttpContext ctx)

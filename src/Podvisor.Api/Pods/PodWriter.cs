@@ -19,7 +19,7 @@ internal sealed class PodWriter(ApiContext api)
     private const int MaxAttempts = 8;
     private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
-    public WriteResult Create(string ns, JsonObject body, WriteOptions options)
+    public async Task<WriteResult> CreateAsync(string ns, JsonObject body, WriteOptions options)
     {
         var (pod, error, warnings) = PodDecoder.Decode(body, options);
         if (pod is null)
@@ -32,36 +32,36 @@ internal sealed class PodWriter(ApiContext api)
             return WriteResult.Fail(ApiError.BadRequest("the namespace of the provided object does not match the namespace sent on the request"));
         }
 
-        return CreateDecoded(ns, pod, options, warnings);
+        return await CreateDecodedAsync(ns, pod, options, warnings).ConfigureAwait(false);
     }
 
-    public WriteResult Update(string ns, string name, JsonObject body, WriteOptions options, bool statusOnly)
+    public Task<WriteResult> UpdateAsync(string ns, string name, JsonObject body, WriteOptions options, bool statusOnly)
     {
         var (pod, error, warnings) = PodDecoder.Decode(body, options);
         if (pod is null)
         {
-            return WriteResult.Fail(error!);
+            return Task.FromResult(WriteResult.Fail(error!));
         }
 
         if (pod.Metadata.Name != name)
         {
-            return WriteResult.Fail(ApiError.BadRequest($"the name of the object ({pod.Metadata.Name}) does not match the name on the URL ({name})"));
+            return Task.FromResult(WriteResult.Fail(ApiError.BadRequest($"the name of the object ({pod.Metadata.Name}) does not match the name on the URL ({name})")));
         }
 
         var explicitVersion = pod.Metadata.ResourceVersion;
-        return Retry(ns, name, warnings, current => Commit(current, CloneOf(pod), explicitVersion, options, statusOnly));
+        return RetryAsync(ns, name, warnings, current => CommitAsync(current, CloneOf(pod), explicitVersion, options, statusOnly));
     }
 
-    public WriteResult Patch(string ns, string name, string patchType, string body, WriteOptions options, bool statusOnly)
+    public async Task<WriteResult> PatchAsync(string ns, string name, string patchType, string body, WriteOptions options, bool statusOnly)
     {
         if (patchType == PatchTypes.Apply && api.Store.Get(ResourceKind.Pods, ns, name) is null && !statusOnly)
         {
             var (applied, parseError) = RequestBody.ParseObject(body);
-            return applied is null ? WriteResult.Fail(parseError!) : Create(ns, applied, options);
+            return applied is null ? WriteResult.Fail(parseError!) : await CreateAsync(ns, applied, options).ConfigureAwait(false);
         }
 
         var warnings = new List<string>();
-        return Retry(ns, name, warnings, current =>
+        return await RetryAsync(ns, name, warnings, async current =>
         {
             var patchBody = patchType == PatchTypes.Apply ? ApplyConfigurationJson(body) : (body, null);
             if (patchBody.Item2 is { } applyError)
@@ -77,12 +77,15 @@ internal sealed class PodWriter(ApiContext api)
 
             var (pod, error, decodeWarnings) = PodDecoder.Decode(patchedObject, options);
             warnings.AddRange(decodeWarnings);
-            return pod is null ? WriteResult.Fail(error!) : Commit(current, pod, pod.Metadata.ResourceVersion, options, statusOnly);
-        });
+            // The patched object carries the current resourceVersion unless the patch set another: only a version the
+            // client chose is a precondition; otherwise a conflict re-applies the patch to the newer object (upstream patcher).
+            var explicitVersion = pod?.Metadata.ResourceVersion == current.ResourceVersion.ToString(CultureInfo.InvariantCulture) ? null : pod?.Metadata.ResourceVersion;
+            return pod is null ? WriteResult.Fail(error!) : await CommitAsync(current, pod, explicitVersion, options, statusOnly).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>Decoded pod to stored pod (also used by server-side apply of a pod that does not exist yet).</summary>
-    private WriteResult CreateDecoded(string ns, V1Pod pod, WriteOptions options, IReadOnlyList<string> warnings)
+    private async Task<WriteResult> CreateDecodedAsync(string ns, V1Pod pod, WriteOptions options, IReadOnlyList<string> warnings)
     {
         pod.Metadata.NamespaceProperty = ns;
         if (string.IsNullOrEmpty(pod.Metadata.Name) && !string.IsNullOrEmpty(pod.Metadata.GenerateName))
@@ -106,7 +109,7 @@ internal sealed class PodWriter(ApiContext api)
             return new WriteResult(pod, null, warnings, 201);
         }
 
-        var result = api.Store.Create(ResourceKind.Pods, pod);
+        var result = await api.Store.CreateAsync(ResourceKind.Pods, pod).ConfigureAwait(false);
         if (result.Outcome == StoreOutcome.AlreadyExists)
         {
             return WriteResult.Fail(ApiError.AlreadyExists("pods", pod.Metadata.Name), warnings);
@@ -134,7 +137,7 @@ internal sealed class PodWriter(ApiContext api)
     }
 
     /// <summary>GuaranteedUpdate: re-reads and retries on a concurrent write unless the client pinned a resourceVersion.</summary>
-    private WriteResult Retry(string ns, string name, IReadOnlyList<string> warnings, Func<StoredObject, WriteResult> attempt)
+    private async Task<WriteResult> RetryAsync(string ns, string name, IReadOnlyList<string> warnings, Func<StoredObject, Task<WriteResult>> attempt)
     {
         for (var i = 0; i < MaxAttempts; i++)
         {
@@ -143,7 +146,7 @@ internal sealed class PodWriter(ApiContext api)
                 return WriteResult.Fail(ApiError.NotFound("pods", name), warnings);
             }
 
-            var result = attempt(current);
+            var result = await attempt(current).ConfigureAwait(false);
             if (!result.Retry)
             {
                 return result with { Warnings = warnings.Concat(result.Warnings).Distinct().ToList() };
@@ -153,7 +156,7 @@ internal sealed class PodWriter(ApiContext api)
         return WriteResult.Fail(ApiError.Modified("pods", name), warnings);
     }
 
-    private WriteResult Commit(StoredObject current, V1Pod desired, string? explicitVersion, WriteOptions options, bool statusOnly)
+    private async Task<WriteResult> CommitAsync(StoredObject current, V1Pod desired, string? explicitVersion, WriteOptions options, bool statusOnly)
     {
         var old = current.CloneAs<V1Pod>();
         var name = old.Metadata.Name;
@@ -176,7 +179,7 @@ internal sealed class PodWriter(ApiContext api)
             return new WriteResult(pod, null, []);
         }
 
-        var result = api.Store.Update(ResourceKind.Pods, pod, current.ResourceVersion);
+        var result = await api.Store.UpdateAsync(ResourceKind.Pods, pod, current.ResourceVersion).ConfigureAwait(false);
         if (result.Outcome == StoreOutcome.Conflict)
         {
             return string.IsNullOrEmpty(explicitVersion) ? WriteResult.RetryLater : WriteResult.Fail(ApiError.Modified("pods", name));

@@ -14,25 +14,28 @@ internal enum StoreOutcome
 
 internal readonly record struct StoreResult(StoreOutcome Outcome, StoredObject? Object);
 
-/// <summary>Where committed changes go to become durable (the SQLite writer). Must not block.</summary>
-internal interface IStoreJournal
-{
-    void Append(StoredObject? upsert, StoredObject? delete, long revision);
-}
-
 /// <summary>
 /// The in-memory index of current objects, the global resourceVersion and the watch fan-out. One short lock guards
-/// all of it; nothing inside the lock does I/O (the journal and the watchers are channels).
+/// all of it; nothing inside the lock does I/O. Writes are made durable by group commit (ObjectStore.Commit.cs): a
+/// write returns once its journal transaction has committed, watchers see only committed changes, and a failed commit
+/// rolls memory back to the last committed state.
 /// </summary>
-internal sealed class ObjectStore(IStoreJournal journal, int historyCapacity = 10_000)
+internal sealed partial class ObjectStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceKind, Dictionary<string, StoredObject>> _objects =
         ResourceKind.All.ToDictionary(k => k, _ => new Dictionary<string, StoredObject>(StringComparer.Ordinal));
     private readonly Dictionary<string, string> _podKeyByUid = new(StringComparer.Ordinal);
-    private readonly WatchHistory _history = new(historyCapacity);
+    private readonly WatchHistory _history;
     private readonly List<WatchSubscription> _watchers = [];
     private long _revision;
+
+    public ObjectStore(IStoreJournal journal, int historyCapacity = 10_000)
+    {
+        _journal = journal;
+        _history = new WatchHistory(historyCapacity);
+        _commitLoop = Task.Run(CommitLoop);
+    }
 
     public long Revision
     {
@@ -57,6 +60,7 @@ internal sealed class ObjectStore(IStoreJournal journal, int historyCapacity = 1
             }
 
             _revision = revision;
+            _committedRevision = revision;
             _history.Reset(revision);
         }
     }
@@ -88,75 +92,6 @@ internal sealed class ObjectStore(IStoreJournal journal, int historyCapacity = 1
         }
     }
 
-    public StoreResult Create(ResourceKind kind, IKubernetesObject<V1ObjectMeta> obj)
-    {
-        lock (_gate)
-        {
-            var key = StoredObject.StoreKey(obj.Metadata.NamespaceProperty, obj.Metadata.Name);
-            if (_objects[kind].ContainsKey(key))
-            {
-                return new StoreResult(StoreOutcome.AlreadyExists, null);
-            }
-
-            var stored = Commit(kind, obj);
-            Index(stored);
-            Publish(new WatchRecord(WatchEventType.Added, stored, null));
-            journal.Append(stored, null, _revision);
-            return new StoreResult(StoreOutcome.Ok, stored);
-        }
-    }
-
-    /// <summary>
-    /// Replaces an object. With <paramref name="expectedResourceVersion"/> the write only happens if the current version
-    /// is exactly that one (optimistic concurrency); the UID must match the current object.
-    /// </summary>
-    public StoreResult Update(ResourceKind kind, IKubernetesObject<V1ObjectMeta> obj, long? expectedResourceVersion)
-    {
-        lock (_gate)
-        {
-            var key = StoredObject.StoreKey(obj.Metadata.NamespaceProperty, obj.Metadata.Name);
-            if (!_objects[kind].TryGetValue(key, out var current))
-            {
-                return new StoreResult(StoreOutcome.NotFound, null);
-            }
-
-            if ((expectedResourceVersion is { } expected && expected != current.ResourceVersion) || current.Uid != (obj.Metadata.Uid ?? ""))
-            {
-                return new StoreResult(StoreOutcome.Conflict, current);
-            }
-
-            var stored = Commit(kind, obj);
-            Index(stored);
-            Publish(new WatchRecord(WatchEventType.Modified, stored, current));
-            journal.Append(stored, null, _revision);
-            return new StoreResult(StoreOutcome.Ok, stored);
-        }
-    }
-
-    /// <summary>Removes an object (if its UID still matches); the DELETED event carries the removal's resourceVersion.</summary>
-    public StoreResult Delete(ResourceKind kind, string? ns, string name, string? expectedUid)
-    {
-        lock (_gate)
-        {
-            var key = StoredObject.StoreKey(ns, name);
-            if (!_objects[kind].TryGetValue(key, out var current) || (expectedUid is not null && current.Uid != expectedUid))
-            {
-                return new StoreResult(StoreOutcome.NotFound, null);
-            }
-
-            _objects[kind].Remove(key);
-            if (kind == ResourceKind.Pods)
-            {
-                _podKeyByUid.Remove(current.Uid);
-            }
-
-            var tombstone = Commit(kind, kind.Deserialize(System.Text.Encoding.UTF8.GetString(current.Json)));
-            Publish(new WatchRecord(WatchEventType.Deleted, tombstone, current));
-            journal.Append(null, current, _revision);
-            return new StoreResult(StoreOutcome.Ok, tombstone);
-        }
-    }
-
     /// <summary>
     /// Registers a watcher. <paramref name="fromResourceVersion"/> null means "current state first" (synthetic ADDED for
     /// every object); otherwise the changes after it are replayed. Returns null with the oldest resumable version when
@@ -185,7 +120,8 @@ internal sealed class ObjectStore(IStoreJournal journal, int historyCapacity = 1
                 return (null, _history.OldestResumable + 1);
             }
 
-            var subscription = new WatchSubscription(kind, initial, Unsubscribe);
+            // Changes still committing are in the initial state already (or older than the resume point): skip them.
+            var subscription = new WatchSubscription(kind, initial, fromResourceVersion ?? _revision, Unsubscribe);
             _watchers.Add(subscription);
             return (subscription, 0);
         }
@@ -211,13 +147,6 @@ internal sealed class ObjectStore(IStoreJournal journal, int historyCapacity = 1
         {
             _watchers.Remove(subscription);
         }
-    }
-
-    private StoredObject Commit(ResourceKind kind, IKubernetesObject<V1ObjectMeta> obj)
-    {
-        _revision++;
-        obj.Metadata.ResourceVersion = _revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new StoredObject(kind, obj, _revision);
     }
 
     private void Index(StoredObject stored)

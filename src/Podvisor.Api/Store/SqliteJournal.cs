@@ -1,46 +1,40 @@
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
+using Podvisor.Api.Watch;
 
 namespace Podvisor.Api.Store;
 
 /// <summary>
-/// The durable copy of the store: SQLite in WAL mode at <c>DATA/podvisor.db</c>. One writer thread drains a channel of
-/// committed changes, coalesces them per object (many status updates of one pod become one row write) and writes each
-/// batch in one transaction, together with the global resourceVersion.
+/// The durable copy of the store: SQLite in WAL mode at <c>DATA/podvisor.db</c>, written by the store's commit loop
+/// one batch per transaction, together with the global resourceVersion. <c>synchronous=FULL</c>: the WAL is fsynced
+/// at every commit, so an acknowledged write survives SIGKILL and power loss; group commit keeps that to one fsync per
+/// batch of concurrent writers (docs/durability.md).
 /// </summary>
-internal sealed partial class SqliteJournal : IStoreJournal, IAsyncDisposable
+internal sealed class SqliteJournal : IStoreJournal, IDisposable
 {
-    private readonly Channel<Change> _changes = Channel.CreateUnbounded<Change>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _connection;
-    private readonly ILogger _logger;
-    private Task? _writer;
 
-    private SqliteJournal(SqliteConnection connection, ILogger logger)
-    {
-        _connection = connection;
-        _logger = logger;
-    }
+    private SqliteJournal(SqliteConnection connection) => _connection = connection;
 
-    private sealed record Change(ResourceKind Kind, StoredObject Target, byte[]? Json, long StoreRevision)
+    /// <summary>Opens (or creates) the database; the database, its WAL and shared-memory files are private (0600).</summary>
+    public static SqliteJournal Open(string path)
     {
-        public string Key => Target.Key;
-    }
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            PrivateFile.Touch(file);
+        }
 
-    public static SqliteJournal Open(string path, ILogger logger)
-    {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
         Execute(connection, """
             PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=NORMAL;
+            PRAGMA synchronous=FULL;
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS objects(kind TEXT NOT NULL, key TEXT NOT NULL, uid TEXT, namespace TEXT, name TEXT,
                 resource_version INTEGER NOT NULL, json BLOB NOT NULL, PRIMARY KEY(kind, key));
             """);
-        return new SqliteJournal(connection, logger);
+        return new SqliteJournal(connection);
     }
 
     /// <summary>Reads every stored object and the persisted revision. Call before <see cref="Start"/>.</summary>
@@ -66,51 +60,9 @@ internal sealed partial class SqliteJournal : IStoreJournal, IAsyncDisposable
         return (objects, revision);
     }
 
-    public void Start() => _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    public void Dispose() => _connection.Dispose();
 
-    public void Append(StoredObject? upsert, StoredObject? delete, long revision)
-    {
-        var target = upsert ?? delete ?? throw new ArgumentException("nothing to journal");
-        _changes.Writer.TryWrite(new Change(target.Kind, target, upsert?.Json, revision));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _changes.Writer.TryComplete();
-        if (_writer is not null)
-        {
-            await _writer.ConfigureAwait(false);
-        }
-
-        await _connection.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private void WriteLoop()
-    {
-        var batch = new Dictionary<(ResourceKind, string), Change>();
-        while (_changes.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-        {
-            long revision = 0;
-            while (batch.Count < 5_000 && _changes.Reader.TryRead(out var change))
-            {
-                batch[(change.Kind, change.Key)] = change;
-                revision = Math.Max(revision, change.StoreRevision);
-            }
-
-            try
-            {
-                WriteBatch(batch.Values, revision);
-            }
-            catch (SqliteException ex)
-            {
-                LogWriteFailed(_logger, batch.Count, ex);
-            }
-
-            batch.Clear();
-        }
-    }
-
-    private void WriteBatch(IEnumerable<Change> changes, long revision)
+    public void Write(IReadOnlyCollection<WatchRecord> changes, long revision)
     {
         using var transaction = _connection.BeginTransaction();
         using var upsert = _connection.CreateCommand();
@@ -124,17 +76,19 @@ internal sealed partial class SqliteJournal : IStoreJournal, IAsyncDisposable
         delete.CommandText = "DELETE FROM objects WHERE kind = $kind AND key = $key";
         foreach (var change in changes)
         {
-            var command = change.Json is null ? delete : upsert;
+            var target = change.Object;
+            var deleted = change.Type == k8s.WatchEventType.Deleted;
+            var command = deleted ? delete : upsert;
             command.Parameters.Clear();
-            command.Parameters.AddWithValue("$kind", change.Kind.Plural);
-            command.Parameters.AddWithValue("$key", change.Key);
-            if (change.Json is not null)
+            command.Parameters.AddWithValue("$kind", target.Kind.Plural);
+            command.Parameters.AddWithValue("$key", target.Key);
+            if (!deleted)
             {
-                command.Parameters.AddWithValue("$uid", change.Target.Uid);
-                command.Parameters.AddWithValue("$ns", change.Target.Namespace);
-                command.Parameters.AddWithValue("$name", change.Target.Name);
-                command.Parameters.AddWithValue("$rv", change.Target.ResourceVersion);
-                command.Parameters.AddWithValue("$json", change.Json);
+                command.Parameters.AddWithValue("$uid", target.Uid);
+                command.Parameters.AddWithValue("$ns", target.Namespace);
+                command.Parameters.AddWithValue("$name", target.Name);
+                command.Parameters.AddWithValue("$rv", target.ResourceVersion);
+                command.Parameters.AddWithValue("$json", target.Json);
             }
 
             command.ExecuteNonQuery();
@@ -154,7 +108,4 @@ internal sealed partial class SqliteJournal : IStoreJournal, IAsyncDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Writing {Count} changes to the store database failed")]
-    private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);
 }

@@ -34,7 +34,7 @@ internal sealed class WatchStreamer(ApiContext api)
         }
 
         using var _ = subscription;
-        using var timeout = new CancellationTokenSource(query.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : DefaultTimeout, api.Time);
+        using var timeout = new CancellationTokenSource(query.TimeoutSeconds is { } s ? Core.Lifecycle.Durations.TimerSeconds(s) : DefaultTimeout, api.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, timeout.Token, api.Stopping.Token);
         try
         {

@@ -16,10 +16,14 @@ internal sealed class WatchSubscription : IDisposable
     private readonly Channel<WatchRecord> _channel = Channel.CreateUnbounded<WatchRecord>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Action<WatchSubscription> _unsubscribe;
 
-    public WatchSubscription(ResourceKind kind, IReadOnlyList<WatchRecord> initial, Action<WatchSubscription> unsubscribe)
+    private readonly long _after;
+
+    /// <param name="after">Changes at or below this resourceVersion are covered by <paramref name="initial"/> or the resume point.</param>
+    public WatchSubscription(ResourceKind kind, IReadOnlyList<WatchRecord> initial, long after, Action<WatchSubscription> unsubscribe)
     {
         Kind = kind;
         Initial = initial;
+        _after = after;
         _unsubscribe = unsubscribe;
     }
 
@@ -32,6 +36,11 @@ internal sealed class WatchSubscription : IDisposable
     /// <summary>Called by the store under its lock; never blocks.</summary>
     public void Publish(WatchRecord record)
     {
+        if (record.ResourceVersion <= _after)
+        {
+            return;
+        }
+
         if (_channel.Reader.Count >= MaxPending)
         {
             _channel.Writer.TryComplete();

@@ -14,13 +14,13 @@ namespace Podvisor.E2E.Tests.Api;
 public sealed class StoreTests
 {
     [Fact]
-    public void Watch_resumes_within_the_history_and_is_gone_beyond_it()
+    public async Task Watch_resumes_within_the_history_and_is_gone_beyond_it()
     {
-        var store = new ObjectStore(new NullJournal(), historyCapacity: 3);
+        await using var store = new ObjectStore(new NullJournal(), historyCapacity: 3);
         store.Load([], 0);
         for (var i = 0; i < 5; i++)
         {
-            store.Create(ResourceKind.Pods, Pod("p" + i, "a"));
+            await store.CreateAsync(ResourceKind.Pods, Pod("p" + i, "a"));
         }
 
         var (resumed, _) = store.Watch(ResourceKind.Pods, 2);
@@ -34,20 +34,20 @@ public sealed class StoreTests
     }
 
     [Fact]
-    public void A_change_that_leaves_or_enters_a_selection_is_DELETED_or_ADDED()
+    public async Task A_change_that_leaves_or_enters_a_selection_is_DELETED_or_ADDED()
     {
-        var store = new ObjectStore(new NullJournal());
+        await using var store = new ObjectStore(new NullJournal());
         store.Load([], 0);
         var query = new ListQuery(LabelSelector.Parse("app=a").Selector!, FieldSelector.Everything, true, null, null, false, false);
         var (watch, _) = store.Watch(ResourceKind.Pods, 0);
-        var created = store.Create(ResourceKind.Pods, Pod("p", "a")).Object!;
+        var created = (await store.CreateAsync(ResourceKind.Pods, Pod("p", "a"))).Object!;
         var moved = Pod("p", "b");
         moved.Metadata.Uid = created.Uid;
-        store.Update(ResourceKind.Pods, moved, null);
+        await store.UpdateAsync(ResourceKind.Pods, moved, null);
         var back = Pod("p", "a");
         back.Metadata.Uid = created.Uid;
-        store.Update(ResourceKind.Pods, back, null);
-        store.Delete(ResourceKind.Pods, "default", "p", null);
+        await store.UpdateAsync(ResourceKind.Pods, back, null);
+        await store.DeleteAsync(ResourceKind.Pods, "default", "p", null);
         var types = new List<string?>();
         while (watch!.Changes.TryRead(out var record))
         {
@@ -58,18 +58,18 @@ public sealed class StoreTests
     }
 
     [Fact]
-    public void Events_expire_after_an_hour()
+    public async Task Events_expire_after_an_hour()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var store = new ObjectStore(new NullJournal());
+        await using var store = new ObjectStore(new NullJournal());
         store.Load([], 0);
         var api = new ApiContext(store, time, Podvisor.Core.FeatureGates.Default, "node", Path.GetTempPath(), NullLoggerFactory.Instance);
         using var recorder = new EventStore(api);
-        recorder.Record(new Corev1Event { InvolvedObject = new V1ObjectReference { Name = "p", NamespaceProperty = "default" }, Reason = "Started" });
+        await recorder.RecordAsync(new Corev1Event { InvolvedObject = new V1ObjectReference { Name = "p", NamespaceProperty = "default" }, Reason = "Started" });
         time.Advance(TimeSpan.FromMinutes(30));
-        recorder.Record(new Corev1Event { InvolvedObject = new V1ObjectReference { Name = "p", NamespaceProperty = "default" }, Reason = "Killing" });
+        await recorder.RecordAsync(new Corev1Event { InvolvedObject = new V1ObjectReference { Name = "p", NamespaceProperty = "default" }, Reason = "Killing" });
         time.Advance(TimeSpan.FromMinutes(31));
-        recorder.ExpireOld();
+        await recorder.ExpireOldAsync();
         Assert.Equal(["Killing"], store.List(ResourceKind.Events, "default").Items.Select(e => ((Corev1Event)e.Object).Reason));
     }
 
@@ -83,7 +83,7 @@ public sealed class StoreTests
 
     private sealed class NullJournal : IStoreJournal
     {
-        public void Append(StoredObject? upsert, StoredObject? delete, long revision)
+        public void Write(IReadOnlyCollection<WatchRecord> changes, long revision)
         {
         }
     }

@@ -82,6 +82,15 @@ internal sealed class ServeHarness : IAsyncDisposable
         Serve = await ServeProcess.StartAsync(_serveArgs);
     }
 
+    /// <summary>SIGKILLs serve (only serve: its containers are not signalled) and starts it again on the same data dir.</summary>
+    public async Task KillAndRestartAsync()
+    {
+        await Serve.DisposeAsync();
+        _client?.Dispose();
+        _client = null;
+        Serve = await ServeProcess.StartAsync(_serveArgs);
+    }
+
     /// <summary>Watches an existing pod through KubernetesClient (ends when serve stops).</summary>
     public Task<PodWatcher> WatchPodAsync(string name) => PodWatcher.StartAsync(Client, name);
 
