@@ -60,24 +60,27 @@ internal sealed class ExecStdio : IDisposable
         }
     }
 
-    /// <summary>Client stdin to the command (closing its stdin at end of file) and resize events to the pty, until cancelled.</summary>
-    public async Task CopyInputAsync(ExecStreams streams, CancellationToken ct)
+    /// <summary>Client stdin to the command, closing its stdin at end of file (a terminal stays open), until cancelled.</summary>
+    public Task CopyInputAsync(ExecStreams streams, CancellationToken ct)
     {
-        var resize = streams.Resize is { } sizes && _master is { } master ? ResizeAsync(sizes, master, ct) : Task.CompletedTask;
-        if (streams.Stdin is { } source && _stdin is { } target)
+        if (streams.Stdin is not { } source || _stdin is not { } target)
         {
-            await Quietly(async () =>
-            {
-                await source.CopyToAsync(target, ct);
-                if (_master is null)
-                {
-                    target.Dispose();
-                }
-            });
+            return Task.CompletedTask;
         }
 
-        await Quietly(() => resize);
+        return Quietly(async () =>
+        {
+            await source.CopyToAsync(target, ct);
+            if (_master is null)
+            {
+                target.Dispose();
+            }
+        });
     }
+
+    /// <summary>Applies terminal sizes until cancelled; a size already sent applies at once, before the command starts.</summary>
+    public Task ResizeAsync(ExecStreams streams, CancellationToken ct) =>
+        streams.Resize is { } sizes && _master is { } master ? Quietly(() => ResizeAsync(sizes, master, ct)) : Task.CompletedTask;
 
     /// <summary>Command output to the client until end of file on every output.</summary>
     public Task CopyOutputAsync(ExecStreams streams, CancellationToken ct) => Task.WhenAll(
@@ -96,9 +99,9 @@ internal sealed class ExecStdio : IDisposable
     private static Task Copy(ReactorStream? from, Stream? to, CancellationToken ct) =>
         from is null || to is null ? Task.CompletedTask : Quietly(() => from.CopyToAsync(to, ct));
 
-    private static async Task ResizeAsync(System.Threading.Channels.ChannelReader<TerminalSize> sizes, SafeFd master, CancellationToken ct)
+    private static async Task ResizeAsync(IAsyncEnumerable<TerminalSize> sizes, SafeFd master, CancellationToken ct)
     {
-        await foreach (var size in sizes.ReadAllAsync(ct))
+        await foreach (var size in sizes.WithCancellation(ct))
         {
             Terminal.Resize(master, size.Width, size.Height);
         }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using Podvisor.Runtime.Process.Native;
 
 namespace Podvisor.Runtime.Process;
@@ -22,7 +21,8 @@ public sealed record ExecStreams
     /// <summary>Run the command on a new pseudo-terminal that is its controlling terminal.</summary>
     public bool Tty { get; init; }
 
-    public ChannelReader<TerminalSize>? Resize { get; init; }
+    /// <summary>Terminal sizes in order (applied with TIOCSWINSZ); only with <see cref="Tty"/>.</summary>
+    public IAsyncEnumerable<TerminalSize>? Resize { get; init; }
 }
 
 public sealed partial class ProcessRuntime
@@ -42,25 +42,33 @@ public sealed partial class ProcessRuntime
         var (container, target) = RunningContainer(containerId);
         var config = container.Record.Config;
         using var stdio = ExecStdio.Open(_reactor, streams, () => CredentialsFor(config));
-        var (pid, pidfd) = await SpawnExecAsync(config, target, argv, stdio.Child);
-        stdio.CloseChildEnds();
-        var exec = ChildProcess.Watch(_reactor, pid, pidfd, _time);
-        using var kill = ct.Register(() => exec.SignalGroup(Libc.SIGKILL));
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var input = stdio.CopyInputAsync(streams, stopInput.Token);
-        var output = stdio.CopyOutputAsync(streams, ct);
-        var exit = await exec.Completion;
+        var resize = stdio.ResizeAsync(streams, stopInput.Token);
+        var input = Task.CompletedTask;
         try
         {
-            await output.WaitAsync(ExecDrainTimeout, _time, CancellationToken.None);
-        }
-        catch (TimeoutException)
-        {
-        }
+            var (pid, pidfd) = await SpawnExecAsync(config, target, argv, stdio.Child);
+            stdio.CloseChildEnds();
+            var exec = ChildProcess.Watch(_reactor, pid, pidfd, _time);
+            using var kill = ct.Register(() => exec.SignalGroup(Libc.SIGKILL));
+            input = stdio.CopyInputAsync(streams, stopInput.Token);
+            var output = stdio.CopyOutputAsync(streams, ct);
+            var exit = await exec.Completion;
+            try
+            {
+                await output.WaitAsync(ExecDrainTimeout, _time, CancellationToken.None);
+            }
+            catch (TimeoutException)
+            {
+            }
 
-        await stopInput.CancelAsync();
-        await input;
-        return exit.ExitCode ?? -1;
+            return exit.ExitCode ?? -1;
+        }
+        finally
+        {
+            await stopInput.CancelAsync();
+            await Task.WhenAll(input, resize);
+        }
     }
 
     /// <summary>

@@ -72,7 +72,7 @@ public sealed class StreamingExecTests : IAsyncLifetime
         var input = new Pipe();
         var stdout = new MemoryStream();
         var exec = _h.Runtime.ExecAsync(id, ["sh", "-c", "read line; test -t 0 && tty >/dev/null && stty size && echo \"got $line $TERM\""],
-            new ExecStreams { Tty = true, Stdin = input.Reader.AsStream(), Stdout = stdout, Resize = resize.Reader }, _h.Deadline).AsTask();
+            new ExecStreams { Tty = true, Stdin = input.Reader.AsStream(), Stdout = stdout, Resize = resize.Reader.ReadAllAsync() }, _h.Deadline).AsTask();
 
         // The line discipline echoes the input and turns \n into \r\n, as on any terminal.
         await input.Writer.WriteAsync(Encoding.UTF8.GetBytes("ping\n"));
