@@ -9,6 +9,7 @@ namespace Podvisor.Api;
 internal sealed class ApiContext(ObjectStore store, TimeProvider time, FeatureGates gates, string nodeName, string dataDir, ILoggerFactory loggerFactory)
 {
     private volatile IPodAgent? _agent;
+    private volatile Streams.IPodExec? _exec;
 
     public ObjectStore Store { get; } = store;
 
@@ -30,6 +31,13 @@ internal sealed class ApiContext(ObjectStore store, TimeProvider time, FeatureGa
     {
         get => _agent;
         set => _agent = value;
+    }
+
+    /// <summary>The node side of exec and port-forward (null until attached).</summary>
+    public Streams.IPodExec? Exec
+    {
+        get => _exec;
+        set => _exec = value;
     }
 
     public DateTimeOffset Now => Time.GetUtcNow();

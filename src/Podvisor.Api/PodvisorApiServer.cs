@@ -15,6 +15,7 @@ using Podvisor.Api.Logs;
 using Podvisor.Api.Namespaces;
 using Podvisor.Api.Pods;
 using Podvisor.Api.Store;
+using Podvisor.Api.Streams;
 
 namespace Podvisor.Api;
 
@@ -51,10 +52,14 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
 
     public string KubeconfigPath => Path.Combine(_options.DataDir, "kubeconfig");
 
-    /// <summary>Connects the node agent. Every stored pod is handed to it once the server has started.</summary>
-    public void Attach(IPodAgent agent)
+    /// <summary>
+    /// Connects the node agent, and the node's exec/port-forward side when it has one. Every stored pod is handed to
+    /// the agent once the server has started.
+    /// </summary>
+    public void Attach(IPodAgent agent, IPodExec? exec = null)
     {
         _api.Agent = agent;
+        _api.Exec = exec;
         HandOffStoredPods();
     }
 
@@ -147,11 +152,13 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
             BearerTokenAuth.Use(app, token);
         }
 
+        app.UseWebSockets();
         DiscoveryEndpoints.Map(app);
         new PodEndpoints(_api).Map(app);
         new LogEndpoints(_api).Map(app);
         new EventEndpoints(_api).Map(app);
         new NamespaceEndpoints(_api).Map(app);
+        new StreamEndpoints(_api).Map(app);
         app.MapFallback(ctx => ApiResponses.WriteError(ctx, ApiError.NoRoute()));
         return app;
     }

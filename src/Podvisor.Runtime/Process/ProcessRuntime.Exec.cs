@@ -15,45 +15,25 @@ public sealed partial class ProcessRuntime
     /// </summary>
     public async ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct)
     {
-        var container = Container(containerId);
-        if (container.Process is not { HasExited: false } target)
-        {
-            throw new ContainerStartException($"container \"{containerId}\" is not running");
-        }
-
+        var (container, target) = RunningContainer(containerId);
         var (read, write) = Pipes.Create();
-        SpawnOutcome outcome;
+        (int Pid, SafeFd Pidfd) started;
         try
         {
-            var config = container.Record.Config;
-            outcome = await _spawner.SpawnAsync(new SpawnSpec
-            {
-                Argv = argv.Count > 0 ? argv : throw new SpawnFailure("no command specified"),
-                Env = EnvironmentOf(config),
-                WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
-                Credentials = CredentialsFor(config),
-                Namespaces = _privileged ? new NamespacePlan.JoinProcess(target.Pidfd) : new NamespacePlan.Host(),
-                Stdout = write,
-                Stderr = write,
-            });
+            started = await SpawnExecAsync(container.Record.Config, target, argv, new ExecIo(null, null, write, write));
         }
-        catch (SpawnFailure failure)
+        catch
         {
-            outcome = new SpawnOutcome(0, null, failure.Message);
+            read.Dispose();
+            throw;
         }
         finally
         {
             write.Dispose();
         }
 
-        if (!outcome.Started)
-        {
-            read.Dispose();
-            throw new ContainerStartException(outcome.Error!);
-        }
-
         var output = new CappedOutput(MaxExecOutputBytes);
-        var exec = ChildProcess.Watch(_reactor, outcome.Pid, outcome.Pidfd!, _time, (read, output));
+        var exec = ChildProcess.Watch(_reactor, started.Pid, started.Pidfd, _time, (read, output));
         var timedOut = 0;
         using var deadline = timeout > TimeSpan.Zero
             ? _time.CreateTimer(_ => { Interlocked.Exchange(ref timedOut, 1); exec.SignalGroup(Libc.SIGKILL); }, null, timeout, Timeout.InfiniteTimeSpan)

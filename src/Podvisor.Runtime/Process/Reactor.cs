@@ -38,7 +38,7 @@ internal sealed unsafe class Reactor : IDisposable
         _onError = onError;
         _epoll = Check(Libc.epoll_create1(Libc.O_CLOEXEC), "epoll_create1");
         _wake = Check(Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK), "eventfd");
-        Control(Libc.EPOLL_CTL_ADD, _wake, WakeToken);
+        Control(Libc.EPOLL_CTL_ADD, _wake, WakeToken, Libc.EPOLLIN);
         _thread = new Thread(Run) { IsBackground = true, Name = "podvisor-reactor" };
         _thread.Start();
     }
@@ -46,12 +46,12 @@ internal sealed unsafe class Reactor : IDisposable
     /// <summary>A scratch buffer for reads on the reactor thread (single-threaded use only).</summary>
     public byte[] ReadBuffer { get; } = new byte[64 * 1024];
 
-    /// <summary>Watches <paramref name="fd"/> for readability; returns the token to pass to <see cref="Remove"/>.</summary>
-    public ulong Add(int fd, IReactorSource source)
+    /// <summary>Watches <paramref name="fd"/> for <paramref name="events"/> (readability by default); returns the token to pass to <see cref="Remove"/>.</summary>
+    public ulong Add(int fd, IReactorSource source, uint events = Libc.EPOLLIN)
     {
         var token = Interlocked.Increment(ref _nextToken);
         _sources[token] = source;
-        Control(Libc.EPOLL_CTL_ADD, fd, token);
+        Control(Libc.EPOLL_CTL_ADD, fd, token, events);
         return token;
     }
 
@@ -77,10 +77,10 @@ internal sealed unsafe class Reactor : IDisposable
         Libc.close(_epoll);
     }
 
-    private void Control(int op, int fd, ulong token)
+    private void Control(int op, int fd, ulong token, uint events)
     {
         var ev = stackalloc byte[16];
-        *(uint*)ev = Libc.EPOLLIN;
+        *(uint*)ev = events;
         *(ulong*)(ev + DataOffset) = token;
         Check(Libc.epoll_ctl(_epoll, op, fd, ev), "epoll_ctl");
     }

@@ -33,6 +33,15 @@ internal sealed record SpawnSpec
     public Credentials? Credentials { get; init; }
     public required NamespacePlan Namespaces { get; init; }
 
+    /// <summary>Child end of the stdin pipe (dup'ed to fd 0); /dev/null when null.</summary>
+    public SafeFd? Stdin { get; init; }
+
+    /// <summary>
+    /// A pty slave path opened as fd 0 after setsid, without O_NOCTTY, so that it becomes the controlling terminal
+    /// (Linux tty_open); takes the place of <see cref="Stdin"/>.
+    /// </summary>
+    public string? Terminal { get; init; }
+
     /// <summary>Child end of the stdout pipe (dup'ed to fd 1).</summary>
     public required SafeFd Stdout { get; init; }
 

@@ -12,7 +12,7 @@ namespace Podvisor.Runtime.Process;
 /// container's credentials with raw per-thread syscalls; the child inherits all of that from the calling thread.
 /// Afterwards the thread returns to the agent's namespaces and root credentials. Container mount namespaces are
 /// copied from a <see cref="BaseMountNamespace"/>. The child always gets its own
-/// session (setsid), default signal dispositions, an empty signal mask, /dev/null as stdin, and no other descriptors.
+/// session (setsid), default signal dispositions, an empty signal mask, /dev/null as stdin (unless given a pipe or a terminal), and no other descriptors.
 /// </summary>
 internal sealed unsafe class Spawner : IDisposable
 {
@@ -255,7 +255,20 @@ internal sealed unsafe class Spawner : IDisposable
         {
             Libc.posix_spawn_file_actions_init(actions);
             Libc.posix_spawnattr_init(attr);
-            Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0);
+            // glibc's child runs setsid before the file actions, so opening a terminal here makes it the controlling one.
+            if (spec.Terminal is { } terminal)
+            {
+                Libc.posix_spawn_file_actions_addopen(actions, 0, terminal, Terminal.O_RDWR, 0);
+            }
+            else if (spec.Stdin is { } stdin)
+            {
+                Libc.posix_spawn_file_actions_adddup2(actions, stdin.Fd, 0);
+            }
+            else
+            {
+                Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0);
+            }
+
             Libc.posix_spawn_file_actions_adddup2(actions, spec.Stdout.Fd, 1);
             Libc.posix_spawn_file_actions_adddup2(actions, spec.Stderr.Fd, 2);
             Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3);

@@ -51,7 +51,7 @@ internal static class ServeCommand
         });
         await using var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions { DataDir = dataDir, LoggerFactory = logs });
         await using var agent = new PodAgent(processes, server, agentOptions, TimeProvider.System, logs);
-        server.Attach(agent);
+        server.Attach(agent, new ProcessPodExec(processes));
         string url;
         try
         {
