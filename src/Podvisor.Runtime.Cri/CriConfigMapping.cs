@@ -47,7 +47,7 @@ internal static class CriConfigMapping
         return sandbox;
     }
 
-    public static V1.ContainerConfig Container(V1.PodSandboxConfig sandbox, ContainerConfig config, IReadOnlyList<BindMount> mounts, string terminationLogFile)
+    public static V1.ContainerConfig Container(V1.PodSandboxConfig sandbox, ContainerConfig config, IEnumerable<V1.Mount> mounts, string terminationLogFile)
     {
         var meta = sandbox.Metadata;
         var container = new V1.ContainerConfig
@@ -70,7 +70,7 @@ internal static class CriConfigMapping
         container.Command.Add(config.Command);
         container.Args.Add(config.Args);
         container.Envs.Add(config.Env.Select(e => new V1.KeyValue { Key = e.Key, Value = e.Value }));
-        container.Mounts.Add(mounts.Select(m => new V1.Mount { HostPath = m.Source, ContainerPath = m.Target, Readonly = m.ReadOnly }));
+        container.Mounts.Add(mounts);
         container.Labels.Add(CriLabels.PodLabels(meta.Uid, meta.Name, meta.Namespace));
         container.Labels[CriLabels.ContainerName] = config.Name;
         container.Annotations[CriLabels.ContainerHash] = config.Hash;
@@ -78,6 +78,10 @@ internal static class CriConfigMapping
         container.Annotations[CriLabels.TerminationLog] = terminationLogFile;
         return container;
     }
+
+    /// <summary>The volume manager's bind mounts as CRI mounts (private propagation, as the kubelet's default).</summary>
+    public static IEnumerable<V1.Mount> Mounts(IEnumerable<BindMount> mounts) =>
+        mounts.Select(m => new V1.Mount { HostPath = m.Source, ContainerPath = m.Target, Readonly = m.ReadOnly });
 
     /// <summary>Mirrors generateLinuxContainerResources: cpu shares from the request (else the limit), CFS quota from the limit.</summary>
     public static V1.LinuxContainerResources Resources(ContainerResources resources)

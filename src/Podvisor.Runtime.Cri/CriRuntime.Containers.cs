@@ -32,7 +32,7 @@ public sealed partial class CriRuntime
         var request = new V1.CreateContainerRequest
         {
             PodSandboxId = sandboxId,
-            Config = CriConfigMapping.Container(sandbox.Config, config, mounts, terminationLog),
+            Config = CriConfigMapping.Container(sandbox.Config, config, CriConfigMapping.Mounts(mounts), terminationLog),
             SandboxConfig = sandbox.Config,
         };
         string id;
