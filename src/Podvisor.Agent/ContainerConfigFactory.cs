@@ -25,7 +25,8 @@ public static class ContainerConfigFactory
             lookup[k] = v;
         }
 
-        var argv = (container.Command ?? []).Concat(container.Args ?? []).Select(a => CommandExpansion.Expand(a, lookup)).ToList();
+        var command = (container.Command ?? []).Select(a => CommandExpansion.Expand(a, lookup)).ToList();
+        var args = (container.Args ?? []).Select(a => CommandExpansion.Expand(a, lookup)).ToList();
         var security = container.SecurityContext;
         var podSecurity = pod.Spec.SecurityContext;
         return new ContainerConfig
@@ -35,7 +36,10 @@ public static class ContainerConfigFactory
             Hash = ContainerHash.Compute(container),
             RestartCount = restartCount,
             Image = container.Image ?? "",
-            Argv = argv,
+            Argv = [.. command, .. args],
+            Command = command,
+            Args = args,
+            Resources = Resources(container.Resources),
             Env = env,
             WorkingDir = string.IsNullOrEmpty(container.WorkingDir) ? null : container.WorkingDir,
             Mounts = container.VolumeMounts?.ToList() ?? [],
@@ -45,6 +49,22 @@ public static class ContainerConfigFactory
             TerminationMessagePath = string.IsNullOrEmpty(container.TerminationMessagePath) ? "/dev/termination-log" : container.TerminationMessagePath,
             TerminationMessagePolicy = string.IsNullOrEmpty(container.TerminationMessagePolicy) ? "File" : container.TerminationMessagePolicy,
             LogPath = LogPaths.ContainerLog(options.DataDir, pod.Metadata.NamespaceProperty ?? "default", pod.Metadata.Name, pod.Metadata.Uid, container.Name, restartCount),
+        };
+    }
+
+    /// <summary>cpu in millicores rounded up and memory in bytes, as resource.Quantity MilliValue/Value.</summary>
+    public static ContainerResources Resources(V1ResourceRequirements? resources)
+    {
+        long? Milli(IDictionary<string, ResourceQuantity>? list) =>
+            list?.TryGetValue("cpu", out var q) == true ? (long)Math.Ceiling(q.ToDecimal() * 1000) : null;
+        long? Bytes(IDictionary<string, ResourceQuantity>? list) =>
+            list?.TryGetValue("memory", out var q) == true ? (long)Math.Ceiling(q.ToDecimal()) : null;
+        return new ContainerResources
+        {
+            CpuRequestMilli = Milli(resources?.Requests),
+            CpuLimitMilli = Milli(resources?.Limits),
+            MemoryRequestBytes = Bytes(resources?.Requests),
+            MemoryLimitBytes = Bytes(resources?.Limits),
         };
     }
 

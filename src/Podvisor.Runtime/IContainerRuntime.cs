@@ -34,6 +34,16 @@ public sealed record ContainerConfig
     /// <summary><c>command</c> followed by <c>args</c>; run as argv, never through a shell.</summary>
     public required IReadOnlyList<string> Argv { get; init; }
 
+    /// <summary>
+    /// The spec's <c>command</c> and <c>args</c> (after $(VAR) expansion) kept apart for image runtimes: an empty
+    /// Command runs the image's ENTRYPOINT, an empty Args its CMD.
+    /// </summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
+
+    public IReadOnlyList<string> Args { get; init; } = [];
+
+    public ContainerResources Resources { get; init; } = ContainerResources.None;
+
     /// <summary>Environment in spec order (later entries win).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = [];
 

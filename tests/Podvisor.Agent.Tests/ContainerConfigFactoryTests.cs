@@ -1,0 +1,44 @@
+using k8s.Models;
+using Podvisor.Core.Model;
+using Podvisor.Runtime;
+
+namespace Podvisor.Agent.Tests;
+
+/// <summary>What an image runtime (CRI) needs from the container config: command and args apart, resources.</summary>
+public sealed class ContainerConfigFactoryTests
+{
+    [Fact]
+    public void Command_and_args_stay_apart_after_expansion_and_argv_joins_them()
+    {
+        var container = new V1Container
+        {
+            Name = "app", Image = "busybox", Args = ["--name", "$(POD_NAME)"],
+            Env = [new V1EnvVar { Name = "POD_NAME", Value = "web" }],
+        };
+
+        var config = ContainerConfigFactory.Create(Pod(container), container, ContainerKind.Regular, 0, null, new AgentOptions { DataDir = "/data" });
+
+        Assert.Empty(config.Command);
+        Assert.Equal(["--name", "web"], config.Args);
+        Assert.Equal(["--name", "web"], config.Argv);
+    }
+
+    [Fact]
+    public void Resources_are_millicores_rounded_up_and_bytes()
+    {
+        var resources = ContainerConfigFactory.Resources(new V1ResourceRequirements
+        {
+            Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("250m"), ["memory"] = new("64Mi") },
+            Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1.5"), ["memory"] = new("1G") },
+        });
+
+        Assert.Equal(new ContainerResources { CpuRequestMilli = 250, CpuLimitMilli = 1500, MemoryRequestBytes = 64L << 20, MemoryLimitBytes = 1_000_000_000 }, resources);
+        Assert.Equal(ContainerResources.None, ContainerConfigFactory.Resources(null));
+    }
+
+    private static V1Pod Pod(V1Container container) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "web", NamespaceProperty = "default", Uid = "uid-1" },
+        Spec = new V1PodSpec { Containers = [container] },
+    };
+}

@@ -1,0 +1,105 @@
+using Podvisor.Core.Model;
+
+namespace Podvisor.Runtime.Cri.Tests.Harness;
+
+/// <summary>
+/// One test pod on the shared containerd: a <see cref="CriRuntime"/> (reopenable, as an agent restart), its sandbox,
+/// container configs from the test images, and waits on the runtime's events under one overall deadline.
+/// Disposal stops and removes the pod's sandbox.
+/// </summary>
+internal sealed class CriTestPod : IAsyncDisposable
+{
+    private readonly ContainerdFixture _containerd;
+    private readonly CancellationTokenSource _deadline = new(ContainerdFixture.Timeout);
+    private readonly List<ContainerEvent> _seen = [];
+
+    private CriTestPod(ContainerdFixture containerd, CriRuntime runtime)
+    {
+        _containerd = containerd;
+        Runtime = runtime;
+    }
+
+    public CriRuntime Runtime { get; private set; }
+    public string Uid { get; } = Guid.NewGuid().ToString();
+    public string Name => "pod-" + Uid[..8];
+    public CancellationToken Deadline => _deadline.Token;
+    public string? SandboxId { get; private set; }
+    public RuntimePodStatus Status => Runtime.GetPodStatus(Uid);
+
+    public static async Task<CriTestPod> StartAsync(ContainerdFixture containerd)
+    {
+        var pod = new CriTestPod(containerd, await CriRuntime.OpenAsync(Options(containerd)));
+        await pod.Runtime.Images.PullImageAsync(containerd.Image(TestImages.Busybox), pod.Deadline);
+        return pod;
+    }
+
+    public static CriRuntimeOptions Options(ContainerdFixture containerd) => new() { Endpoint = containerd.Endpoint, DataDir = containerd.DataDir };
+
+    /// <summary>
+    /// Disposes the runtime without touching its containers (an agent restart), runs <paramref name="whileAway"/>,
+    /// and opens a new runtime on the same endpoint.
+    /// </summary>
+    public async Task ReopenAsync(Func<Task> whileAway)
+    {
+        await Runtime.DisposeAsync();
+        await whileAway();
+        _seen.Clear();
+        Runtime = await CriRuntime.OpenAsync(Options(_containerd), Deadline);
+    }
+
+    public async Task<string> SandboxAsync(params k8s.Models.V1Volume[] volumes)
+    {
+        SandboxId = await Runtime.RunPodSandboxAsync(new PodSandboxConfig { PodUid = Uid, Name = Name, Namespace = "default", Volumes = volumes }, Deadline);
+        return SandboxId;
+    }
+
+    public ContainerConfig Config(string name, IReadOnlyList<string>? command = null, IReadOnlyList<string>? args = null, int restartCount = 0) => new()
+    {
+        Name = name,
+        Kind = ContainerKind.Regular,
+        Hash = "hash-" + name,
+        RestartCount = restartCount,
+        Image = _containerd.Image(TestImages.Busybox),
+        Argv = [.. command ?? [], .. args ?? []],
+        Command = command ?? [],
+        Args = args ?? [],
+        LogPath = LogPaths.ContainerLog(_containerd.DataDir, "default", Name, Uid, name, restartCount),
+    };
+
+    public async Task<string> StartAsync(ContainerConfig config)
+    {
+        var id = await Runtime.CreateContainerAsync(SandboxId!, config, Deadline);
+        await Runtime.StartContainerAsync(id, Deadline);
+        return id;
+    }
+
+    public RuntimeContainerStatus Container(string id) => Status.Containers.Single(c => c.Id == id);
+
+    /// <summary>Waits for the runtime's event for <paramref name="containerId"/> (events already read count).</summary>
+    public async Task WaitForAsync(string containerId, ContainerEventType type)
+    {
+        while (!_seen.Any(e => e.ContainerId == containerId && e.Type == type))
+        {
+            _seen.Add(await Runtime.Events.ReadAsync(Deadline));
+        }
+    }
+
+    public async Task<RuntimeContainerStatus> ExitedAsync(string containerId)
+    {
+        await WaitForAsync(containerId, ContainerEventType.Exited);
+        return Container(containerId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (SandboxId is { } id)
+        {
+            using var cts = new CancellationTokenSource(ContainerdFixture.Timeout);
+            await Runtime.StopPodSandboxAsync(id, cts.Token);
+            await Runtime.RemovePodSandboxAsync(id, cts.Token);
+        }
+
+        await Runtime.DisposeAsync();
+        _deadline.Dispose();
+    }
+}

@@ -1,0 +1,20 @@
+using Podvisor.Runtime.Cri.Tests.Harness;
+using Podvisor.Runtime.Cri.V1;
+
+namespace Podvisor.Runtime.Cri.Tests;
+
+[Collection(ContainerdCollection.Name)]
+public sealed class HarnessTests(ContainerdFixture containerd)
+{
+    [CriFact]
+    public async Task The_private_containerd_answers_CRI_v1_and_has_the_test_images_in_its_registry()
+    {
+        using var connection = CriConnection.Open(containerd.Endpoint);
+        var version = await connection.Runtime.VersionAsync(new VersionRequest { Version = "v1" });
+        Assert.Equal("containerd", version.RuntimeName);
+        Assert.Equal("v1", version.RuntimeApiVersion);
+
+        var pulled = await connection.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = containerd.Image(TestImages.Busybox) } });
+        Assert.StartsWith("sha256:", pulled.ImageRef);
+    }
+}
