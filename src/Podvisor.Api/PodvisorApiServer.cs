@@ -12,7 +12,9 @@ using Podvisor.Api.Discovery;
 using Podvisor.Api.Events;
 using Podvisor.Api.Http;
 using Podvisor.Api.Logs;
+using Podvisor.Api.Auth;
 using Podvisor.Api.Namespaces;
+using Podvisor.Api.Nodes;
 using Podvisor.Api.Pods;
 using Podvisor.Api.Store;
 
@@ -29,6 +31,8 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
     private readonly ApiContext _api;
     private readonly EventStore _events;
     private readonly PodStatusIngest _ingest;
+    private readonly NamespaceTerminator _terminator;
+    private readonly NodeEndpoints _node;
     private readonly Lock _handOffGate = new();
     private SqliteJournal? _journal;
     private WebApplication? _app;
@@ -44,6 +48,8 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         _api = new ApiContext(new ObjectStore(_journal), options.TimeProvider, options.FeatureGates, options.NodeName, options.DataDir, options.LoggerFactory);
         _events = new EventStore(_api);
         _ingest = new PodStatusIngest(_api, _events);
+        _terminator = new NamespaceTerminator(_api);
+        _node = new NodeEndpoints(_api, HostFacts.Read(options.DataDir, options.NodeIP), options.ContainerRuntimeVersion);
     }
 
     /// <summary>The URL the server listens on (after <see cref="StartAsync"/>).</summary>
@@ -72,9 +78,11 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
 
         var (objects, revision) = _journal!.Load();
         _api.Store.Load(objects, revision);
-        new NamespaceEndpoints(_api).EnsureBuiltin();
+        new NamespaceEndpoints(_api, _terminator).EnsureBuiltin();
         _journal.Start();
         _ingest.Start();
+        _terminator.Start();
+        _node.Register();
         _events.StartExpiry();
         var certificate = token is null ? null : ServingCertificate.LoadOrCreate(_options.DataDir, endpoint.Address, _options.TimeProvider.GetUtcNow());
         _certificate = certificate;
@@ -106,6 +114,8 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         _certificate?.Dispose();
         _certificate = null;
 
+        await _terminator.DisposeAsync().ConfigureAwait(false);
+        _node.Dispose();
         await _ingest.StopAsync().ConfigureAwait(false);
         _events.Dispose();
         if (_journal is not null)
@@ -153,7 +163,10 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         new PodEndpoints(_api).Map(app);
         new LogEndpoints(_api).Map(app);
         new EventEndpoints(_api).Map(app);
-        new NamespaceEndpoints(_api).Map(app);
+        new NamespaceEndpoints(_api, _terminator).Map(app);
+        _node.Map(app);
+        new EventsV1Endpoints(_api).Map(app);
+        new ReviewEndpoints(token is not null).Map(app);
         app.MapFallback(ctx => ApiResponses.WriteError(ctx, ApiError.NoRoute()));
         return app;
     }

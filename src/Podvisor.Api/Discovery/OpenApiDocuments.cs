@@ -23,7 +23,7 @@ internal static class OpenApiDocuments
     private static JsonObject BuildCoreV1() => new()
     {
         ["openapi"] = "3.0.0",
-        ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = DiscoveryEndpoints.GitVersion },
+        ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = ServerVersion.GitVersion },
         ["paths"] = new JsonObject
         {
             ["/api/v1/namespaces/{namespace}/pods/{name}"] = PatchPath("Pod"),
