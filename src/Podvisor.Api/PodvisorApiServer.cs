@@ -12,7 +12,9 @@ using Podvisor.Api.Discovery;
 using Podvisor.Api.Events;
 using Podvisor.Api.Http;
 using Podvisor.Api.Logs;
+using Podvisor.Api.Auth;
 using Podvisor.Api.Namespaces;
+using Podvisor.Api.Nodes;
 using Podvisor.Api.Pods;
 using Podvisor.Api.Store;
 using Podvisor.Api.Streams;
@@ -30,6 +32,8 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
     private readonly ApiContext _api;
     private readonly EventStore _events;
     private readonly PodStatusIngest _ingest;
+    private readonly NamespaceTerminator _terminator;
+    private readonly NodeEndpoints _node;
     private readonly Lock _handOffGate = new();
     private SqliteJournal? _journal;
     private WebApplication? _app;
@@ -45,6 +49,8 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         _api = new ApiContext(new ObjectStore(_journal), options.TimeProvider, options.FeatureGates, options.NodeName, options.DataDir, options.LoggerFactory);
         _events = new EventStore(_api);
         _ingest = new PodStatusIngest(_api, _events);
+        _terminator = new NamespaceTerminator(_api);
+        _node = new NodeEndpoints(_api, HostFacts.Read(options.DataDir, options.NodeIP), options.ContainerRuntimeVersion);
     }
 
     /// <summary>The URL the server listens on (after <see cref="StartAsync"/>).</summary>
@@ -77,8 +83,10 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
 
         var (objects, revision) = _journal!.Load();
         _api.Store.Load(objects, revision);
-        await new NamespaceEndpoints(_api).EnsureBuiltinAsync().ConfigureAwait(false);
+        await new NamespaceEndpoints(_api, _terminator).EnsureBuiltinAsync().ConfigureAwait(false);
         _ingest.Start();
+        await _terminator.StartAsync().ConfigureAwait(false);
+        await _node.RegisterAsync().ConfigureAwait(false);
         _events.StartExpiry();
         var certificate = token is null ? null : ServingCertificate.LoadOrCreate(_options.DataDir, endpoint.Address, _options.TimeProvider.GetUtcNow());
         _certificate = certificate;
@@ -110,6 +118,8 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         _certificate?.Dispose();
         _certificate = null;
 
+        await _terminator.DisposeAsync().ConfigureAwait(false);
+        _node.Dispose();
         await _ingest.StopAsync().ConfigureAwait(false);
         _events.Dispose();
         await _api.Store.DisposeAsync().ConfigureAwait(false);
@@ -157,8 +167,11 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         new PodEndpoints(_api).Map(app);
         new LogEndpoints(_api).Map(app);
         new EventEndpoints(_api).Map(app);
-        new NamespaceEndpoints(_api).Map(app);
+        new NamespaceEndpoints(_api, _terminator).Map(app);
         new StreamEndpoints(_api).Map(app);
+        _node.Map(app);
+        new EventsV1Endpoints(_api).Map(app);
+        new ReviewEndpoints(token is not null).Map(app);
         app.MapFallback(ctx => ApiResponses.WriteError(ctx, ApiError.NoRoute()));
         return app;
     }

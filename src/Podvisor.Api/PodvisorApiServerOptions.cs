@@ -23,6 +23,12 @@ public sealed record PodvisorApiServerOptions
     /// <summary>The node pods are bound to (<c>spec.nodeName</c>); the host name by default.</summary>
     public string NodeName { get; init; } = System.Net.Dns.GetHostName().ToLowerInvariant();
 
+    /// <summary>The node's InternalIP address (the agent's host IP by default).</summary>
+    public string NodeIP { get; init; } = Agent.AgentOptions.DefaultHostIp();
+
+    /// <summary>The node's <c>nodeInfo.containerRuntimeVersion</c> (NAME://VERSION).</summary>
+    public string ContainerRuntimeVersion { get; init; } = Discovery.ServerVersion.ProcessRuntime;
+
     public FeatureGates FeatureGates { get; init; } = FeatureGates.Default;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

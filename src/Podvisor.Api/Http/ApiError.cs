@@ -9,9 +9,20 @@ internal sealed record FieldCause(string Reason, string Message, string Field);
 /// <summary>
 /// An API failure as a value: becomes a metav1.Status with the right code and reason. Messages mirror
 /// apimachinery/pkg/api/errors (NewNotFound, NewAlreadyExists, NewConflict, NewInvalid, NewBadRequest ...).
+/// <see cref="Kind"/> holds the resource (upstream StatusDetails.Kind is the qualified resource), <see cref="Group"/> its
+/// API group. <c>details</c> is always written, empty for errors about no object: kubectl debug tells a missing
+/// subresource from a missing pod by an empty <c>details.name</c> (kubectl debug.go, debugByEphemeralContainer).
 /// </summary>
 internal sealed record ApiError(int Code, string Reason, string Message, string? Name = null, string? Kind = null, IReadOnlyList<FieldCause>? Causes = null)
 {
+    public string? Group { get; init; }
+
+    /// <summary>metav1.Status listMeta.continue: a 410 for an expired continue token offers one that lists from now on.</summary>
+    public string? Continue { get; init; }
+
+    public static ApiError Forbidden(string resource, string name, string detail) =>
+        new(403, "Forbidden", $"{resource} \"{name}\" is forbidden: {detail}", name, resource);
+
     public static ApiError NotFound(string resource, string name) =>
         new(404, "NotFound", $"{resource} \"{name}\" not found", name, resource);
 
@@ -60,14 +71,16 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
             writer.WriteString("kind", "Status");
             writer.WriteString("apiVersion", "v1");
             writer.WriteStartObject("metadata");
+            if (Continue is not null)
+            {
+                writer.WriteString("continue", Continue);
+            }
+
             writer.WriteEndObject();
             writer.WriteString("status", "Failure");
             writer.WriteString("message", Message);
             writer.WriteString("reason", Reason);
-            if (Name is not null || Kind is not null || Causes is not null)
-            {
-                WriteDetails(writer);
-            }
+            WriteDetails(writer);
 
             writer.WriteNumber("code", Code);
             writer.WriteEndObject();
@@ -82,6 +95,11 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
         if (Name is not null)
         {
             writer.WriteString("name", Name);
+        }
+
+        if (!string.IsNullOrEmpty(Group))
+        {
+            writer.WriteString("group", Group);
         }
 
         if (Kind is not null)

@@ -3,6 +3,7 @@ using System.Text;
 using k8s;
 using Podvisor.Api.Printing;
 using Podvisor.Api.Store;
+using Podvisor.Api.Watch;
 
 namespace Podvisor.Api.Http;
 
@@ -28,33 +29,39 @@ internal static class ApiResponses
     public static Task WriteStored(HttpContext ctx, int code, StoredObject obj, DateTimeOffset now)
     {
         var format = OutputFormat.From(ctx.Request);
-        var bytes = format.IsTable ? TableWriter.Write(obj.Kind, [obj], format, obj.ResourceVersion, now) : obj.Json;
+        var bytes = format.IsTable ? TableWriter.Write(obj.Kind, [obj], format, new ListMeta(obj.ResourceVersion), now, ResourceView.Core.Json) : obj.Json;
         return WriteBytes(ctx, code, bytes);
     }
 
     /// <summary>A list (PodList ...) assembled from the stored objects' cached JSON.</summary>
-    public static byte[] ListJson(ResourceKind kind, IReadOnlyList<StoredObject> items, long resourceVersion)
+    public static byte[] ListJson(ResourceKind kind, IReadOnlyList<StoredObject> objects, ListMeta meta, ResourceView view)
     {
+        var items = objects.Select(view.Json).ToArray();
         var header = Encoding.UTF8.GetBytes(string.Create(
             CultureInfo.InvariantCulture,
-            $"{{\"kind\":\"{kind.ListKind}\",\"apiVersion\":\"v1\",\"metadata\":{{\"resourceVersion\":\"{resourceVersion}\"}},\"items\":["));
-        var length = header.Length + 2 + items.Sum(i => i.Json.Length + 1);
+            $"{{\"kind\":\"{kind.ListKind}\",\"apiVersion\":\"{view.ApiVersion}\",\"metadata\":{ListMetaJson(meta)},\"items\":["));
+        var length = header.Length + 2 + items.Sum(i => i.Length + 1);
         var result = new byte[length];
         header.CopyTo(result, 0);
         var at = header.Length;
-        for (var i = 0; i < items.Count; i++)
+        for (var i = 0; i < items.Length; i++)
         {
             if (i > 0)
             {
                 result[at++] = (byte)',';
             }
 
-            items[i].Json.CopyTo(result, at);
-            at += items[i].Json.Length;
+            items[i].CopyTo(result, at);
+            at += items[i].Length;
         }
 
         result[at++] = (byte)']';
         result[at++] = (byte)'}';
         return result.AsSpan(0, at).ToArray();
     }
+
+    /// <summary>metav1.ListMeta as JSON (continue values are base64url: nothing to escape).</summary>
+    public static string ListMetaJson(ListMeta meta) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{{\"resourceVersion\":\"{meta.ResourceVersion}\"{(meta.Continue is { } c ? $",\"continue\":\"{c}\"" : "")}{(meta.RemainingItemCount is { } n ? $",\"remainingItemCount\":{n}" : "")}}}");
 }

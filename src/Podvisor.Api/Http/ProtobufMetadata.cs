@@ -12,6 +12,20 @@ internal static class ProtobufMetadata
 {
     private static readonly byte[] Magic = [0x6b, 0x38, 0x73, 0x00];
 
+    /// <summary>A body as a JSON object: JSON or YAML, or of protobuf the envelope's type and metadata.</summary>
+    public static async Task<(JsonObject?, ApiError?)> ReadObjectAsync(HttpRequest request)
+    {
+        if (request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            var (text, error) = await RequestBody.ReadTextAsync(request).ConfigureAwait(false);
+            return text is null ? (null, error) : RequestBody.ParseObject(text);
+        }
+
+        using var memory = new MemoryStream();
+        await request.Body.CopyToAsync(memory, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return Decode(memory.ToArray()) is { } decoded ? (decoded, null) : (null, ApiError.BadRequest("the protobuf body has no Kubernetes envelope"));
+    }
+
     public static JsonObject? Decode(ReadOnlySpan<byte> body)
     {
         if (!body.StartsWith(Magic))

@@ -6,10 +6,16 @@ using Podvisor.Api.Watch;
 
 namespace Podvisor.Api.Namespaces;
 
-/// <summary>Namespaces: list, watch, get and create. <c>default</c>, <c>kube-system</c>, <c>kube-public</c> and <c>kube-node-lease</c> always exist.</summary>
-internal sealed partial class NamespaceEndpoints(ApiContext api)
+/// <summary>
+/// Namespaces: list, watch, get, create and delete. <c>default</c>, <c>kube-system</c>, <c>kube-public</c> and
+/// <c>kube-node-lease</c> exist from the start; all but kube-node-lease are immortal, as the NamespaceLifecycle
+/// admission plugin's immortal set.
+/// </summary>
+internal sealed partial class NamespaceEndpoints(ApiContext api, NamespaceTerminator terminator)
 {
     public static readonly string[] Builtin = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+    private static readonly string[] Immortal = ["default", "kube-public", "kube-system"];
 
     private const string Item = "/api/v1/namespaces/{name}";
 
@@ -26,8 +32,9 @@ internal sealed partial class NamespaceEndpoints(ApiContext api)
                 ? ApiResponses.WriteStored(ctx, 200, ns, api.Now)
                 : ApiResponses.WriteError(ctx, ApiError.NotFound("namespaces", name));
         });
+        app.MapDelete(Item, DeleteAsync);
         MethodNotAllowed.Map(app, "/api/v1/namespaces", "GET", "POST");
-        MethodNotAllowed.Map(app, Item, "GET");
+        MethodNotAllowed.Map(app, Item, "GET", "DELETE");
     }
 
     /// <summary>Creates the built-in namespaces that are missing (first start).</summary>
@@ -41,7 +48,7 @@ internal sealed partial class NamespaceEndpoints(ApiContext api)
 
     private async Task CreateAsync(HttpContext ctx)
     {
-        var (node, parseError) = await ReadBodyAsync(ctx.Request).ConfigureAwait(false);
+        var (node, parseError) = await ProtobufMetadata.ReadObjectAsync(ctx.Request).ConfigureAwait(false);
         var (ns, decodeError) = node is null ? (null, parseError) : RequestBody.Decode<V1Namespace>(node);
         if (ns is null)
         {
@@ -62,18 +69,43 @@ internal sealed partial class NamespaceEndpoints(ApiContext api)
             : ApiResponses.WriteError(ctx, ApiError.AlreadyExists("namespaces", name))).ConfigureAwait(false);
     }
 
-    /// <summary>JSON or YAML, or protobuf (what the typed client of <c>kubectl create namespace</c> sends).</summary>
-    private static async Task<(System.Text.Json.Nodes.JsonObject?, ApiError?)> ReadBodyAsync(HttpRequest request)
+    /// <summary>Marks the namespace Terminating (deletionTimestamp, phase) and starts deleting its content; answers the Terminating object.</summary>
+    private async Task DeleteAsync(HttpContext ctx)
     {
-        if (request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) != true)
+        var name = ctx.Route("name");
+        if (Immortal.Contains(name))
         {
-            var (text, error) = await RequestBody.ReadTextAsync(request).ConfigureAwait(false);
-            return text is null ? (null, error) : RequestBody.ParseObject(text);
+            await ApiResponses.WriteError(ctx, ApiError.Forbidden("namespaces", name, "this namespace may not be deleted")).ConfigureAwait(false);
+            return;
         }
 
-        using var memory = new MemoryStream();
-        await request.Body.CopyToAsync(memory, request.HttpContext.RequestAborted).ConfigureAwait(false);
-        return ProtobufMetadata.Decode(memory.ToArray()) is { } decoded ? (decoded, null) : (null, ApiError.BadRequest("the protobuf body has no Kubernetes envelope"));
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            if (api.Store.Get(ResourceKind.Namespaces, null, name) is not { } current)
+            {
+                await ApiResponses.WriteError(ctx, ApiError.NotFound("namespaces", name)).ConfigureAwait(false);
+                return;
+            }
+
+            if (current.Metadata.DeletionTimestamp is not null)
+            {
+                await ApiResponses.WriteBytes(ctx, 200, current.Json).ConfigureAwait(false);
+                return;
+            }
+
+            var ns = current.CloneAs<V1Namespace>();
+            ns.Metadata.DeletionTimestamp = api.NowTruncated;
+            ns.Status = new V1NamespaceStatus { Phase = "Terminating" };
+            var updated = await api.Store.UpdateAsync(ResourceKind.Namespaces, ns, current.ResourceVersion).ConfigureAwait(false);
+            if (updated.Outcome == StoreOutcome.Ok)
+            {
+                await terminator.TerminateAsync(name).ConfigureAwait(false);
+                await ApiResponses.WriteBytes(ctx, 200, updated.Object!.Json).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await ApiResponses.WriteError(ctx, ApiError.Modified("namespaces", name)).ConfigureAwait(false);
     }
 
     /// <summary>Mirrors namespaceStrategy.PrepareForCreate and defaulting: finalizer kubernetes, phase Active, name label.</summary>

@@ -12,36 +12,34 @@ internal static class StrategicMergePatch
 {
     private const string PrimitiveMerge = "";
 
-    /// <summary>patchMergeKey (or primitive set merge) per field path, from the k8s.io/api/core/v1 struct tags.</summary>
+    /// <summary>patchMergeKey (or primitive set merge) per pod field path, from <see cref="PatchMeta"/>.</summary>
     private static readonly Dictionary<string, string> MergeKeys = BuildMergeKeys();
 
     public static JsonNode? Apply(JsonNode? target, JsonNode? patch) => Merge(target, patch, "");
 
+    /// <summary>Walks the V1Pod model: every list field with a merge strategy, by its dotted JSON path.</summary>
     private static Dictionary<string, string> BuildMergeKeys()
     {
-        var keys = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["metadata.ownerReferences"] = "uid",
-            ["metadata.finalizers"] = PrimitiveMerge,
-            ["spec.volumes"] = "name",
-            ["spec.imagePullSecrets"] = "name",
-            ["spec.hostAliases"] = "ip",
-            ["spec.topologySpreadConstraints"] = "topologyKey",
-            ["spec.resourceClaims"] = "name",
-            ["spec.schedulingGates"] = "name",
-            ["status.conditions"] = "type",
-            ["status.podIPs"] = "ip",
-        };
-        foreach (var list in new[] { "spec.containers", "spec.initContainers", "spec.ephemeralContainers" })
-        {
-            keys[list] = "name";
-            keys[list + ".env"] = "name";
-            keys[list + ".ports"] = "containerPort";
-            keys[list + ".volumeMounts"] = "mountPath";
-            keys[list + ".volumeDevices"] = "devicePath";
-        }
-
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        Walk(typeof(k8s.Models.V1Pod), "", keys, depth: 0);
         return keys;
+    }
+
+    private static void Walk(Type type, string path, Dictionary<string, string> keys, int depth)
+    {
+        foreach (var (property, jsonName) in Discovery.ModelSchemas.JsonProperties(type))
+        {
+            var fieldPath = Join(path, jsonName);
+            if (PatchMeta.Of(type, jsonName) is { } meta)
+            {
+                keys[fieldPath] = meta.MergeKey ?? PrimitiveMerge;
+            }
+
+            if (depth < 10 && Discovery.ModelSchemas.ElementModel(property.PropertyType) is { } model)
+            {
+                Walk(model, fieldPath, keys, depth + 1);
+            }
+        }
     }
 
     private static JsonNode? Merge(JsonNode? target, JsonNode? patch, string path)

@@ -93,9 +93,15 @@ internal sealed class PodWriter(ApiContext api)
             pod.Metadata.Name = pod.Metadata.GenerateName + RandomSuffix();
         }
 
-        if (api.Store.Get(ResourceKind.Namespaces, null, ns) is null)
+        if (api.Store.Get(ResourceKind.Namespaces, null, ns) is not { } stored)
         {
             return WriteResult.Fail(ApiError.NotFound("namespaces", ns));
+        }
+
+        if (stored.Metadata.DeletionTimestamp is not null)
+        {
+            // NamespaceLifecycle admission (plugin/pkg/admission/namespace/lifecycle).
+            return WriteResult.Fail(ApiError.Forbidden("pods", pod.Metadata.Name ?? "", $"unable to create new content in namespace {ns} because it is being terminated"));
         }
 
         if (PodAdmission.AdmitCreate(pod, api.Gates) is { } invalid)

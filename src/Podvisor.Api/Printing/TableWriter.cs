@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Podvisor.Api.Http;
 using Podvisor.Api.Store;
+using Podvisor.Api.Watch;
 
 namespace Podvisor.Api.Printing;
 
@@ -10,7 +11,7 @@ internal static class TableWriter
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static byte[] Write(ResourceKind kind, IReadOnlyList<StoredObject> objects, OutputFormat format, long resourceVersion, DateTimeOffset now)
+    public static byte[] Write(ResourceKind kind, IReadOnlyList<StoredObject> objects, OutputFormat format, ListMeta meta, DateTimeOffset now, Func<StoredObject, byte[]> json)
     {
         var buffer = new ArrayBufferWriter<byte>(1024 + (objects.Count * 512));
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -18,14 +19,13 @@ internal static class TableWriter
             writer.WriteStartObject();
             writer.WriteString("kind", "Table");
             writer.WriteString("apiVersion", format.TableApiVersion);
-            writer.WriteStartObject("metadata");
-            writer.WriteString("resourceVersion", resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            writer.WriteEndObject();
+            writer.WritePropertyName("metadata");
+            writer.WriteRawValue(ApiResponses.ListMetaJson(meta), skipInputValidation: true);
             WriteColumns(writer, kind.Printer.Columns);
             writer.WriteStartArray("rows");
             foreach (var obj in objects)
             {
-                WriteRow(writer, obj, kind.Printer.Print(obj.Object, now), format.Include);
+                WriteRow(writer, obj, kind.Printer.Print(obj.Object, now), format.Include, json);
             }
 
             writer.WriteEndArray();
@@ -52,7 +52,7 @@ internal static class TableWriter
         writer.WriteEndArray();
     }
 
-    private static void WriteRow(Utf8JsonWriter writer, StoredObject obj, TableRow row, IncludeObject include)
+    private static void WriteRow(Utf8JsonWriter writer, StoredObject obj, TableRow row, IncludeObject include, Func<StoredObject, byte[]> json)
     {
         writer.WriteStartObject();
         writer.WriteStartArray("cells");
@@ -86,11 +86,11 @@ internal static class TableWriter
             writer.WriteEndArray();
         }
 
-        WriteRowObject(writer, obj, include);
+        WriteRowObject(writer, obj, include, json);
         writer.WriteEndObject();
     }
 
-    private static void WriteRowObject(Utf8JsonWriter writer, StoredObject obj, IncludeObject include)
+    private static void WriteRowObject(Utf8JsonWriter writer, StoredObject obj, IncludeObject include, Func<StoredObject, byte[]> json)
     {
         switch (include)
         {
@@ -98,7 +98,7 @@ internal static class TableWriter
                 return;
             case IncludeObject.Object:
                 writer.WritePropertyName("object");
-                writer.WriteRawValue(obj.Json, skipInputValidation: true);
+                writer.WriteRawValue(json(obj), skipInputValidation: true);
                 return;
             case IncludeObject.Metadata:
                 writer.WriteStartObject("object");

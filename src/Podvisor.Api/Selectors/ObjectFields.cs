@@ -62,4 +62,16 @@ internal static class ObjectFields
             _ => null,
         };
     }
+
+    /// <summary>NodeToSelectableFields (pkg/registry/core/node/strategy.go).</summary>
+    public static string? Node(IKubernetesObject<V1ObjectMeta> obj, string field)
+    {
+        var node = (V1Node)obj;
+        return field switch
+        {
+            "metadata.name" => node.Metadata.Name ?? "",
+            "spec.unschedulable" => node.Spec?.Unschedulable == true ? "true" : "false",
+            _ => null,
+        };
+    }
 }

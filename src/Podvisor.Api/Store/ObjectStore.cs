@@ -93,6 +93,44 @@ internal sealed partial class ObjectStore
     }
 
     /// <summary>
+    /// The objects of a kind as they were at <paramref name="revision"/> (later pages of a paginated list read the
+    /// first page's snapshot, as etcd serves a continue at its revision), or null once the changes since then have
+    /// left the history (upstream: the revision was compacted).
+    /// </summary>
+    public StoredObject[]? ListAt(ResourceKind kind, string? ns, long revision)
+    {
+        lock (_gate)
+        {
+            var changes = revision >= _revision ? [] : _history.Since(revision);
+            if (changes is null)
+            {
+                return null;
+            }
+
+            var state = new Dictionary<string, StoredObject>(_objects[kind], StringComparer.Ordinal);
+            for (var i = changes.Count - 1; i >= 0; i--)
+            {
+                var change = changes[i];
+                if (change.Object.Kind != kind)
+                {
+                    continue;
+                }
+
+                if (change.Previous is { } previous)
+                {
+                    state[change.Object.Key] = previous;
+                }
+                else
+                {
+                    state.Remove(change.Object.Key);
+                }
+            }
+
+            return ns is null ? [.. state.Values] : [.. state.Values.Where(o => o.Namespace == ns)];
+        }
+    }
+
+    /// <summary>
     /// Registers a watcher. <paramref name="fromResourceVersion"/> null means "current state first" (synthetic ADDED for
     /// every object); otherwise the changes after it are replayed. Returns null with the oldest resumable version when
     /// that point has left the history (410 Gone).

@@ -23,7 +23,10 @@ internal sealed class ResourceKind
         "Namespace", "namespaces", "NamespaceList", namespaced: false, ObjectFields.Namespace, new NamespaceTablePrinter(),
         json => KubernetesJson.Deserialize<V1Namespace>(json));
 
-    public static readonly IReadOnlyList<ResourceKind> All = [Pods, Events, Namespaces];
+    public static readonly ResourceKind Nodes = new(
+        "Node", "nodes", "NodeList", namespaced: false, ObjectFields.Node, new NodeTablePrinter(), json => KubernetesJson.Deserialize<V1Node>(json));
+
+    public static readonly IReadOnlyList<ResourceKind> All = [Pods, Events, Namespaces, Nodes];
 
     private ResourceKind(
         string kind,

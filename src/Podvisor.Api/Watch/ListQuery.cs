@@ -15,6 +15,12 @@ internal sealed record ListQuery(
     bool SendInitialEvents,
     bool AllowBookmarks)
 {
+    /// <summary>The page size (<c>limit</c>); 0 means everything.</summary>
+    public long Limit { get; init; }
+
+    /// <summary>The decoded <c>continue</c> of a later page.</summary>
+    public ContinueToken? Continue { get; init; }
+
     public static (ListQuery? Query, ApiError? Error) Parse(IQueryCollection query, ResourceKind kind)
     {
         var (labels, labelError) = LabelSelector.Parse(query["labelSelector"]);
@@ -41,6 +47,22 @@ internal sealed record ListQuery(
             return (null, ApiError.BadRequest($"invalid resource version: {resourceVersion}"));
         }
 
+        var limit = long.TryParse(query["limit"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) && l > 0 ? l : 0;
+        ContinueToken? token = null;
+        if (query["continue"].ToString() is { Length: > 0 } continueValue)
+        {
+            if (resourceVersion.Length > 0)
+            {
+                return (null, ApiError.BadRequest("specifying resource version is not allowed when using continue"));
+            }
+
+            (token, var tokenError) = ContinueToken.Decode(continueValue);
+            if (token is null)
+            {
+                return (null, ApiError.BadRequest(tokenError!));
+            }
+        }
+
         return (new ListQuery(
             labels,
             fields,
@@ -48,7 +70,7 @@ internal sealed record ListQuery(
             resourceVersion.Length > 0 ? resourceVersion : null,
             timeout,
             IsTrue(query["sendInitialEvents"]),
-            IsTrue(query["allowWatchBookmarks"])), null);
+            IsTrue(query["allowWatchBookmarks"])) { Limit = limit, Continue = token }, null);
     }
 
     public bool Matches(StoredObject obj, string? ns) =>

@@ -18,7 +18,7 @@ internal sealed class WatchStreamer(ApiContext api)
 
     private static readonly byte[] Newline = "\n"u8.ToArray();
 
-    public async Task StreamAsync(HttpContext ctx, ResourceKind kind, string? ns, ListQuery query)
+    public async Task StreamAsync(HttpContext ctx, ResourceKind kind, string? ns, ListQuery query, ResourceView view)
     {
         var from = query.SendInitialEvents || query.ResourceVersion is null or "0" ? (long?)null : long.Parse(query.ResourceVersion, CultureInfo.InvariantCulture);
         var (subscription, oldest) = api.Store.Watch(kind, from);
@@ -40,16 +40,16 @@ internal sealed class WatchStreamer(ApiContext api)
         {
             foreach (var record in subscription.Initial)
             {
-                await WriteRecordAsync(ctx, record, ns, query, format).ConfigureAwait(false);
+                await WriteRecordAsync(ctx, record, ns, query, format, view).ConfigureAwait(false);
             }
 
             if (query.SendInitialEvents)
             {
-                await WriteEventAsync(ctx, "BOOKMARK", InitialEventsEnd(kind, api.Store.Revision)).ConfigureAwait(false);
+                await WriteEventAsync(ctx, "BOOKMARK", InitialEventsEnd(kind, view, api.Store.Revision)).ConfigureAwait(false);
             }
 
             await ctx.Response.Body.FlushAsync(linked.Token).ConfigureAwait(false);
-            await PumpAsync(ctx, subscription, ns, query, format, linked.Token).ConfigureAwait(false);
+            await PumpAsync(ctx, subscription, ns, query, format, view, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -57,20 +57,20 @@ internal sealed class WatchStreamer(ApiContext api)
         }
     }
 
-    private async Task PumpAsync(HttpContext ctx, WatchSubscription subscription, string? ns, ListQuery query, OutputFormat format, CancellationToken ct)
+    private async Task PumpAsync(HttpContext ctx, WatchSubscription subscription, string? ns, ListQuery query, OutputFormat format, ResourceView view, CancellationToken ct)
     {
         while (await subscription.Changes.WaitToReadAsync(ct).ConfigureAwait(false))
         {
             while (subscription.Changes.TryRead(out var record))
             {
-                await WriteRecordAsync(ctx, record, ns, query, format).ConfigureAwait(false);
+                await WriteRecordAsync(ctx, record, ns, query, format, view).ConfigureAwait(false);
             }
 
             await ctx.Response.Body.FlushAsync(ct).ConfigureAwait(false);
         }
     }
 
-    private Task WriteRecordAsync(HttpContext ctx, WatchRecord record, string? ns, ListQuery query, OutputFormat format)
+    private Task WriteRecordAsync(HttpContext ctx, WatchRecord record, string? ns, ListQuery query, OutputFormat format, ResourceView view)
     {
         var type = EventType(record, ns, query);
         if (type is null)
@@ -78,7 +78,9 @@ internal sealed class WatchStreamer(ApiContext api)
             return Task.CompletedTask;
         }
 
-        var obj = format.IsTable ? TableWriter.Write(record.Object.Kind, [record.Object], format, record.ResourceVersion, api.Now) : record.Object.Json;
+        var obj = format.IsTable
+            ? TableWriter.Write(record.Object.Kind, [record.Object], format, new ListMeta(record.ResourceVersion), api.Now, view.Json)
+            : view.Json(record.Object);
         return WriteEventAsync(ctx, type, obj);
     }
 
@@ -109,7 +111,7 @@ internal sealed class WatchStreamer(ApiContext api)
     }
 
     /// <summary>The bookmark that ends a watch-list's initial events (annotation k8s.io/initial-events-end).</summary>
-    private static byte[] InitialEventsEnd(ResourceKind kind, long revision) => Encoding.UTF8.GetBytes(string.Create(
+    private static byte[] InitialEventsEnd(ResourceKind kind, ResourceView view, long revision) => Encoding.UTF8.GetBytes(string.Create(
         CultureInfo.InvariantCulture,
-        $"{{\"kind\":\"{kind.Kind}\",\"apiVersion\":\"v1\",\"metadata\":{{\"resourceVersion\":\"{revision}\",\"annotations\":{{\"k8s.io/initial-events-end\":\"true\"}}}}}}"));
+        $"{{\"kind\":\"{kind.Kind}\",\"apiVersion\":\"{view.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{revision}\",\"annotations\":{{\"k8s.io/initial-events-end\":\"true\"}}}}}}"));
 }
