@@ -52,13 +52,15 @@ internal static class RestartCommand
             V1Patch.PatchType.MergePatch);
         try
         {
+            // The event can only follow the patch: watching from the list's resourceVersion misses nothing.
+            var before = await client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: Selector(name), cancellationToken: ct);
             await client.CoreV1.PatchNamespacedPodAsync(patch, name, ns, cancellationToken: ct);
             Console.Out.WriteLine($"pod/{name} restart requested ({RestartAllRequest.Annotation}={value})");
-            return await WaitForOutcomeAsync(client, name, ns, value, ct);
+            return await WaitForOutcomeAsync(client, name, ns, value, before.Metadata.ResourceVersion, ct);
         }
         catch (HttpOperationException ex)
         {
-            Console.Error.WriteLine($"Error from server ({ex.Response.ReasonPhrase}): {ServerMessage(ex)}");
+            Console.Error.WriteLine(ServerError(ex));
             return 1;
         }
         catch (HttpRequestException ex)
@@ -69,7 +71,7 @@ internal static class RestartCommand
     }
 
     /// <summary>Watches the pod's RestartAllContainers events until the one about <paramref name="value"/> arrives.</summary>
-    private static async Task<int> WaitForOutcomeAsync(Kubernetes client, string name, string ns, string value, CancellationToken ct)
+    private static async Task<int> WaitForOutcomeAsync(Kubernetes client, string name, string ns, string value, string resourceVersion, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(EventWait);
@@ -77,7 +79,7 @@ internal static class RestartCommand
         try
         {
             var events = client.CoreV1.WatchListNamespacedEventAsync(ns,
-                fieldSelector: $"involvedObject.name={name},reason={EventReasons.RestartAllContainers}", cancellationToken: deadline.Token);
+                fieldSelector: Selector(name), resourceVersion: resourceVersion, cancellationToken: deadline.Token);
             await foreach (var (_, evt) in events)
             {
                 if (evt.Message?.StartsWith(cause, StringComparison.Ordinal) == true)
@@ -95,15 +97,19 @@ internal static class RestartCommand
         return 1;
     }
 
-    private static string ServerMessage(HttpOperationException ex)
+    private static string Selector(string pod) => $"involvedObject.name={pod},reason={EventReasons.RestartAllContainers}";
+
+    /// <summary>kubectl's form: <c>Error from server (NotFound): pods "x" not found</c>.</summary>
+    private static string ServerError(HttpOperationException ex)
     {
         try
         {
-            return KubernetesJson.Deserialize<V1Status>(ex.Response.Content).Message ?? ex.Message;
+            var status = KubernetesJson.Deserialize<V1Status>(ex.Response.Content);
+            return $"Error from server ({status.Reason}): {status.Message}";
         }
         catch (System.Text.Json.JsonException)
         {
-            return ex.Message;
+            return $"Error from server ({ex.Response.ReasonPhrase}): {ex.Message}";
         }
     }
 }
