@@ -11,6 +11,11 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["version"])
+        {
+            return VersionCommand.Print();
+        }
+
         var root = new RootCommand("Podvisor: a Kubernetes-compatible pod agent for one machine, with kubelet v1.35 lifecycle semantics.")
         {
             RunCommand.Create(),
