@@ -21,6 +21,9 @@ public sealed record AgentOptions
     /// <summary>status.hostIP, and status.podIP of hostNetwork pods.</summary>
     public string HostIp { get; init; } = DefaultHostIp();
 
+    /// <summary>Keep a deleted pod's CRI log files (<c>podvisor run --data-dir</c>); the kubelet removes them.</summary>
+    public bool KeepLogsOfDeletedPods { get; init; }
+
     /// <summary>A slow safety resync; correctness never depends on it (exits and probe results are events).</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromMinutes(1);
 

@@ -26,7 +26,7 @@ internal sealed partial class PodWorker
             // Step 3: ... or only the containers the plan names, in parallel (§D8), then the RestartAll cleanup.
             await Task.WhenAll(plan.ContainersToKill.Select(k =>
                 KillContainerAsync(pod, k.ContainerId, k.Name, k.Reason, gracePeriodOverride: null, k.Message, Task.CompletedTask)));
-            await RemoveForRestartAllAsync(pod, plan.ContainersToRemove);
+            await RemoveForRestartAllAsync(pod, plan);
         }
 
         // Step 5: create the sandbox.
@@ -158,16 +158,21 @@ internal sealed partial class PodWorker
     /// cancels the sync's context and the removal loop ends at the first failed call): nothing more is killed or
     /// removed, and the graceful termination that follows finds the containers as they ended.
     /// </summary>
-    private async Task RemoveForRestartAllAsync(V1Pod pod, IReadOnlyCollection<ContainerToRemove> removals)
+    private async Task RemoveForRestartAllAsync(V1Pod pod, PodPlan plan)
     {
+        var removals = plan.ContainersToRemove;
         if (Deleting)
         {
             return;
         }
 
+        // Upstream's PR passes the literal message "killing"; Podvisor's names the cycle's trigger, in the style of
+        // the kubelet's other kill messages ("Container X failed liveness probe, will be restarted").
+        var cause = plan.RestartAllCause ?? "all containers restart in place";
         await Task.WhenAll(removals.Where(r => r.Kill).Select(r =>
         {
-            _agent.Events.Container(pod, r.Name, EventRecorder.TypeNormal, EventReasons.Killing, "killing");
+            _agent.Events.Container(pod, r.Name, EventRecorder.TypeNormal, EventReasons.Killing,
+                $"Container {r.Name} will be restarted in place: {cause}");
             return _agent.Runtime.StopContainerAsync(r.ContainerId, GracePeriod.StopWindow(0), CancellationToken.None).AsTask();
         }));
         foreach (var r in removals.TakeWhile(_ => !Deleting))

@@ -40,12 +40,18 @@ internal sealed partial class PodWorker : IAsyncDisposable
     /// </summary>
     private bool _actionFailed;
 
+    private readonly RestartAllRequests _requests;
+
+    /// <summary>A restart-all request accepted for the next status generation (§D14).</summary>
+    private string? _acceptedRequest;
+
     public PodWorker(PodAgent agent, V1Pod pod)
     {
         _agent = agent;
         _pod = pod;
         _hashes = ContainerHashes.Of(pod.Spec);
         _status = pod.Status?.Phase is null ? null : pod.Status;
+        _requests = new RestartAllRequests(agent.Options.DataDir, pod.Metadata.Uid);
         _timer = agent.Time.CreateTimer(_ => Wake(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loop = Task.Run(RunAsync);
     }
@@ -133,6 +139,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
     /// <summary>One pass of the kubelet's SyncPod: observe, publish status, plan, act (§5.3).</summary>
     private async Task SyncAsync()
     {
+        ObserveRestartAllRequest();
         if (Deleting || _containersStopped)
         {
             await TerminateAsync();
@@ -177,6 +184,23 @@ internal sealed partial class PodWorker : IAsyncDisposable
             // D7: act on the result at once (e.g. start init containers right after a RestartAllContainers cleanup).
             Wake();
         }
+    }
+
+    /// <summary>A new value of the restart-all annotation starts a cycle at this sync's status, or is refused with an event.</summary>
+    private void ObserveRestartAllRequest()
+    {
+        if (_requests.Observe(_pod, _status, _agent.Options.Gates) is not { } request)
+        {
+            return;
+        }
+
+        if (request.Refusal is { } why)
+        {
+            _agent.Events.Pod(_pod, EventRecorder.TypeWarning, EventReasons.RestartAllContainers, RestartAllRequest.RefusedMessage(request.Value, why));
+            return;
+        }
+
+        _acceptedRequest = request.Value;
     }
 
     /// <summary>
@@ -239,16 +263,24 @@ internal sealed partial class PodWorker : IAsyncDisposable
             PodIsTerminal = podIsTerminal,
             Now = _agent.Time.GetUtcNow(),
             HostIp = _agent.Options.HostIp,
+            RestartAllRequested = _acceptedRequest is not null,
         });
-        if (IsRestarting(status) && !IsRestarting(old)
-            && RestartDecider.FindRestartAllTrigger(pod, runtime, old) is { } trigger)
+        var cycleStarted = IsRestarting(status) && !IsRestarting(old);
+        if (cycleStarted && (RestartDecider.FindRestartAllTrigger(pod, runtime, old)?.EventMessage
+                ?? (_acceptedRequest is { } request ? RestartAllRequest.EventMessage(request) : null)) is { } message)
         {
-            _agent.Events.Pod(pod, EventRecorder.TypeNormal, EventReasons.RestartAllContainers, trigger.EventMessage);
+            _agent.Events.Pod(pod, EventRecorder.TypeNormal, EventReasons.RestartAllContainers, message);
 
             // A stale CrashLoopBackOff must not hide the RestartingAllContainers waiting state of the new cycle.
             _reasonCache.Clear();
         }
+        else if (_acceptedRequest is { } unused)
+        {
+            _agent.Events.Pod(pod, EventRecorder.TypeWarning, EventReasons.RestartAllContainers,
+                RestartAllRequest.RefusedMessage(unused, "no container has been created yet"));
+        }
 
+        _acceptedRequest = null;
         _status = status;
         var json = KubernetesJson.Serialize(status);
         if (json != _publishedJson)
@@ -290,7 +322,12 @@ internal sealed partial class PodWorker : IAsyncDisposable
             _timer.Dispose();
             _wake.Writer.TryComplete();
             _agent.Forget(Uid);
-            DeleteLogs(pod);
+            _requests.Forget();
+            if (!_agent.Options.KeepLogsOfDeletedPods)
+            {
+                DeleteLogs(pod);
+            }
+
             _agent.Sink.PodTerminated(Uid);
         }
     }

@@ -3,18 +3,42 @@ using Podvisor.Commands;
 
 namespace Podvisor;
 
-/// <summary>The <c>podvisor</c> command (design §4.1): run, serve, validate, version.</summary>
+/// <summary>The <c>podvisor</c> command (design §4.1): run, serve, restart, validate, version.</summary>
 public static class Program
 {
+    /// <summary>Invalid options exit as invalid input does (design §4.1).</summary>
+    private const int ExitInvalid = 2;
+
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["version"])
+        {
+            return VersionCommand.Print();
+        }
+
         var root = new RootCommand("Podvisor: a Kubernetes-compatible pod agent for one machine, with the kubelet's Kubernetes v1.36 lifecycle semantics.")
         {
             RunCommand.Create(),
             ServeCommand.Create(),
+            RestartCommand.Create(),
             ValidateCommand.Create(),
             VersionCommand.Create(),
         };
-        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine($"error: {error.Message}");
+            }
+
+            Console.Error.WriteLine($"Run '{string.Join(' ', ["podvisor", .. CommandPath(parse.CommandResult.Command, root)])} --help' for usage.");
+            return ExitInvalid;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
+
+    private static IEnumerable<string> CommandPath(Command command, RootCommand root) =>
+        command == root ? [] : [command.Name];
 }

@@ -34,6 +34,7 @@ internal static class PlanAssembler
             Attempt = actions.Attempt,
             ContainersToKill = [.. actions.ContainersToKill],
             ContainersToRemove = [.. actions.ContainersToRemove],
+            RestartAllCause = actions.RestartAllCause,
             InitContainersToStart = initToStart.ToImmutable(),
             ContainersToStart = toStart.ToImmutable(),
             BackOffs = backOffs.ToImmutable(),

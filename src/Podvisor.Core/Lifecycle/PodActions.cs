@@ -20,6 +20,8 @@ internal sealed class PodActions
 
     public List<ContainerToRemove> ContainersToRemove { get; } = [];
 
+    public string? RestartAllCause { get; set; }
+
     /// <summary>Indexes into <c>spec.initContainers</c>, in spec order once computeInitContainerActions returns.</summary>
     public List<int> InitContainersToStart { get; } = [];
 

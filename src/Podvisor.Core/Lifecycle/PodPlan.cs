@@ -58,6 +58,9 @@ public sealed record PodPlan
     /// <summary>RestartAllContainers cleanup, in upstream's removal order (targets before sources).</summary>
     public ImmutableArray<ContainerToRemove> ContainersToRemove { get; init; } = [];
 
+    /// <summary>What triggered the RestartAllContainers cycle being cleaned up (the Killing events name it); null outside one.</summary>
+    public string? RestartAllCause { get; init; }
+
     /// <summary>Init containers (regular or sidecar) to start, in spec order.</summary>
     public ImmutableArray<ContainerToStart> InitContainersToStart { get; init; } = [];
 

@@ -33,6 +33,8 @@ internal static class RestartAllCleanup
         actions.ContainersToRemove.AddRange(initTargets);
         actions.ContainersToRemove.AddRange(sources);
         actions.ContainersToRemove.AddRange(initSources);
+        actions.RestartAllCause = RestartDecider.FindRestartAllTrigger(input.Pod, input.Runtime, input.ApiStatus)?.Cause
+            ?? (RestartAllRequest.Value(input.Pod) is { } requested ? RestartAllRequest.Cause(requested) : null);
     }
 
     /// <summary>

@@ -12,9 +12,11 @@ public readonly record struct MatchedRule(V1ContainerRestartRule Rule, int Index
 /// <summary>The container that triggered a RestartAllContainers cycle (§D12 event).</summary>
 public sealed record RestartAllTrigger(string ContainerName, int ExitCode, int RuleIndex)
 {
+    /// <summary>What triggered the cycle, e.g. <c>container "w" exited with code 88 matching restartPolicyRules[0]</c>.</summary>
+    public string Cause => $"container \"{ContainerName}\" exited with code {ExitCode} matching restartPolicyRules[{RuleIndex}]";
+
     /// <summary>Spec §D12 event message.</summary>
-    public string EventMessage =>
-        $"container \"{ContainerName}\" exited with code {ExitCode} matching restartPolicyRules[{RuleIndex}]; restarting all containers in place";
+    public string EventMessage => Cause + "; restarting all containers in place";
 }
 
 /// <summary>

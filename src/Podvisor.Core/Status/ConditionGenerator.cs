@@ -13,7 +13,8 @@ public sealed record ConditionInput(
     IReadOnlyList<V1ContainerStatus> InitContainerStatuses,
     IReadOnlyList<V1ContainerStatus> ContainerStatuses,
     string Phase,
-    FeatureGates Gates);
+    FeatureGates Gates,
+    bool RestartAllRequested = false);
 
 /// <summary>
 /// Mirrors pkg/kubelet/status/generate.go and the condition part of kubelet generateAPIPodStatus (spec §8, §6.2,
@@ -50,10 +51,11 @@ public static class ConditionGenerator
         conditions.Add(Observed(Ready(input.Pod.Spec, conditions, all, input.Phase), generation));
         conditions.Add(Observed(ContainersReady(input.Pod.Spec, all, input.Phase), generation));
         conditions.Add(Observed(Condition(PodConditions.PodScheduled, true), generation));
-        if (input.Gates.RestartAllContainersOnContainerExits && RestartDecider.AllContainersCouldRestart(input.Pod.Spec))
+        if (input.Gates.RestartAllContainersOnContainerExits
+            && (RestartDecider.AllContainersCouldRestart(input.Pod.Spec) || RestartAllRequest.IsAnnotated(input.Pod)))
         {
             // Upstream sets no observedGeneration on this condition (the 1.36 capture has none).
-            conditions.Add(AllContainersRestarting(input.Pod, input.Runtime, input.OldStatus, input.Phase, input.Gates));
+            conditions.Add(AllContainersRestarting(input.Pod, input.Runtime, input.OldStatus, input.Phase, input.Gates, input.RestartAllRequested));
         }
 
         return conditions;
@@ -177,21 +179,25 @@ public static class ConditionGenerator
     }
 
     /// <summary>Mirrors GenerateAllContainersRestartingCondition (§6.2): True from the trigger until cleanup is done.</summary>
-    public static V1PodCondition AllContainersRestarting(V1Pod pod, RuntimePodStatus runtime, V1PodStatus? oldStatus, string phase, FeatureGates gates)
+    public static V1PodCondition AllContainersRestarting(
+        V1Pod pod, RuntimePodStatus runtime, V1PodStatus? oldStatus, string phase, FeatureGates gates, bool requested = false)
     {
         if (PodPhases.IsTerminal(phase))
         {
             return Condition(PodConditions.AllContainersRestarting, false, TerminalReason(phase));
         }
 
-        return IsRestartingAll(pod, runtime, oldStatus, gates)
+        return IsRestartingAll(pod, runtime, oldStatus, gates, requested)
             ? Condition(PodConditions.AllContainersRestarting, true, PodConditions.RestartAllContainersStarted, PodConditions.RestartAllContainersMessage)
             : Condition(PodConditions.AllContainersRestarting, false);
     }
 
-    /// <summary>A RestartAllContainers cycle is in its termination phase: triggered, and some container is still left.</summary>
-    public static bool IsRestartingAll(V1Pod pod, RuntimePodStatus runtime, V1PodStatus? oldStatus, FeatureGates gates) =>
-        RestartDecider.ShouldAllContainersRestart(pod, runtime, oldStatus, gates)
+    /// <summary>
+    /// A RestartAllContainers cycle is in its termination phase: triggered (by a rule, or by an accepted request, §D14),
+    /// and some container is still left.
+    /// </summary>
+    public static bool IsRestartingAll(V1Pod pod, RuntimePodStatus runtime, V1PodStatus? oldStatus, FeatureGates gates, bool requested = false) =>
+        (RestartDecider.ShouldAllContainersRestart(pod, runtime, oldStatus, gates) || (requested && gates.RestartAllContainersOnContainerExits))
         && !RestartDecider.AllContainersRestartCleanedUp(pod.Spec, runtime);
 
     /// <summary>Mirrors kubecontainer.HasAnyRegularContainerStarted: a regular container's API state is running or terminated.</summary>

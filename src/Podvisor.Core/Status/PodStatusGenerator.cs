@@ -28,6 +28,12 @@ public sealed record StatusInput
 
     public required DateTimeOffset Now { get; init; }
     public string? HostIp { get; init; }
+
+    /// <summary>
+    /// A new restart-all request (<see cref="RestartAllRequest"/>) the agent accepted for this sync: a cycle starts as if
+    /// a RestartAllContainers rule had matched (AllContainersRestarting turns True and carries it on).
+    /// </summary>
+    public bool RestartAllRequested { get; init; }
 }
 
 /// <summary>
@@ -48,12 +54,14 @@ public static class PodStatusGenerator
         PreservePhaseReason(status, old, api);
 
         status.Conditions = ConditionGenerator.Generate(new ConditionInput(
-            input.Pod, input.Runtime, old, api, [.. status.InitContainerStatuses ?? []], [.. status.ContainerStatuses ?? []], status.Phase, input.Gates));
+            input.Pod, input.Runtime, old, api, [.. status.InitContainerStatuses ?? []], [.. status.ContainerStatuses ?? []], status.Phase, input.Gates,
+            input.RestartAllRequested));
         SetAddresses(input, old, status);
         status.StartTime = StatusManagerRules.StartTime(old, now);
         status.ObservedGeneration = input.Pod.Metadata?.Generation is > 0 ? input.Pod.Metadata.Generation : null;
 
-        if (StatusManagerRules.FindIllegalTransition(input.Pod.Spec, old, status, input.Gates) is not null)
+        // A pod that may be restarted on request restarts terminated containers as a rule-carrying pod does.
+        if (!RestartAllRequest.IsAnnotated(input.Pod) && StatusManagerRules.FindIllegalTransition(input.Pod.Spec, old, status, input.Gates) is not null)
         {
             // Status update on pod aborted: the cached status stays as it was.
             return KubernetesJson.Deserialize<V1PodStatus>(KubernetesJson.Serialize(old!));
@@ -67,7 +75,8 @@ public static class PodStatusGenerator
     private static V1PodStatus ConvertStatus(StatusInput input, V1PodStatus? old)
     {
         var spec = input.Pod.Spec;
-        var podRestarting = RestartDecider.ShouldAllContainersRestart(input.Pod, input.Runtime, old, input.Gates);
+        var podRestarting = RestartDecider.ShouldAllContainersRestart(input.Pod, input.Runtime, old, input.Gates)
+            || (input.RestartAllRequested && input.Gates.RestartAllContainersOnContainerExits);
         var ctx = new ContainerStatusContext(input.Pod, input.Runtime, input.ReasonCache, input.Gates, podRestarting);
         var containers = ContainerStatusBuilder.Build(ctx, spec.ContainersOrEmpty(), old?.ContainerStatuses, isInit: false);
         var init = ContainerStatusBuilder.Build(ctx, spec.InitContainersOrEmpty(), old?.InitContainerStatuses, isInit: true);
@@ -100,7 +109,7 @@ public static class PodStatusGenerator
         var all = (status.ContainerStatuses ?? []).Concat(status.InitContainerStatuses ?? []).ToList();
         var podHasInitialized = HasAnyActiveRegularContainerStarted(input.Pod.Spec, input.Runtime);
         var phase = PhaseCalculator.GetPhase(input.Pod, all, input.PodIsTerminal, podHasInitialized, input.Gates);
-        if (!PodPhases.IsTerminal(phase) && ConditionGenerator.IsRestartingAll(input.Pod, input.Runtime, old, input.Gates))
+        if (!PodPhases.IsTerminal(phase) && ConditionGenerator.IsRestartingAll(input.Pod, input.Runtime, old, input.Gates, input.RestartAllRequested))
         {
             phase = PodPhases.Running;
         }

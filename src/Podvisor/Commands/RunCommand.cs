@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Podvisor.Agent;
-using Podvisor.Core.Model;
 using Podvisor.Run;
 using Podvisor.Runtime.Process;
 
@@ -10,14 +9,20 @@ namespace Podvisor.Commands;
 
 /// <summary>
 /// <c>podvisor run FILE</c> (design §4.1): runs the pods in the foreground until they are all terminal, the timeout
-/// passes or SIGINT/SIGTERM arrives. Exit 0 all Succeeded, 1 some Failed, 2 invalid input, 3 timeout.
+/// passes or SIGINT/SIGTERM arrives, showing their states, events and output.
 /// </summary>
 internal static class RunCommand
 {
+    private const string ExitStatusHelp = """
+        Exit status: 0 every pod Succeeded; 1 some pod Failed; 2 invalid input or options (nothing run);
+        3 the timeout passed; 130 interrupted by SIGINT (Ctrl-C). After a timeout, SIGINT or SIGTERM the pods are
+        deleted gracefully and the final objects are still printed.
+        """;
+
     public static Command Create()
     {
         var file = new Argument<string>("FILE") { Description = "Pod manifest (YAML or JSON, one or more pods; - for stdin)." };
-        var output = new Option<string?>("--output", "-o") { Description = "Print the final Pods and their Events as one v1 List: json or yaml." };
+        var output = new Option<string?>("--output", "-o") { Description = "Print the final Pods and their Events as one v1 List on stdout: json or yaml." };
         output.AcceptOnlyFromAmong("json", "yaml");
         var timeout = new Option<TimeSpan?>("--timeout")
         {
@@ -26,9 +31,12 @@ internal static class RunCommand
         };
         var runtime = CommonOptions.Runtime();
         var gates = CommonOptions.FeatureGates();
-        var dataDir = CommonOptions.DataDir("Where logs, volumes and runtime state live (default: a temporary directory removed afterwards).");
+        var dataDir = CommonOptions.DataDir("Where logs, volumes and runtime state live; the containers' CRI log files stay in DIR/logs (default: a temporary directory removed afterwards).");
         var backoffMax = CommonOptions.CrashLoopBackOffMax();
-        var command = new Command("run", "Run the pod(s) in FILE until they finish.") { file, output, timeout, runtime, gates, dataDir, backoffMax };
+        var command = new Command("run", "Run the pod(s) in FILE until they finish, showing their states, events and output.\n\n" + ExitStatusHelp)
+        {
+            file, output, timeout, runtime, gates, dataDir, backoffMax,
+        };
         command.SetAction((parse, ct) => ExecuteAsync(
             parse.GetValue(file)!, parse.GetValue(output), parse.GetValue(timeout), CommonOptions.Gates(parse, gates),
             parse.GetValue(dataDir), parse.GetValue(backoffMax)));
@@ -45,28 +53,26 @@ internal static class RunCommand
         }
 
         var temporary = dataDir is null;
-        var dir = dataDir ?? Directory.CreateTempSubdirectory("podvisor-run-").FullName;
+        var dir = Path.GetFullPath(dataDir ?? Directory.CreateTempSubdirectory("podvisor-run-").FullName);
+        using var interrupted = new CancellationTokenSource();
+        using var terminated = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Cancel(c, interrupted));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Cancel(c, terminated));
+        var runner = new PodRunner(pods, new RunSettings
+        {
+            // The logs of deleted pods stay: --data-dir keeps them, a temporary dir is removed below.
+            Agent = new AgentOptions { DataDir = dir, Gates = gates, CrashLoopBackOffMax = backoffMax, KeepLogsOfDeletedPods = true },
+            Output = output,
+            Timeout = timeout,
+            Live = output is null && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb"),
+        }, TimeProvider.System);
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter((_, level) => level >= LogLevel.Warning));
-        using var interrupted = new CancellationTokenSource();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         try
         {
-            await using var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
-            {
-                DataDir = dir,
-                LoggerFactory = logs,
-            });
-            var settings = new RunSettings
-            {
-                Agent = new AgentOptions { DataDir = dir, Gates = gates, CrashLoopBackOffMax = backoffMax },
-                Output = output,
-                Timeout = timeout,
-                Live = output is null && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb"),
-            };
-            return await PodRunner.RunAsync(pods, processes, settings, TimeProvider.System, logs, interrupted.Token);
+            await using var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions { DataDir = dir, LoggerFactory = logs });
+            return await runner.RunAsync(processes, logs, interrupted.Token, terminated.Token);
         }
         finally
         {
@@ -75,12 +81,12 @@ internal static class RunCommand
                 TryDelete(dir);
             }
         }
+    }
 
-        void Interrupt(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            interrupted.Cancel();
-        }
+    private static void Cancel(PosixSignalContext context, CancellationTokenSource source)
+    {
+        context.Cancel = true;
+        source.Cancel();
     }
 
     private static void TryDelete(string dir)

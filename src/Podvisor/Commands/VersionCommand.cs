@@ -13,13 +13,16 @@ internal static class VersionCommand
     public static Command Create()
     {
         var command = new Command("version", "Print the Podvisor version and the Kubernetes semantics it implements.");
-        command.SetAction(_ =>
-        {
-            Console.Out.WriteLine($"podvisor {Version}");
-            Console.Out.WriteLine($"kubernetes semantics: {KubernetesRelease.Version}");
-            Console.Out.WriteLine($"default feature gates: {FeatureGates.Default}");
-            return 0;
-        });
+        command.SetAction(_ => Print());
         return command;
+    }
+
+    /// <summary>Also called before any command-line parsing: <c>podvisor version</c> is a process start, nothing more.</summary>
+    public static int Print()
+    {
+        Console.Out.WriteLine($"podvisor {Version}");
+        Console.Out.WriteLine($"kubernetes semantics: {KubernetesRelease.Version}");
+        Console.Out.WriteLine($"default feature gates: {FeatureGates.Default}");
+        return 0;
     }
 }

@@ -4,48 +4,55 @@ using Podvisor.Core.Model;
 namespace Podvisor.Run;
 
 /// <summary>
-/// The non-TTY view of <c>podvisor run</c>: one readable line on stderr per change (phase, condition, container state,
-/// event), e.g. <c>15:04:05.123 default/ml-worker container main-application: Running (restarts 1)</c>.
+/// The non-TTY view of <c>podvisor run</c>, on stderr: one timestamped line per change (phase, condition, container
+/// state, event, finished RestartAllContainers cycle), e.g.
+/// <c>15:04:05.123 default/ml-worker container main-application: Running (restarts 1)</c>, and each line a container
+/// writes as <c>docker compose up</c> shows it: <c>ml-worker/main-application#2 | trained step 6</c>.
 /// </summary>
-public sealed class PlainView(TextWriter output, TimeProvider time)
+public sealed class PlainView(TextWriter output, TimeProvider time, RunSink sink)
 {
     private readonly Dictionary<string, string> _last = new(StringComparer.Ordinal);
 
+    /// <summary>The first lines, before the agent reported anything.</summary>
+    public void Starting(V1Pod pod) =>
+        Write($"{Name(pod)} starting: {string.Join(", ", pod.Spec.AllContainers().Select(c => $"{c.Container.Name} ({c.Kind.ToString().ToLowerInvariant()})"))}");
+
     public void Show(RunChange change)
     {
-        var pod = $"{change.Pod.Metadata.NamespaceProperty}/{change.Pod.Metadata.Name}";
-        if (change.Event is { } e)
+        var pod = Name(change.Pod);
+        switch (change)
         {
-            var about = e.InvolvedObject.FieldPath is { } path ? $" {path}" : "";
-            Write($"{pod} event {e.Type} {e.Reason}{about}: {e.Message}");
-            return;
+            case OutputChange { Line: var line }:
+                output.WriteLine($"{line.Source} | {line.Text}");
+                break;
+            case EventChange { Event: var e }:
+                var about = e.InvolvedObject.FieldPath is { } path ? $" {path}" : "";
+                Write($"{pod} event {e.Type} {e.Reason}{about}: {e.Message}");
+                break;
+            case CycleChange { Cycle: var cycle }:
+                Write($"{pod} RestartAllContainers {cycle.Describe()}");
+                break;
+            case StatusChange { Status: var status }:
+                ShowStatus(change.Pod, pod, status);
+                break;
         }
+    }
 
-        if (change.Status is not { } status)
-        {
-            return;
-        }
-
-        Emit(pod, "phase", status.Phase ?? PodPhases.Pending);
+    private void ShowStatus(V1Pod pod, string name, V1PodStatus status)
+    {
+        Emit(name, "phase", status.Phase ?? PodPhases.Pending);
         foreach (var c in status.Conditions ?? [])
         {
-            Emit(pod, "condition " + c.Type, c.Status + (string.IsNullOrEmpty(c.Reason) ? "" : $" ({c.Reason})"));
+            Emit(name, "condition " + c.Type, c.Status + (string.IsNullOrEmpty(c.Reason) ? "" : $" ({c.Reason})"));
         }
 
         foreach (var c in (status.InitContainerStatuses ?? []).Concat(status.ContainerStatuses ?? []))
         {
-            Emit(pod, "container " + c.Name, $"{Describe(c.State)} (restarts {c.RestartCount})");
+            Emit(name, "container " + c.Name, $"{ContainerStateText.Describe(c, sink.LastExit(pod, c.Name), null)} (restarts {c.RestartCount})");
         }
     }
 
-    /// <summary>kubectl-like one-word state: Running, Waiting: Reason, Terminated: Reason (exit N).</summary>
-    public static string Describe(V1ContainerState? state) => state switch
-    {
-        { Running: not null } => "Running",
-        { Terminated: { } t } => $"Terminated: {t.Reason} (exit {t.ExitCode})",
-        { Waiting: { } w } => string.IsNullOrEmpty(w.Reason) ? "Waiting" : $"Waiting: {w.Reason}",
-        _ => "Waiting",
-    };
+    private static string Name(V1Pod pod) => $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}";
 
     private void Emit(string pod, string what, string value)
     {

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Podvisor.Agent;
+using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 using Podvisor.Runtime;
 using Spectre.Console;
@@ -25,54 +26,104 @@ public sealed record RunSettings
 
 /// <summary>
 /// Runs validated pods to completion (design §4.1 <c>run</c>): until every pod is terminal (exit 0 if all Succeeded,
-/// else 1), or the timeout passes (graceful deletion, exit 3), or SIGINT/SIGTERM (graceful deletion). Prints the final
-/// Pods and their Events as one v1 List when asked.
+/// else 1), or the timeout passes (graceful deletion, exit 3), or SIGINT (graceful deletion, exit 130) or SIGTERM
+/// (graceful deletion, exit by the pods' phases). Prints the final Pods and their Events as one v1 List when asked.
+/// The view starts at construction, before the runtime is ready, so the pods show as starting at once.
 /// </summary>
-public static class PodRunner
+public sealed class PodRunner
 {
     public const int ExitSucceeded = 0;
     public const int ExitFailed = 1;
     public const int ExitInvalid = 2;
     public const int ExitTimeout = 3;
+    public const int ExitInterrupted = 130;
 
-    public static async Task<int> RunAsync(IReadOnlyList<V1Pod> pods, IContainerRuntime runtime, RunSettings settings,
-        TimeProvider time, ILoggerFactory logs, CancellationToken interrupted)
+    private readonly IReadOnlyList<V1Pod> _pods;
+    private readonly RunSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly RunSink _sink = new();
+    private readonly Task _view;
+    private PodAgent? _agent;
+
+    public PodRunner(IReadOnlyList<V1Pod> pods, RunSettings settings, TimeProvider time)
     {
-        var sink = new RunSink();
-        await using var agent = new PodAgent(runtime, sink, settings.Agent, time, logs);
+        _pods = pods;
+        _settings = settings;
+        _time = time;
         foreach (var pod in pods)
         {
             Admit(pod, settings.Agent, time);
-            sink.Add(pod);
-            agent.UpsertPod(pod);
+            _sink.Add(pod);
         }
 
-        using var timeout = new CancellationTokenSource(settings.Timeout ?? Timeout.InfiniteTimeSpan, time);
-        var stopped = Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, interrupted).Token);
-        var finished = Task.WhenAny(sink.AllTerminal, stopped);
-        var view = settings.Live
-            ? new LiveView(AnsiConsole.Console, time).RunAsync(sink, sink.AllRemoved)
-            : ShowPlainAsync(sink, time);
+        _view = settings.Live
+            ? new LiveView(AnsiConsole.Console, time, RequestRestart).RunAsync(_sink, _sink.AllRemoved)
+            : ShowPlainAsync();
+    }
 
-        // Decided before the deletion below: pods that exit 0 on SIGTERM would otherwise turn a timeout into success.
-        var timedOut = await finished == stopped && timeout.IsCancellationRequested;
-
-        // Terminal or not, every pod is deleted now: graceful termination for the ones still running, clean-up for all.
-        foreach (var pod in pods)
+    /// <param name="interrupted">SIGINT (exit 130).</param>
+    /// <param name="terminated">SIGTERM (exit by the pods' phases once they are deleted).</param>
+    public async Task<int> RunAsync(IContainerRuntime runtime, ILoggerFactory logs, CancellationToken interrupted, CancellationToken terminated)
+    {
+        _sink.Attach(runtime);
+        var output = new ContainerOutput(_settings.Agent.DataDir, _sink.OutputWritten);
+        await using (var agent = new PodAgent(runtime, _sink, _settings.Agent, _time, logs))
         {
-            agent.DeletePod(pod.Metadata.Uid, null);
-        }
+            _agent = agent;
+            foreach (var pod in _pods)
+            {
+                agent.UpsertPod(pod);
+            }
 
-        await sink.AllRemoved;
-        await view;
-        if (settings.Output is { } format)
+            using var timeout = new CancellationTokenSource(_settings.Timeout ?? Timeout.InfiniteTimeSpan, _time);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, interrupted, terminated);
+            var stopped = Task.Delay(Timeout.Infinite, stop.Token);
+
+            // Decided before the deletion below: pods that exit 0 on SIGTERM would otherwise turn a timeout into success.
+            var stoppedEarly = await Task.WhenAny(_sink.AllTerminal, stopped) == stopped;
+            var timedOut = stoppedEarly && timeout.IsCancellationRequested;
+            var wasInterrupted = stoppedEarly && interrupted.IsCancellationRequested;
+
+            // Terminal or not, every pod is deleted now: graceful termination for the ones still running, clean-up for all.
+            foreach (var pod in _pods)
+            {
+                agent.DeletePod(pod.Metadata.Uid, null);
+            }
+
+            await _sink.AllRemoved;
+            _agent = null;
+            await output.DisposeAsync();
+            await _view;
+            if (_settings.Output is { } format)
+            {
+                Console.Out.Write(RenderList(_sink, format));
+            }
+
+            return timedOut ? ExitTimeout
+                : wasInterrupted ? ExitInterrupted
+                : _sink.Pods.All(p => p.Status?.Phase == PodPhases.Succeeded) ? ExitSucceeded
+                : ExitFailed;
+        }
+    }
+
+    /// <summary>
+    /// The live view's <c>r</c>: a new value of the restart-all annotation (§D14), as <c>podvisor restart</c> sets
+    /// it through the API of <c>serve</c>.
+    /// </summary>
+    private void RequestRestart(V1Pod pod)
+    {
+        if (_agent is not { } agent)
         {
-            Console.Out.Write(RenderList(sink, format));
+            return;
         }
 
-        return timedOut ? ExitTimeout
-            : sink.Pods.All(p => p.Status?.Phase == PodPhases.Succeeded) ? ExitSucceeded
-            : ExitFailed;
+        var metadata = KubernetesJson.Deserialize<V1ObjectMeta>(KubernetesJson.Serialize(pod.Metadata));
+        metadata.Annotations ??= new Dictionary<string, string>();
+        metadata.Annotations[RestartAllRequest.Annotation] = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        metadata.ResourceVersion = (long.Parse(metadata.ResourceVersion ?? "1", System.Globalization.CultureInfo.InvariantCulture) + 1)
+            .ToString(System.Globalization.CultureInfo.InvariantCulture);
+        pod.Metadata = metadata;
+        agent.UpsertPod(new V1Pod { ApiVersion = pod.ApiVersion, Kind = pod.Kind, Metadata = metadata, Spec = pod.Spec, Status = pod.Status });
     }
 
     /// <summary>What the apiserver and scheduler would have set: namespace, uid, creation time, node.</summary>
@@ -88,13 +139,18 @@ public static class PodRunner
     }
 
     /// <summary>Prints every change until the last pod is cleaned up (graceful deletion included).</summary>
-    private static async Task ShowPlainAsync(RunSink sink, TimeProvider time)
+    private async Task ShowPlainAsync()
     {
-        var view = new PlainView(Console.Error, time);
+        var view = new PlainView(Console.Error, _time, _sink);
+        foreach (var pod in _sink.Pods)
+        {
+            view.Starting(pod);
+        }
+
         while (true)
         {
-            var removed = sink.AllRemoved.IsCompleted;
-            while (sink.Changes.TryRead(out var change))
+            var removed = _sink.AllRemoved.IsCompleted;
+            while (_sink.Changes.TryRead(out var change))
             {
                 view.Show(change);
             }
@@ -104,7 +160,7 @@ public static class PodRunner
                 return;
             }
 
-            await Task.WhenAny(sink.Changes.WaitToReadAsync().AsTask(), sink.AllRemoved);
+            await Task.WhenAny(_sink.Changes.WaitToReadAsync().AsTask(), _sink.AllRemoved);
         }
     }
 

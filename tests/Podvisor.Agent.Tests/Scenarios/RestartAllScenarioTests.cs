@@ -321,7 +321,7 @@ public sealed partial class RestartAllScenarioTests
         Assert.DoesNotContain(calls, c => c.StartsWith("Exec ", StringComparison.Ordinal) || c.EndsWith("120s", StringComparison.Ordinal));
         var killing = h.EventsWithReason(EventReasons.Killing);
         Assert.Equal(["regular", "regular-2"], killing.Select(e => e.InvolvedObject.FieldPath["spec.containers{".Length..^1]).Order());
-        Assert.All(killing, e => Assert.Equal("killing", e.Message));
+        Assert.All(killing, e => Assert.StartsWith($"Container {e.InvolvedObject.FieldPath["spec.containers{".Length..^1]} will be restarted in place: container \"", e.Message, StringComparison.Ordinal));
         Assert.All(killing, e => Assert.Equal("Normal", e.Type));
 
         Assert.Equal(TimeSpan.FromSeconds(2), h.Time.GetUtcNow() - started);

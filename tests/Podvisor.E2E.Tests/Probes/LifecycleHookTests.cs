@@ -83,7 +83,8 @@ public sealed class LifecycleHookTests : ProbeTest
 
         await StatusAsync(pod, "both restarted once and running", s =>
             s.IsRunning("src") && s.IsRunning("regular") && s.RestartCount("src") == 1 && s.RestartCount("regular") == 1);
-        await EventAsync(pod, "regular", "Killing", "killing");
+        await EventAsync(pod, "regular", "Killing",
+            "Container regular will be restarted in place: container \"src\" exited with code 42 matching restartPolicyRules[0]");
         Assert.False(File.Exists(RecPath("prestop-ran")), Describe());
     }
 

@@ -4,8 +4,9 @@ using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Run;
 
 /// <summary>
-/// Design §4.1 through the real CLI: exit statuses 0/1/2/3, the kube-apiserver style messages on stderr for invalid
-/// input (and nothing run), the final objects printed after a timeout or SIGTERM, <c>validate</c> and <c>version</c>.
+/// Design §4.1 through the real CLI: exit statuses 0/1/2/3 (130 after SIGINT: see RunOutputTests), the kube-apiserver
+/// style messages on stderr for invalid input and options (and nothing run), the final objects printed after a timeout
+/// or SIGTERM, <c>run --help</c>, <c>validate</c> and <c>version</c>.
 /// </summary>
 public sealed class CliContractTests : IDisposable
 {
@@ -92,6 +93,38 @@ public sealed class CliContractTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains($"{path}: document 1: invalid YAML at line 8", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--timeout", "5", "invalid duration \"5\"")]
+    [InlineData("--output", "xml", "Argument 'xml' not recognized. Must be one of:")]
+    public async Task InvalidOptionsExit2AsInvalidInputDoesAndRunNothing(string option, string value, string message)
+    {
+        var path = Manifest("touch.yaml", $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: touch}
+            spec:
+              containers: [{name: c, image: busybox, command: ["touch", "{{Marker}}"]}]
+            """);
+
+        var result = await PodvisorCli.RunAsync("run", path, option, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Empty(result.Stdout);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+        Assert.EndsWith("Run 'podvisor run --help' for usage.\n", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Marker), "nothing may run for invalid options");
+    }
+
+    [Fact]
+    public async Task RunHelpDocumentsTheExitStatuses()
+    {
+        var result = await PodvisorCli.RunAsync("run", "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Exit status: 0 every pod Succeeded; 1 some pod Failed; 2 invalid input or options (nothing run);", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("3 the timeout passed; 130 interrupted by SIGINT (Ctrl-C).", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public sealed class RestartAllCleanupTests : AgentTest
         Assert.Equal(TimeSpan.FromSeconds(2), stop.Grace);
         Assert.Equal(137, stop.ExitCode);
         var killing = Assert.Single(pod.EventsWith(EventReasons.Killing, "regular"));
-        Assert.Equal("killing", killing.Message);
+        Assert.Equal("Container regular will be restarted in place: container \"source\" exited with code 42 matching restartPolicyRules[0]", killing.Message);
         Assert.Equal("Normal", killing.Type);
         Assert.False(File.Exists(Path.Combine(pod.EmptyDir("shared"), "prestop")), "preStop must not run during RestartAllContainers");
     }
