@@ -72,6 +72,81 @@ public sealed class ContainersLifecycleTests
         AssertBefore(log, "PostStart-regular-1 exit", "regular-2 start");
     }
 
+    [Fact]
+    public async Task Should_mark_pod_as_succeeded_if_any_of_the_restartable_init_containers_have_terminated_with_non_zero_exit_code()
+    {
+        var end = await DeleteWhileRunningAsync("restartable-init-terminated-with-non-zero-exit-code", 30,
+            sidecars: [(1, 0), (1, 1), (1, 0)], regular: (1, 0));
+
+        Assert.Equal("Succeeded", end.Status.Phase);
+        AssertTerminated(end.Status.ContainerStatuses, ("regular-1", 0, "Completed"));
+        AssertTerminated(end.Status.InitContainerStatuses,
+            ("restartable-init-1", 0, "Completed"), ("restartable-init-2", 1, "Error"), ("restartable-init-3", 0, "Completed"));
+    }
+
+    [Fact]
+    public async Task Should_mark_pod_as_failed_if_regular_container_has_exceeded_its_termination_grace_period_seconds()
+    {
+        // SIGKILL comes 2 s after SIGTERM for the sidecars (the minimum grace), so restartable-init-2 (1 s) exits on its own.
+        var end = await DeleteWhileRunningAsync("regular-exceeded-termination-grace-period", 5,
+            sidecars: [(20, 0), (1, 0), (20, 0)], regular: (20, 0));
+
+        Assert.Equal("Failed", end.Status.Phase);
+        AssertTerminated(end.Status.ContainerStatuses, ("regular-1", 137, "Error"));
+        AssertTerminated(end.Status.InitContainerStatuses,
+            ("restartable-init-1", 137, "Error"), ("restartable-init-2", 0, "Completed"), ("restartable-init-3", 137, "Error"));
+    }
+
+    /// <summary>
+    /// Upstream's pod of three sidecars and a regular container that each take TerminationSeconds to exit (with the
+    /// given code) on SIGTERM: started and running, deleted with <paramref name="grace"/> seconds; returns the terminal
+    /// version the watch sees before the object goes (upstream holds it with a finalizer).
+    /// </summary>
+    private static async Task<V1Pod> DeleteWhileRunningAsync(string name, int grace, (int Seconds, int ExitCode)[] sidecars, (int Seconds, int ExitCode) regular)
+    {
+        static string OnTerm((int Seconds, int ExitCode) t) =>
+            $"[sh, -c, \"trap 'kill $!; sleep {t.Seconds}; exit {t.ExitCode}' TERM; sleep 600 & wait\"]";
+        var init = sidecars.Select((t, i) => $"  - {{name: restartable-init-{i + 1}, image: busybox, restartPolicy: Always, command: {OnTerm(t)}}}");
+        var yaml = $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: {{name}}
+            spec:
+              restartPolicy: Never
+              terminationGracePeriodSeconds: {{grace}}
+              initContainers:
+            {{string.Join("\n", init)}}
+              containers:
+              - name: regular-1
+                image: busybox
+                command: {{OnTerm(regular)}}
+            """;
+        await using var h = await ServeHarness.StartAsync();
+        await h.Client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod(h, yaml), "default");
+        V1Pod end;
+        using (var watch = RawPodWatch.Start(h, name))
+        {
+            await watch.WaitAsync(p => p.Status.Phase == "Running" && p.Status.ContainerStatuses is [{ Ready: true }], "running");
+            await h.Client.CoreV1.DeleteNamespacedPodAsync(name, "default", gracePeriodSeconds: grace);
+            (end, _) = await watch.WaitAsync(p => p.Status.Phase is "Succeeded" or "Failed", "a terminal phase");
+            await watch.DeletedAsync();
+        }
+
+        await h.StopAsync();
+        return end;
+    }
+
+    private static void AssertTerminated(IList<V1ContainerStatus> statuses, params (string Name, int ExitCode, string Reason)[] expected)
+    {
+        Assert.Equal(expected.Length, statuses.Count);
+        Assert.All(expected, e =>
+        {
+            var terminated = statuses.Single(s => s.Name == e.Name).State.Terminated;
+            Assert.Equal((e.ExitCode, e.Reason), (terminated?.ExitCode, terminated?.Reason));
+        });
+    }
+
     /// <summary>Runs the pod under a fresh serve until it is Succeeded and returns the lines of <c>GATE/log</c>.</summary>
     private static async Task<List<string>> RunToCompletionAsync(string yaml)
     {

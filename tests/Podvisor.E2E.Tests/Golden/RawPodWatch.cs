@@ -20,6 +20,7 @@ internal sealed class RawPodWatch : IDisposable
     private readonly CancellationTokenSource _deadline = new(Timeout);
     private readonly HttpClient _http;
     private readonly string _name;
+    private readonly TaskCompletionSource _deleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private (V1Pod Pod, JsonObject Json)? _last;
 
     private RawPodWatch(HttpClient http, string name)
@@ -77,6 +78,9 @@ internal sealed class RawPodWatch : IDisposable
         return default;
     }
 
+    /// <summary>Waits (within the same deadline) for the watch's DELETED event: the object is gone from the API.</summary>
+    public Task DeletedAsync() => _deleted.Task.WaitAsync(_deadline.Token);
+
     public void Dispose()
     {
         _deadline.Cancel();
@@ -94,9 +98,14 @@ internal sealed class RawPodWatch : IDisposable
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(_deadline.Token));
             while (await reader.ReadLineAsync(_deadline.Token) is { } line)
             {
-                if (line.Length == 0 || JsonNode.Parse(line) is not JsonObject evt || evt["object"] is not JsonObject json
-                    || (string?)evt["type"] is not ("ADDED" or "MODIFIED"))
+                if (line.Length == 0 || JsonNode.Parse(line) is not JsonObject evt || evt["object"] is not JsonObject json)
                 {
+                    continue;
+                }
+
+                if ((string?)evt["type"] == "DELETED")
+                {
+                    _deleted.TrySetResult();
                     continue;
                 }
 
