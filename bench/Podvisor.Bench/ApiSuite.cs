@@ -206,7 +206,14 @@ internal static class ApiSuite
         private ApiNode(string dataDir, ILoggerFactory logs, PodvisorApiServer server, ProcessRuntime processes, PodAgent agent, string url)
         {
             (_dataDir, _logs, _server, _processes, _agent) = (dataDir, logs, server, processes, agent);
-            _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+            // The API serves HTTPS with the self-signed certificate its kubeconfig names: trust exactly that one.
+            var trusted = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath).SslCaCerts.Single().Thumbprint;
+            _http = new HttpClient(new SocketsHttpHandler
+            {
+                MaxConnectionsPerServer = 1000,
+                PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+                SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 c && c.Thumbprint == trusted },
+            })
             {
                 BaseAddress = new Uri(url),
                 Timeout = Timeout.InfiniteTimeSpan,

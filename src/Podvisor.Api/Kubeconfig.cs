@@ -6,16 +6,18 @@ namespace Podvisor.Api;
 /// The token makes it a secret: it is written 0600 from the first byte.</summary>
 internal static class Kubeconfig
 {
-    /// <param name="certificateAuthorityPem">The serving certificate when serving TLS (kubectl then trusts it), else null.</param>
-    public static void Write(string path, string serverUrl, string? token, string? certificateAuthorityPem)
+    /// <param name="certificateAuthorityPem">The serving certificate (clients trust it as the cluster's CA).</param>
+    public static void Write(string path, string serverUrl, string? token, string certificateAuthorityPem, DateTimeOffset now)
     {
-        // Without a token the context names no user at all: KubernetesClient rejects a user entry without credentials.
-        var users = token is null ? "users: []\n" : $"users:\n- name: podvisor\n  user:\n    token: {Quote(token)}\n";
-        var contextUser = token is null ? "" : "    user: podvisor\n";
+        var credential = token is not null
+            ? $"    token: {Quote(token)}\n"
+            : ClientCertificate(Http.ServingCertificate.ClientIdentity(now));
+        var users = $"users:\n- name: podvisor\n  user:\n{credential}";
+        const string contextUser = "    user: podvisor\n";
         var text = new StringBuilder()
             .Append("apiVersion: v1\nkind: Config\n")
             .Append("clusters:\n- name: podvisor\n  cluster:\n    server: ").Append(Quote(serverUrl)).Append('\n')
-            .Append(certificateAuthorityPem is null ? "" : $"    certificate-authority-data: {Convert.ToBase64String(Encoding.UTF8.GetBytes(certificateAuthorityPem))}\n")
+            .Append($"    certificate-authority-data: {Base64(certificateAuthorityPem)}\n")
             .Append(users)
             .Append("contexts:\n- name: podvisor\n  context:\n    cluster: podvisor\n").Append(contextUser).Append("    namespace: default\n")
             .Append("current-context: podvisor\npreferences: {}\n")
@@ -29,6 +31,11 @@ internal static class Kubeconfig
 
         Store.PrivateFile.WriteAtomically(path, bytes);
     }
+
+    private static string ClientCertificate((string CertificatePem, string KeyPem) identity) =>
+        $"    client-certificate-data: {Base64(identity.CertificatePem)}\n    client-key-data: {Base64(identity.KeyPem)}\n";
+
+    private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
     /// <summary>A YAML single-quoted scalar.</summary>
     private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";

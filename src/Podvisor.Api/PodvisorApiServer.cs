@@ -88,13 +88,11 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         await _terminator.StartAsync().ConfigureAwait(false);
         await _node.RegisterAsync().ConfigureAwait(false);
         _events.StartExpiry();
-        var certificate = token is null ? null : ServingCertificate.LoadOrCreate(_options.DataDir, endpoint.Address, _options.TimeProvider.GetUtcNow());
+        var certificate = ServingCertificate.LoadOrCreate(_options.DataDir, endpoint.Address, _options.TimeProvider.GetUtcNow());
         _certificate = certificate;
-        _app = BuildApp(endpoint, token, certificate);
-        await _app.StartAsync(ct).ConfigureAwait(false);
-        var bound = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var bound = await ListenAsync(endpoint, token, certificate, ct).ConfigureAwait(false);
         Url = ClientUrl(bound, endpoint.Address);
-        Kubeconfig.Write(KubeconfigPath, Url, token, certificate is null ? null : ServingCertificate.Pem(certificate));
+        Kubeconfig.Write(KubeconfigPath, Url, token, ServingCertificate.Pem(certificate), _options.TimeProvider.GetUtcNow());
         lock (_handOffGate)
         {
             _started = true;
@@ -135,6 +133,38 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
 
     public void PodTerminated(string uid) => _ingest.PodTerminated(uid);
 
+    /// <summary>
+    /// Starts Kestrel. Port 0 reuses the port recorded in DATA/port by the last run when it is free (so a kubeconfig
+    /// copied elsewhere keeps working), else picks a free one; the port bound is recorded.
+    /// </summary>
+    private async Task<Uri> ListenAsync(IPEndPoint endpoint, string? token, X509Certificate2 certificate, CancellationToken ct)
+    {
+        var portFile = Path.Combine(_options.DataDir, "port");
+        if (endpoint.Port == 0 && File.Exists(portFile) && int.TryParse(File.ReadAllText(portFile).Trim(), out var recorded) && recorded is > 0 and <= 65535)
+        {
+            _app = BuildApp(new IPEndPoint(endpoint.Address, recorded), token, certificate);
+            try
+            {
+                await _app.StartAsync(ct).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                await _app.DisposeAsync().ConfigureAwait(false);
+                _app = null;
+            }
+        }
+
+        if (_app is null)
+        {
+            _app = BuildApp(endpoint, token, certificate);
+            await _app.StartAsync(ct).ConfigureAwait(false);
+        }
+
+        var bound = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        File.WriteAllText(portFile, bound.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return bound;
+    }
+
     /// <summary>The URL a client on this machine uses: a wildcard listen address becomes loopback (the certificate names it).</summary>
     private static string ClientUrl(Uri bound, IPAddress listen)
     {
@@ -142,19 +172,13 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         return new UriBuilder(bound.Scheme, host.ToString(), bound.Port).Uri.GetLeftPart(UriPartial.Authority);
     }
 
-    private WebApplication BuildApp(IPEndPoint endpoint, string? token, X509Certificate2? certificate)
+    private WebApplication BuildApp(IPEndPoint endpoint, string? token, X509Certificate2 certificate)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = _options.DataDir });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_options.LoggerFactory);
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint, listen =>
-        {
-            if (certificate is not null)
-            {
-                listen.UseHttps(certificate);
-            }
-        }));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint, listen => listen.UseHttps(certificate)));
         var app = builder.Build();
         InternalErrors.Use(app);
         if (token is not null)

@@ -7,16 +7,15 @@ namespace Podvisor.Api;
 /// <summary>How <see cref="PodvisorApiServer"/> listens and where it keeps its data.</summary>
 public sealed record PodvisorApiServerOptions
 {
-    /// <summary><c>HOST:PORT</c>; port 0 picks a free port. Loopback unless a token file is given.</summary>
+    /// <summary><c>HOST:PORT</c>; port 0 reuses the port of the last run on this data dir when free, else picks one. Loopback unless a token file is given.</summary>
     public string Listen { get; init; } = "127.0.0.1:0";
 
     /// <summary>Holds <c>podvisor.db</c>, <c>kubeconfig</c> and the container logs (<c>logs/</c>).</summary>
     public required string DataDir { get; init; }
 
     /// <summary>
-    /// A file holding the bearer token every request must present; required for a non-loopback address. With it the
-    /// API serves HTTPS with a self-signed certificate (DATA/serving-cert.pfx) that the kubeconfig trusts: kubectl
-    /// sends a token only over TLS.
+    /// A file holding the bearer token every request must present; required for a non-loopback address. The API
+    /// always serves HTTPS with a self-signed certificate (DATA/serving-cert.pfx) that the kubeconfig trusts.
     /// </summary>
     public string? TokenFile { get; init; }
 

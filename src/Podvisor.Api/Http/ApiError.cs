@@ -10,8 +10,9 @@ internal sealed record FieldCause(string Reason, string Message, string Field);
 /// An API failure as a value: becomes a metav1.Status with the right code and reason. Messages mirror
 /// apimachinery/pkg/api/errors (NewNotFound, NewAlreadyExists, NewConflict, NewInvalid, NewBadRequest ...).
 /// <see cref="Kind"/> holds the resource (upstream StatusDetails.Kind is the qualified resource), <see cref="Group"/> its
-/// API group. <c>details</c> is always written, empty for errors about no object: kubectl debug tells a missing
-/// subresource from a missing pod by an empty <c>details.name</c> (kubectl debug.go, debugByEphemeralContainer).
+/// API group. <c>details</c> is written for errors about a resource (empty fields omitted, as StatusDetails'
+/// omitempty): kubectl debug tells a missing subresource from a missing pod by an empty <c>details.name</c> and
+/// dereferences <c>details</c> (kubectl debug.go, debugByEphemeralContainer).
 /// </summary>
 internal sealed record ApiError(int Code, string Reason, string Message, string? Name = null, string? Kind = null, IReadOnlyList<FieldCause>? Causes = null)
 {
@@ -57,7 +58,8 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
 
     public static ApiError NotAcceptable(string accept) => new(406, "NotAcceptable", $"only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io ({accept})");
 
-    public static ApiError NoRoute() => new(404, "NotFound", "the server could not find the requested resource");
+    /// <summary>The apiserver's 404 for a path it does not serve: NewNotFound of an empty resource, so <c>details</c> is <c>{}</c>.</summary>
+    public static ApiError NoRoute() => new(404, "NotFound", "the server could not find the requested resource", Name: "", Kind: "");
 
     /// <summary>
     /// The metav1.Status JSON. Written by hand: KubernetesClient's V1Status converter only reads.
@@ -80,7 +82,10 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
             writer.WriteString("status", "Failure");
             writer.WriteString("message", Message);
             writer.WriteString("reason", Reason);
-            WriteDetails(writer);
+            if (Name is not null || Kind is not null || Causes is not null)
+            {
+                WriteDetails(writer);
+            }
 
             writer.WriteNumber("code", Code);
             writer.WriteEndObject();
@@ -92,7 +97,7 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
     private void WriteDetails(Utf8JsonWriter writer)
     {
         writer.WriteStartObject("details");
-        if (Name is not null)
+        if (!string.IsNullOrEmpty(Name))
         {
             writer.WriteString("name", Name);
         }
@@ -102,7 +107,7 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
             writer.WriteString("group", Group);
         }
 
-        if (Kind is not null)
+        if (!string.IsNullOrEmpty(Kind))
         {
             writer.WriteString("kind", Kind);
         }

@@ -5,9 +5,9 @@ using System.Security.Cryptography.X509Certificates;
 namespace Podvisor.Api.Http;
 
 /// <summary>
-/// The self-signed TLS certificate the API serves with when a token is configured. kubectl sends a kubeconfig's
-/// credentials only over TLS (client-go clientcmd DirectClientConfig.ClientConfig: "only try to read the auth
-/// information if we are secure"), so a bearer token over plain HTTP is never presented and every request is 401.
+/// The self-signed TLS certificate the API always serves with; the kubeconfig names it as the cluster's CA, so every
+/// client verifies the server without insecure flags (the Node.js client refuses plain HTTP without skipTLSVerify,
+/// and kubectl sends credentials only over TLS: client-go clientcmd DirectClientConfig.ClientConfig).
 /// Shaped like Go's httptest certificate (self-signed, CA, server auth); kept in <c>DATA/serving-cert.pfx</c> so a copied
 /// kubeconfig survives restarts, and made again when it is missing, expires within 30 days, or does not name the
 /// address served on.
@@ -34,6 +34,22 @@ internal static class ServingCertificate
         var created = Create(SubjectAlternativeNames(listen), now);
         Store.PrivateFile.WriteAtomically(path, created.Export(X509ContentType.Pkcs12));
         return created;
+    }
+
+    /// <summary>
+    /// A client certificate and key (PEM) for the kubeconfig's user when no token is configured: over HTTPS a
+    /// kubeconfig user must carry some credential, or kubectl prompts for a username (client-go clientcmd
+    /// canIdentifyUser) and KubernetesClient rejects the user. The server does not request client certificates; the
+    /// caller stays unauthenticated (SelfSubjectReview says so).
+    /// </summary>
+    public static (string CertificatePem, string KeyPem) ClientIdentity(DateTimeOffset now)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=podvisor", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now + Lifetime);
+        return (certificate.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n");
     }
 
     /// <summary>The PEM text of the certificate (kubeconfig <c>certificate-authority-data</c> holds it base64-encoded).</summary>

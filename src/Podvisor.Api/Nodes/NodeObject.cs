@@ -73,6 +73,9 @@ internal static class NodeObject
                     OsImage = host.OsImage,
                     ContainerRuntimeVersion = runtimeVersion,
                     KubeletVersion = kubeletVersion,
+
+                    // Deprecated and no longer set by the kubelet, but not omitempty upstream: clients (the Python client) require it.
+                    KubeProxyVersion = "",
                     OperatingSystem = "linux",
                     Architecture = host.Architecture,
                 },

@@ -50,7 +50,7 @@ public sealed class ApiHttpTests
     public async Task Errors_are_metav1_Status_and_nothing_is_stored_on_failure()
     {
         await using var h = await ApiServerHarness.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(h.Url) };
+        using var http = h.Http();
         var missing = await ReadJson(await http.GetAsync("/api/v1/namespaces/default/pods/nope"));
         Assert.Equal(("Status", "Failure", "NotFound", 404), ((string)missing["kind"]!, (string)missing["status"]!, (string)missing["reason"]!, (int)missing["code"]!));
         Assert.Equal("pods \"nope\" not found", (string)missing["message"]!);
@@ -79,7 +79,7 @@ public sealed class ApiHttpTests
     public async Task Update_with_a_stale_resourceVersion_is_a_409_Conflict_with_upstreams_message()
     {
         await using var h = await ApiServerHarness.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(h.Url) };
+        using var http = h.Http();
         var created = await ReadJson(await Post(http, PodJson));
         var stale = created.DeepClone().AsObject();
         await http.PatchAsync("/api/v1/namespaces/default/pods/p", new StringContent("""{"metadata":{"labels":{"x":"1"}}}""", Encoding.UTF8, "application/merge-patch+json"));
@@ -96,7 +96,7 @@ public sealed class ApiHttpTests
     public async Task Table_output_matches_the_captured_apiserver_shape()
     {
         await using var h = await ApiServerHarness.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(h.Url) };
+        using var http = h.Http();
         await Post(http, PodJson);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/namespaces/default/pods");
         request.Headers.Accept.ParseAdd("application/json;as=Table;v=v1;g=meta.k8s.io");
@@ -115,7 +115,7 @@ public sealed class ApiHttpTests
     public async Task Aggregated_discovery_accept_headers_get_legacy_json()
     {
         await using var h = await ApiServerHarness.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(h.Url) };
+        using var http = h.Http();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/apis");
         request.Headers.TryAddWithoutValidation("Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json");
         var response = await http.SendAsync(request);
@@ -134,12 +134,12 @@ public sealed class ApiHttpTests
         var dir = Directory.CreateTempSubdirectory("podvisor-api-").FullName;
         await using (var first = await ApiServerHarness.StartAsync(dir))
         {
-            using var http = new HttpClient { BaseAddress = new Uri(first.Url) };
+            using var http = first.Http();
             await Post(http, PodJson);
         }
 
         await using var h = await ApiServerHarness.StartAsync(dir);
-        using var client = new HttpClient { BaseAddress = new Uri(h.Url) };
+        using var client = h.Http();
         var text = await client.GetStringAsync("/api/v1/namespaces/default/pods?watch=true&resourceVersion=1&timeoutSeconds=5");
         var evt = JsonNode.Parse(text.Split('\n')[0])!;
         Assert.Equal("ERROR", (string)evt["type"]!);
@@ -154,12 +154,12 @@ public sealed class ApiHttpTests
         string revision;
         await using (var first = await ApiServerHarness.StartAsync(dir))
         {
-            using var http = new HttpClient { BaseAddress = new Uri(first.Url) };
+            using var http = first.Http();
             revision = (string)(await ReadJson(await Post(http, PodJson)))["metadata"]!["resourceVersion"]!;
         }
 
         await using var h = await ApiServerHarness.StartAsync(dir);
-        using var client = new HttpClient { BaseAddress = new Uri(h.Url) };
+        using var client = h.Http();
         var pod = await ReadJson(await client.GetAsync("/api/v1/namespaces/default/pods/p"));
         Assert.Equal("10.88.0.7", (string)pod["status"]!["podIP"]!);
         var patched = await client.PatchAsync("/api/v1/namespaces/default/pods/p", new StringContent("""{"metadata":{"labels":{"b":"2"}}}""", Encoding.UTF8, "application/strategic-merge-patch+json"));

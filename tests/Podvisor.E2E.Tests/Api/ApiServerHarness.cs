@@ -29,6 +29,9 @@ internal sealed class ApiServerHarness : IAsyncDisposable
 
     public string Kubeconfig => Server.KubeconfigPath;
 
+    /// <summary>An HTTP client for the API that trusts its serving certificate (the kubeconfig's CA).</summary>
+    public HttpClient Http() => Serve.TrustedHttp.Client(Kubeconfig);
+
     public static async Task<ApiServerHarness> StartAsync(string? dataDir = null, string? tokenFile = null)
     {
         var owns = dataDir is null;

@@ -8,7 +8,7 @@ internal sealed class KubectlTheoryAttribute : TheoryAttribute
 {
     public KubectlTheoryAttribute()
     {
-        var missing = Kubectl.Versions.Where(v => !File.Exists(Kubectl.PathOf(v))).ToList();
+        var missing = Kubectl.Versions.Concat(Kubectl.Floors).Distinct().Where(v => !File.Exists(Kubectl.PathOf(v))).ToList();
         if (missing.Count > 0)
         {
             Skip = $"kubectl {string.Join(", ", missing)} not installed at {Kubectl.PathOf(missing[0])}: the real-kubectl E2E tests need it";
@@ -25,6 +25,9 @@ internal sealed class Kubectl(string version, string kubeconfig, string home)
     }
 
     public static readonly string[] Versions = ["1.32", "1.33"];
+
+    /// <summary>The oldest supported kubectl, one from the middle, and the newest: the API-completeness tests run on these.</summary>
+    public static readonly string[] Floors = ["1.27", "1.30", "1.33"];
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 

@@ -81,7 +81,7 @@ public sealed class StoreTests
         Spec = new V1PodSpec { Containers = [new V1Container { Name = "c" }] },
     };
 
-    private sealed class NullJournal : IStoreJournal
+    internal sealed class NullJournal : IStoreJournal
     {
         public void Write(IReadOnlyCollection<WatchRecord> changes, long revision)
         {
