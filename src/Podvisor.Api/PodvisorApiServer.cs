@@ -70,7 +70,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
     }
 
     /// <summary>Loads the store, starts listening, writes the kubeconfig and returns the real URL.</summary>
-    /// <exception cref="InvalidOperationException">The listen address is not loopback and no token file is set, or the token file is empty.</exception>
+    /// <exception cref="InvalidOperationException">The listen address is not loopback and no token file is set, or the token file is missing, unreadable or empty.</exception>
     public async Task<string> StartAsync(CancellationToken ct = default)
     {
         var endpoint = ListenAddress.Parse(_options.Listen);
@@ -207,7 +207,16 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
             return null;
         }
 
-        var token = File.ReadAllText(_options.TokenFile).Trim();
+        string token;
+        try
+        {
+            token = File.ReadAllText(_options.TokenFile).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"cannot read the token file {_options.TokenFile}: {ex.Message}", ex);
+        }
+
         return token.Length > 0 ? token : throw new InvalidOperationException($"the token file {_options.TokenFile} is empty");
     }
 

@@ -48,13 +48,25 @@ internal static class RequestBody
                 return JsonNode.Parse(text) is JsonObject obj ? (obj, null) : (null, ApiError.BadRequest("the body of the request must be a JSON object"));
             }
 
+            // The bounded reader first: YamlDotNet's deserializer recurses without a depth limit (a 10,000-deep body
+            // overflowed the stack), Core's tree reader caps depth and alias expansion (docs/decisions.md).
+            if (Podvisor.Core.Serialization.YamlTreeReader.Read(text).Error is { } yamlError)
+            {
+                return (null, ApiError.BadRequest($"error converting YAML to JSON: yaml: line {yamlError.Line}: {yamlError.Message}"));
+            }
+
             // YAML bodies are typed by their apiVersion/kind (KubernetesYaml's model map), then handled as JSON.
             var fromYaml = KubernetesYaml.LoadAllFromString(text, null, false).FirstOrDefault();
             return fromYaml is not null && JsonNode.Parse(KubernetesJson.Serialize(fromYaml)) is JsonObject yamlObj
                 ? (yamlObj, null)
                 : (null, ApiError.BadRequest("the body of the request must be an object"));
         }
-        catch (Exception ex) when (ex is JsonException or YamlDotNet.Core.YamlException or InvalidOperationException or FormatException)
+        catch (KeyNotFoundException)
+        {
+            // KubernetesYaml knows no model for the document's apiVersion/kind (or it has none).
+            return (null, ApiError.BadRequest("the object provided is unrecognized or malformed: Object 'Kind' is missing or not registered"));
+        }
+        catch (Exception ex) when (ex is JsonException or YamlDotNet.Core.YamlException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
         {
             return (null, ApiError.BadRequest("the object provided is unrecognized or malformed: " + ex.Message));
         }
@@ -68,7 +80,7 @@ internal static class RequestBody
         {
             return (KubernetesJson.Deserialize<T>(node.ToJsonString()), null);
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NotSupportedException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NotSupportedException or ArgumentException or OverflowException)
         {
             return (null, ApiError.BadRequest("the object provided is unrecognized or malformed: " + ex.Message));
         }

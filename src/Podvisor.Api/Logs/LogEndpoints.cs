@@ -35,8 +35,8 @@ internal sealed class LogEndpoints(ApiContext api)
         }
 
         var pod = (V1Pod)stored.Object;
-        var options = LogOptions.From(ctx.Request.Query, api.Now);
-        var (path, error) = LogFiles.Resolve(api.DataDir, pod, options);
+        var (options, invalid) = LogOptions.From(ctx.Request.Query, api.Now, name);
+        var (path, error) = options is null ? (null, invalid) : LogFiles.Resolve(api.DataDir, pod, options);
         if (path is null)
         {
             await ApiResponses.WriteError(ctx, error!).ConfigureAwait(false);
@@ -48,7 +48,7 @@ internal sealed class LogEndpoints(ApiContext api)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, api.Stopping.Token);
         try
         {
-            await StreamAsync(ctx.Response.Body, pod, path, options, stop.Token).ConfigureAwait(false);
+            await StreamAsync(ctx.Response.Body, pod, path, options!, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

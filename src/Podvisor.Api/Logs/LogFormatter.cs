@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Podvisor.Api.Http;
 using Podvisor.Runtime;
 
 namespace Podvisor.Api.Logs;
@@ -85,13 +86,44 @@ internal sealed class LogFormatter(LogOptions options)
 /// <summary>The log subresource's query (core/v1 PodLogOptions).</summary>
 internal sealed record LogOptions(string Container, bool Previous, bool Follow, long? TailLines, DateTimeOffset? Since, bool Timestamps, long? LimitBytes)
 {
-    public static LogOptions From(IQueryCollection query, DateTimeOffset now)
+    /// <summary>The options, or the 422 of upstream ValidatePodLogOptions (NewInvalid of kind PodLogOptions).</summary>
+    public static (LogOptions? Options, ApiError? Error) From(IQueryCollection query, DateTimeOffset now, string podName)
     {
         static long? Number(string? s) => long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
         static bool Flag(string? s) => s is "true" or "1" or "True";
-        DateTimeOffset? since = Number(query["sinceSeconds"]) is { } seconds ? now.AddSeconds(-seconds)
-            : DateTimeOffset.TryParse(query["sinceTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
-        return new LogOptions(query["container"].ToString(), Flag(query["previous"]), Flag(query["follow"]), Number(query["tailLines"]), since,
-            Flag(query["timestamps"]), Number(query["limitBytes"]));
+        var tailLines = Number(query["tailLines"]);
+        var limitBytes = Number(query["limitBytes"]);
+        var sinceSeconds = Number(query["sinceSeconds"]);
+        DateTimeOffset? sinceTime = DateTimeOffset.TryParse(query["sinceTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+        var causes = new List<FieldCause>();
+        if (tailLines < 0)
+        {
+            causes.Add(new FieldCause("FieldValueInvalid", $"Invalid value: {tailLines}: must be greater than or equal to 0", "tailLines"));
+        }
+
+        if (limitBytes < 1)
+        {
+            causes.Add(new FieldCause("FieldValueInvalid", $"Invalid value: {limitBytes}: must be greater than 0", "limitBytes"));
+        }
+
+        if (sinceSeconds is not null && sinceTime is not null)
+        {
+            causes.Add(new FieldCause("FieldValueForbidden", "Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified", ""));
+        }
+        else if (sinceSeconds < 1)
+        {
+            causes.Add(new FieldCause("FieldValueInvalid", $"Invalid value: {sinceSeconds}: must be greater than 0", "sinceSeconds"));
+        }
+
+        if (causes.Count > 0)
+        {
+            var detail = string.Join(", ", causes.Select(c => c.Field.Length > 0 ? $"{c.Field}: {c.Message}" : c.Message));
+            var message = $"PodLogOptions \"{podName}\" is invalid: {(causes.Count > 1 ? "[" + detail + "]" : detail)}";
+            return (null, ApiError.Invalid("PodLogOptions", podName, message, causes));
+        }
+
+        // Any sinceSeconds the validation allows: beyond the clock's range means "from the beginning".
+        var since = sinceSeconds is { } seconds ? (seconds >= (now - DateTimeOffset.MinValue).TotalSeconds ? DateTimeOffset.MinValue : now.AddSeconds(-seconds)) : sinceTime;
+        return (new LogOptions(query["container"].ToString(), Flag(query["previous"]), Flag(query["follow"]), tailLines, since, Flag(query["timestamps"]), limitBytes), null);
     }
 }

@@ -22,6 +22,9 @@ internal static class PodAdmission
         return ToInvalid(pod, PodValidator.ValidateUpdate(pod, old, gates));
     }
 
+    /// <summary>A status write (the status subresource): ValidatePodStatusUpdate's rules that Podvisor mirrors.</summary>
+    public static ApiError? AdmitStatusUpdate(V1Pod pod) => ToInvalid(pod, PodStatusValidation.ValidateStatusUpdate(pod.Status));
+
     private static ApiError? ToInvalid(V1Pod pod, ErrorList errors)
     {
         if (errors.IsEmpty)

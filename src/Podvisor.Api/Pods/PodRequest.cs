@@ -30,8 +30,14 @@ internal static class PodDecoder
 {
     public static (V1Pod? Pod, ApiError? Error, IReadOnlyList<string> Warnings) Decode(JsonObject body, WriteOptions options)
     {
-        var kind = body["kind"]?.GetValue<string>();
-        var apiVersion = body["apiVersion"]?.GetValue<string>();
+        string? apiVersion = null;
+        var kindError = TypeMetaField(body, "kind", out var kind);
+        var typeError = kindError ?? TypeMetaField(body, "apiVersion", out apiVersion);
+        if (typeError is not null)
+        {
+            return (null, ApiError.BadRequest(typeError), []);
+        }
+
         if ((kind is not null && kind != "Pod") || (apiVersion is not null && apiVersion != "v1"))
         {
             return (null, ApiError.BadRequest($"{kind} in version \"{apiVersion}\" cannot be handled as a Pod: no kind \"{kind}\" is registered for version \"{apiVersion}\""), []);
@@ -44,6 +50,7 @@ internal static class PodDecoder
         }
 
         pod.Metadata ??= new V1ObjectMeta();
+        pod.Spec ??= new V1PodSpec(); // Go's zero value: validation then reports what is missing
         var unknown = options.FieldValidation == "Ignore" || !decoded.IsStrictError ? [] : decoded.Errors;
         if (unknown.Count > 0 && options.FieldValidation == "Strict")
         {
@@ -53,6 +60,25 @@ internal static class PodDecoder
         pod.ApiVersion = "v1";
         pod.Kind = "Pod";
         return (pod, null, unknown);
+    }
+
+    /// <summary>kind and apiVersion must be strings (upstream json.Unmarshal into TypeMeta); null when absent.</summary>
+    private static string? TypeMetaField(JsonObject body, string name, out string? value)
+    {
+        value = null;
+        if (body[name] is not { } node)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.TryGetValue<string>(out var text))
+        {
+            value = text;
+            return null;
+        }
+
+        var type = node switch { JsonObject => "object", JsonArray => "array", _ => node.GetValueKind() is System.Text.Json.JsonValueKind.Number ? "number" : "bool" };
+        return $"couldn't get version/kind; json parse error: json: cannot unmarshal {type} into Go struct field .{name} of type string";
     }
 
     /// <summary>Adds RFC 7234 Warning headers (code 299), as the apiserver does for field-validation warnings.</summary>

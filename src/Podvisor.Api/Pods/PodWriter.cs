@@ -172,12 +172,10 @@ internal sealed class PodWriter(ApiContext api)
         }
 
         var pod = statusOnly ? WithStatus(old, desired.Status) : PrepareForUpdate(desired, old);
-        if (!statusOnly)
+        var invalid = statusOnly ? PodAdmission.AdmitStatusUpdate(pod) : PodAdmission.AdmitUpdate(pod, old, api.Gates);
+        if (invalid is not null)
         {
-            if (PodAdmission.AdmitUpdate(pod, old, api.Gates) is { } invalid)
-            {
-                return WriteResult.Fail(invalid);
-            }
+            return WriteResult.Fail(invalid);
         }
 
         if (options.DryRun)

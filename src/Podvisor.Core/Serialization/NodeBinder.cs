@@ -108,10 +108,33 @@ public sealed class NodeBinder
         writer.WriteStartArray();
         for (var i = 0; i < sequence.Items.Count; i++)
         {
+            if (IsNull(sequence.Items[i]))
+            {
+                WriteZero(elementSchema.Shape);
+                continue;
+            }
+
             BindValue(sequence.Items[i], elementSchema, $"{path}[{i}]");
         }
 
         writer.WriteEndArray();
+    }
+
+    /// <summary>
+    /// A null list item decodes to the element's zero value in Go (encoding/json leaves the appended element as it is):
+    /// <c>command: [null]</c> is <c>[""]</c>, <c>conditions: [null]</c> is one empty condition.
+    /// </summary>
+    private void WriteZero(FieldShape shape)
+    {
+        switch (shape)
+        {
+            case FieldShape.String: writer.WriteStringValue(""); break;
+            case FieldShape.Integer or FieldShape.Number or FieldShape.IntOrString: writer.WriteNumberValue(0); break;
+            case FieldShape.Bool: writer.WriteBooleanValue(false); break;
+            case FieldShape.Quantity: writer.WriteStringValue("0"); break;
+            case FieldShape.Object: writer.WriteStartObject(); writer.WriteEndObject(); break;
+            default: writer.WriteNullValue(); break;
+        }
     }
 
     private void BindScalar(ManifestNode node, ModelSchema schema, string path)
