@@ -6,7 +6,7 @@ using Podvisor.Api.Store;
 namespace Podvisor.Api.Streams;
 
 /// <summary>
-/// <c>GET/POST .../pods/{name}/exec</c> and <c>.../portforward</c> over WebSocket (design §4.2). What the apiserver
+/// <c>GET/POST .../pods/{name}/exec</c> and <c>.../portforward</c> over WebSocket (design §4.2); <c>attach</c> answers a Status. What the apiserver
 /// checks before proxying (the pod, the container name) fails the HTTP request with its Status; what the kubelet finds
 /// after the upgrade (a container that is not running, a command that cannot start, a non-zero exit) arrives on the
 /// error channel as the apiserver's stream translator writes it, so kubectl prints and exits as against a cluster.
@@ -30,6 +30,10 @@ internal sealed partial class StreamEndpoints(ApiContext api)
             app.MapMethods(pattern, ["GET", "POST"], handler);
             MethodNotAllowed.Map(app, pattern, "GET", "POST");
         }
+
+        // The process runtime's containers have no stdin and their output goes to the log: nothing to attach to yet.
+        app.MapMethods("/api/v1/namespaces/{ns}/pods/{name}/attach", ["GET", "POST"], ctx => ApiResponses.WriteError(ctx,
+            ApiError.BadRequest("podvisor does not serve attach yet: use kubectl logs -f to follow a container's output, or kubectl exec")));
     }
 
     private async Task ExecAsync(HttpContext ctx)
@@ -94,8 +98,10 @@ internal sealed partial class StreamEndpoints(ApiContext api)
 
     private async Task PortForwardAsync(HttpContext ctx)
     {
+        // kubectl names its ports inside the SPDY tunnel rather than in the query: its request fails on the protocol.
         var (ports, error) = PortForwardPorts.Parse(ctx.Request.Query);
-        if (await UpgradeAsync(ctx, ChannelProtocol.PortForwardProtocols, _ => error is null ? null : ApiError.BadRequest(error)) is not { } request)
+        var servedUpgrade = ctx.WebSockets.IsWebSocketRequest && ChannelProtocol.Negotiate(ctx.WebSockets.WebSocketRequestedProtocols, ChannelProtocol.PortForwardProtocols) is not null;
+        if (await UpgradeAsync(ctx, ChannelProtocol.PortForwardProtocols, _ => error is null || !servedUpgrade ? null : ApiError.BadRequest(error)) is not { } request)
         {
             return;
         }
@@ -192,14 +198,9 @@ internal sealed partial class StreamEndpoints(ApiContext api)
         var pod = api.Store.Get(ResourceKind.Pods, ctx.Route("ns"), name)?.Object as V1Pod;
         var protocol = ChannelProtocol.Negotiate(ctx.WebSockets.WebSocketRequestedProtocols, protocols);
         var error = pod is null ? ApiError.NotFound("pods", name) : validate(pod);
-        if (error is null && !ctx.WebSockets.IsWebSocketRequest)
+        if (error is null && (!ctx.WebSockets.IsWebSocketRequest || protocol is null))
         {
-            error = ApiError.BadRequest(
-                $"Upgrade request required: podvisor serves pods/{ctx.Request.Path.Value?.Split('/')[^1]} over WebSocket ({string.Join(", ", protocols)}), as kubectl 1.30 and newer and the client libraries use; SPDY is not supported");
-        }
-        else if (error is null && protocol is null)
-        {
-            error = ApiError.BadRequest($"unable to upgrade: the requested protocols [{string.Join(", ", ctx.WebSockets.WebSocketRequestedProtocols)}] are not supported; supported: [{string.Join(", ", protocols)}]");
+            error = ApiError.BadRequest(NotServed(ctx, protocols));
         }
         else if (error is null && api.Exec is null)
         {
@@ -213,6 +214,15 @@ internal sealed partial class StreamEndpoints(ApiContext api)
         }
 
         return new StreamTarget(pod!, protocol!, api.Exec!);
+    }
+
+    /// <summary>Why an upgrade is refused: SPDY (older kubectl, and kubectl port-forward, which tunnels it) or an unknown protocol.</summary>
+    private static string NotServed(HttpContext ctx, IReadOnlyList<string> protocols)
+    {
+        var served = string.Join(", ", protocols);
+        return ctx.Request.Path.Value!.EndsWith("/portforward", StringComparison.Ordinal)
+            ? $"Upgrade request required: kubectl port-forward needs SPDY/3.1 (directly or tunnelled through a WebSocket), which podvisor does not serve yet; port-forward over WebSocket ({served}) works, as the Python, Node.js and C# clients use it"
+            : $"Upgrade request required: podvisor serves exec over WebSocket ({served}), as kubectl 1.30 and newer and the client libraries use; SPDY (kubectl 1.29 and older) is not served";
     }
 
     private sealed record StreamTarget(V1Pod Pod, string Protocol, IPodExec Exec);
