@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 using Podvisor.Agent;
 using Podvisor.Core.Model;
 using Podvisor.Run;
-using Podvisor.Runtime.Process;
+using Podvisor.Runtime;
+using Podvisor.Runtime.Cri;
 
 namespace Podvisor.Commands;
 
@@ -25,19 +26,21 @@ internal static class RunCommand
             CustomParser = r => r.Tokens.Count == 0 ? null : CommonOptions.ParseDuration(r, r.Tokens[0].Value, TimeSpan.FromMilliseconds(1), TimeSpan.MaxValue),
         };
         var runtime = CommonOptions.Runtime();
+        var endpoint = CommonOptions.ContainerRuntimeEndpoint();
         var gates = CommonOptions.FeatureGates();
         var dataDir = CommonOptions.DataDir("Where logs, volumes and runtime state live (default: a temporary directory removed afterwards).");
         var backoffMax = CommonOptions.CrashLoopBackOffMax();
-        var command = new Command("run", "Run the pod(s) in FILE until they finish.") { file, output, timeout, runtime, gates, dataDir, backoffMax };
+        var command = new Command("run", "Run the pod(s) in FILE until they finish.") { file, output, timeout, runtime, endpoint, gates, dataDir, backoffMax };
         command.SetAction((parse, ct) => ExecuteAsync(
             parse.GetValue(file)!, parse.GetValue(output), parse.GetValue(timeout), CommonOptions.Gates(parse, gates),
-            parse.GetValue(dataDir), parse.GetValue(backoffMax)));
+            parse.GetValue(dataDir), parse.GetValue(backoffMax), parse.GetValue(runtime)!, parse.GetValue(endpoint)!));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(string path, string? output, TimeSpan? timeout, Core.FeatureGates gates, string? dataDir, TimeSpan? backoffMax)
+    private static async Task<int> ExecuteAsync(
+        string path, string? output, TimeSpan? timeout, Core.FeatureGates gates, string? dataDir, TimeSpan? backoffMax, string runtime, string endpoint)
     {
-        var (pods, error) = ManifestLoader.Load(path, gates);
+        var (pods, error) = ManifestLoader.Load(path, gates, runsImages: runtime == "cri");
         if (error is not null)
         {
             Console.Error.WriteLine(error);
@@ -54,11 +57,18 @@ internal static class RunCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         try
         {
-            await using var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
+            IContainerRuntime containers;
+            try
             {
-                DataDir = dir,
-                LoggerFactory = logs,
-            });
+                containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dir, logs);
+            }
+            catch (CriRuntimeUnavailableException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return PodRunner.ExitInvalid;
+            }
+
+            await using var lifetime = (IAsyncDisposable)containers;
             var settings = new RunSettings
             {
                 Agent = new AgentOptions { DataDir = dir, Gates = gates, CrashLoopBackOffMax = backoffMax },
@@ -66,7 +76,7 @@ internal static class RunCommand
                 Timeout = timeout,
                 Live = output is null && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb"),
             };
-            return await PodRunner.RunAsync(pods, processes, settings, TimeProvider.System, logs, interrupted.Token);
+            return await PodRunner.RunAsync(pods, containers, settings, TimeProvider.System, logs, interrupted.Token);
         }
         finally
         {
