@@ -95,7 +95,7 @@ internal sealed class PodWriter(ApiContext api)
             return WriteResult.Fail(ApiError.NotFound("namespaces", ns));
         }
 
-        if (PodAdmission.AdmitCreate(pod, api.Gates) is { } invalid)
+        if (PodAdmission.AdmitCreate(pod, api.Gates, api.RunsImages) is { } invalid)
         {
             return WriteResult.Fail(invalid, warnings);
         }

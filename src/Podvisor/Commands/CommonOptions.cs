@@ -28,7 +28,7 @@ internal static class CommonOptions
 
     public static Option<string> ContainerRuntimeEndpoint() => new("--container-runtime-endpoint")
     {
-        Description = $"The CRI endpoint for --runtime cri (default {CriRuntimeOptions.DefaultEndpoint}).",
+        Description = "The CRI endpoint for --runtime cri.",
         DefaultValueFactory = _ => CriRuntimeOptions.DefaultEndpoint,
     };
 
