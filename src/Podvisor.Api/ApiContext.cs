@@ -17,6 +17,9 @@ internal sealed class ApiContext(ObjectStore store, TimeProvider time, FeatureGa
 
     public FeatureGates Gates { get; } = gates;
 
+    /// <summary>The runtime runs images (CRI): admission lets containers omit <c>command</c>.</summary>
+    public bool RunsImages { get; init; }
+
     /// <summary>The node every pod is bound to at creation (Podvisor is its own scheduler).</summary>
     public string NodeName { get; } = nodeName;
 

@@ -45,8 +45,11 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
     {
         _options = options;
         Directory.CreateDirectory(options.DataDir);
-        _journal = SqliteJournal.Open(Path.Combine(options.DataDir, "podvisor.db"));
-        _api = new ApiContext(new ObjectStore(_journal), options.TimeProvider, options.FeatureGates, options.NodeName, options.DataDir, options.LoggerFactory);
+        _journal = SqliteJournal.Open(Path.Combine(options.DataDir, "podvisor.db"), options.LoggerFactory.CreateLogger("Podvisor.Api.Store"));
+        _api = new ApiContext(new ObjectStore(_journal), options.TimeProvider, options.FeatureGates, options.NodeName, options.DataDir, options.LoggerFactory)
+        {
+            RunsImages = options.RunsImages,
+        };
         _events = new EventStore(_api);
         _ingest = new PodStatusIngest(_api, _events);
         _terminator = new NamespaceTerminator(_api);

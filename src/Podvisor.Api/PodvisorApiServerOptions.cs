@@ -30,6 +30,9 @@ public sealed record PodvisorApiServerOptions
 
     public FeatureGates FeatureGates { get; init; } = FeatureGates.Default;
 
+    /// <summary>The agent's runtime runs images (<c>--runtime cri</c>): containers may omit <c>command</c>.</summary>
+    public bool RunsImages { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;

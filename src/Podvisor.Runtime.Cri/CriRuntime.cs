@@ -51,7 +51,16 @@ public sealed partial class CriRuntime : IContainerRuntime, IAsyncDisposable
     /// </summary>
     public static async Task<CriRuntime> OpenAsync(CriRuntimeOptions options, CancellationToken ct = default)
     {
-        var connection = CriConnection.Open(options.Endpoint);
+        CriConnection connection;
+        try
+        {
+            connection = CriConnection.Open(options.Endpoint);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CriRuntimeUnavailableException(e.Message, e);
+        }
+
         try
         {
             var version = await connection.Runtime.VersionAsync(new V1.VersionRequest { Version = "v1" }, deadline: Deadline(TimeSpan.FromSeconds(10)), cancellationToken: ct);
@@ -63,7 +72,8 @@ public sealed partial class CriRuntime : IContainerRuntime, IAsyncDisposable
         catch (RpcException e)
         {
             connection.Dispose();
-            throw new CriRuntimeUnavailableException($"container runtime endpoint \"{options.Endpoint}\" is not available: {e.Status.Detail}", e);
+            var why = File.Exists(connection.SocketPath) ? e.Status.Detail : $"{connection.SocketPath}: no such socket";
+            throw new CriRuntimeUnavailableException($"container runtime endpoint \"{options.Endpoint}\" is not available: {why}", e);
         }
     }
 

@@ -98,9 +98,24 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
 
         Assert.Contains("not found", error.Message);
         Assert.Null(await pod.Runtime.Images.ImageStatusAsync(missing, pod.Deadline));
+        var reference = await pod.Runtime.Images.PullImageAsync(containerd.Image(TestImages.Busybox), pod.Deadline);
         var present = await pod.Runtime.Images.ImageStatusAsync(containerd.Image(TestImages.Busybox), pod.Deadline);
-        Assert.StartsWith("sha256:", present!.Id);
+        Assert.Equal(reference, present!.Id);
         Assert.Contains(containerd.Image(TestImages.Busybox), present.RepoTags);
+    }
+
+    [CriFact]
+    public async Task Creating_a_container_of_an_image_the_registry_lacks_fails_with_the_registry_answer()
+    {
+        await using var pod = await CriTestPod.StartAsync(containerd);
+        await pod.SandboxAsync();
+
+        var error = await Assert.ThrowsAsync<ContainerStartException>(async () =>
+            await pod.Runtime.CreateContainerAsync(pod.SandboxId!, pod.Config("app") with { Image = containerd.Image("missing:2") }, pod.Deadline));
+
+        Assert.StartsWith($"failed to pull image \"{containerd.Image("missing:2")}\": ", error.Message);
+        Assert.Contains("not found", error.Message);
+        Assert.Empty(pod.Status.Containers);
     }
 
     [CriFact]

@@ -14,7 +14,7 @@ public sealed class HarnessTests(ContainerdFixture containerd)
         Assert.Equal("containerd", version.RuntimeName);
         Assert.Equal("v1", version.RuntimeApiVersion);
 
-        var pulled = await connection.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = containerd.Image(TestImages.Busybox) } });
+        var pulled = await connection.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = containerd.Image(TestImages.Entrypoint) } });
         Assert.StartsWith("sha256:", pulled.ImageRef);
     }
 }

@@ -11,8 +11,8 @@ namespace Podvisor.Api.Pods;
 /// </summary>
 internal static class PodAdmission
 {
-    public static ApiError? AdmitCreate(V1Pod pod, FeatureGates gates) =>
-        ToInvalid(pod, Core.Validation.PodAdmission.AdmitCreate(pod, gates));
+    public static ApiError? AdmitCreate(V1Pod pod, FeatureGates gates, bool runsImages) =>
+        ToInvalid(pod, Core.Validation.PodAdmission.AdmitCreate(pod, gates, runsImages));
 
     /// <summary>PrepareForUpdate + ValidatePodUpdate: defaults, the disabled-gate rollback rule, then update validation.</summary>
     public static ApiError? AdmitUpdate(V1Pod pod, V1Pod old, FeatureGates gates)

@@ -104,7 +104,7 @@ internal sealed class PodWriter(ApiContext api)
             return WriteResult.Fail(ApiError.Forbidden("pods", pod.Metadata.Name ?? "", $"unable to create new content in namespace {ns} because it is being terminated"));
         }
 
-        if (PodAdmission.AdmitCreate(pod, api.Gates) is { } invalid)
+        if (PodAdmission.AdmitCreate(pod, api.Gates, api.RunsImages) is { } invalid)
         {
             return WriteResult.Fail(invalid, warnings);
         }

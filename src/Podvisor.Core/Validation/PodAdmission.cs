@@ -10,14 +10,14 @@ namespace Podvisor.Core.Validation;
 public static class PodAdmission
 {
     /// <summary>Mutates <paramref name="pod"/> (defaults) and returns every error; empty means admitted.</summary>
-    public static ErrorList AdmitCreate(V1Pod pod, FeatureGates gates)
+    public static ErrorList AdmitCreate(V1Pod pod, FeatureGates gates, bool runsImages = false)
     {
         PodDefaults.Apply(pod);
         PodDefaults.DropDisabledFields(pod, null, gates);
         var errors = PodValidator.ValidateCreate(pod, gates);
         if (errors.IsEmpty)
         {
-            errors.AddRange(PodvisorAdmission.Validate(pod));
+            errors.AddRange(PodvisorAdmission.Validate(pod, runsImages));
         }
 
         return errors;

@@ -16,15 +16,18 @@ public static class PodvisorAdmission
 
     private static readonly HashSet<string> SupportedVolumeSources = ["emptyDir", "hostPath"];
 
-    /// <summary>The Podvisor-specific errors for <paramref name="pod"/>; empty when Podvisor can run it.</summary>
-    public static ErrorList Validate(V1Pod pod)
+    /// <summary>
+    /// The Podvisor-specific errors for <paramref name="pod"/>; empty when Podvisor can run it. With
+    /// <paramref name="runsImages"/> (the CRI runtime) a container may omit <c>command</c>: its image supplies it.
+    /// </summary>
+    public static ErrorList Validate(V1Pod pod, bool runsImages = false)
     {
         var spec = pod.Spec ?? new V1PodSpec();
         var specPath = FieldPath.Root("spec");
         var errs = new ErrorList();
         errs.AddRange(ValidateVolumes(spec.Volumes, specPath.Child("volumes")));
-        errs.AddRange(ValidateContainers(spec.InitContainers, specPath.Child("initContainers")));
-        errs.AddRange(ValidateContainers(spec.Containers, specPath.Child("containers")));
+        errs.AddRange(ValidateContainers(spec.InitContainers, specPath.Child("initContainers"), runsImages));
+        errs.AddRange(ValidateContainers(spec.Containers, specPath.Child("containers"), runsImages));
         return errs;
     }
 
@@ -33,14 +36,14 @@ public static class PodvisorAdmission
             .Where(source => !SupportedVolumeSources.Contains(source))
             .Select(source => FieldError.Forbidden(path.Index(i).Child(source), VolumeSourceForbidden)));
 
-    private static IEnumerable<FieldError> ValidateContainers(IList<V1Container>? containers, FieldPath path)
+    private static IEnumerable<FieldError> ValidateContainers(IList<V1Container>? containers, FieldPath path, bool runsImages)
     {
         var errs = new List<FieldError>();
         for (var i = 0; i < (containers?.Count ?? 0); i++)
         {
             var c = containers![i];
             var idxPath = path.Index(i);
-            if (c.Command is not { Count: > 0 })
+            if (!runsImages && c.Command is not { Count: > 0 })
             {
                 errs.Add(FieldError.Required(idxPath.Child("command"), CommandRequired));
             }

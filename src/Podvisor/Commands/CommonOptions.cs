@@ -1,6 +1,11 @@
 using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Podvisor.Core;
 using Podvisor.Core.Model;
+using Podvisor.Runtime;
+using Podvisor.Runtime.Cri;
+using Podvisor.Runtime.Process;
 
 namespace Podvisor.Commands;
 
@@ -16,9 +21,23 @@ internal static class CommonOptions
 
     public static Option<string> Runtime() => new("--runtime")
     {
-        Description = "Container runtime (only \"process\": containers are host processes).",
+        Description = "Container runtime: \"process\" (containers are host processes) or \"cri\" (images, through a CRI runtime such as containerd).",
         DefaultValueFactory = _ => "process",
-        Validators = { r => { if (r.GetValueOrDefault<string>() != "process") { r.AddError("--runtime: only \"process\" is supported"); } } },
+        Validators = { r => { if (r.GetValueOrDefault<string>() is not ("process" or "cri")) { r.AddError("--runtime: expected \"process\" or \"cri\""); } } },
+    };
+
+    public static Option<string> ContainerRuntimeEndpoint() => new("--container-runtime-endpoint")
+    {
+        Description = "The CRI endpoint for --runtime cri.",
+        DefaultValueFactory = _ => CriRuntimeOptions.DefaultEndpoint,
+    };
+
+    /// <summary>Opens the runtime named by --runtime; the caller disposes it (containers outlive it either way).</summary>
+    public static async Task<IContainerRuntime> OpenRuntimeAsync(string runtime, string endpoint, string dataDir, ILoggerFactory logs) => runtime switch
+    {
+        "process" => await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions { DataDir = dataDir, LoggerFactory = logs }),
+        "cri" => await CriRuntime.OpenAsync(new CriRuntimeOptions { Endpoint = endpoint, DataDir = dataDir, LoggerFactory = logs }),
+        _ => throw new UnreachableException(),
     };
 
     public static Option<string?> DataDir(string description) => new("--data-dir") { Description = description };

@@ -11,7 +11,7 @@ namespace Podvisor.Commands;
 /// </summary>
 internal static class ManifestLoader
 {
-    public static (IReadOnlyList<V1Pod> Pods, string? Error) Load(string path, FeatureGates gates)
+    public static (IReadOnlyList<V1Pod> Pods, string? Error) Load(string path, FeatureGates gates, bool runsImages = false)
     {
         string text;
         try
@@ -37,7 +37,7 @@ internal static class ManifestLoader
         var errors = new List<string>();
         foreach (var pod in manifest.Pods)
         {
-            var invalid = PodAdmission.AdmitCreate(pod, gates);
+            var invalid = PodAdmission.AdmitCreate(pod, gates, runsImages);
             if (!invalid.IsEmpty)
             {
                 errors.Add($"{path}: {invalid.ToInvalidMessage("Pod", pod.Metadata?.Name ?? "")}");

@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Podvisor.Agent;
 using Podvisor.Run;
-using Podvisor.Runtime.Process;
+using Podvisor.Runtime;
+using Podvisor.Runtime.Cri;
 
 namespace Podvisor.Commands;
 
@@ -30,22 +31,24 @@ internal static class RunCommand
             CustomParser = r => r.Tokens.Count == 0 ? null : CommonOptions.ParseDuration(r, r.Tokens[0].Value, TimeSpan.FromMilliseconds(1), TimeSpan.MaxValue),
         };
         var runtime = CommonOptions.Runtime();
+        var endpoint = CommonOptions.ContainerRuntimeEndpoint();
         var gates = CommonOptions.FeatureGates();
         var dataDir = CommonOptions.DataDir("Where logs, volumes and runtime state live; the containers' CRI log files stay in DIR/logs (default: a temporary directory removed afterwards).");
         var backoffMax = CommonOptions.CrashLoopBackOffMax();
         var command = new Command("run", "Run the pod(s) in FILE until they finish, showing their states, events and output.\n\n" + ExitStatusHelp)
         {
-            file, output, timeout, runtime, gates, dataDir, backoffMax,
+            file, output, timeout, runtime, endpoint, gates, dataDir, backoffMax,
         };
         command.SetAction((parse, ct) => ExecuteAsync(
             parse.GetValue(file)!, parse.GetValue(output), parse.GetValue(timeout), CommonOptions.Gates(parse, gates),
-            parse.GetValue(dataDir), parse.GetValue(backoffMax)));
+            parse.GetValue(dataDir), parse.GetValue(backoffMax), parse.GetValue(runtime)!, parse.GetValue(endpoint)!));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(string path, string? output, TimeSpan? timeout, Core.FeatureGates gates, string? dataDir, TimeSpan? backoffMax)
+    private static async Task<int> ExecuteAsync(
+        string path, string? output, TimeSpan? timeout, Core.FeatureGates gates, string? dataDir, TimeSpan? backoffMax, string runtime, string endpoint)
     {
-        var (pods, error) = ManifestLoader.Load(path, gates);
+        var (pods, error) = ManifestLoader.Load(path, gates, runsImages: runtime == "cri");
         if (error is not null)
         {
             Console.Error.WriteLine(error);
@@ -71,8 +74,19 @@ internal static class RunCommand
             .AddFilter((_, level) => level >= LogLevel.Warning));
         try
         {
-            await using var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions { DataDir = dir, LoggerFactory = logs });
-            return await runner.RunAsync(processes, logs, interrupted.Token, terminated.Token);
+            IContainerRuntime containers;
+            try
+            {
+                containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dir, logs);
+            }
+            catch (CriRuntimeUnavailableException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return PodRunner.ExitInvalid;
+            }
+
+            await using var lifetime = (IAsyncDisposable)containers;
+            return await runner.RunAsync(containers, logs, interrupted.Token, terminated.Token);
         }
         finally
         {

@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Podvisor.Agent;
 using Podvisor.Api;
+using Podvisor.Runtime;
+using Podvisor.Runtime.Cri;
 using Podvisor.Runtime.Process;
 
 namespace Podvisor.Commands;
@@ -23,16 +25,18 @@ internal static class ServeCommand
         };
         var tokenFile = new Option<string?>("--token-file") { Description = "A file holding the bearer token every request must carry; the API then serves HTTPS with a self-signed certificate that DIR/kubeconfig trusts." };
         var runtime = CommonOptions.Runtime();
+        var endpoint = CommonOptions.ContainerRuntimeEndpoint();
         var gates = CommonOptions.FeatureGates();
         var dataDir = CommonOptions.DataDir("Where the store, logs, volumes and runtime state live (default: ./podvisor-data).");
         var backoffMax = CommonOptions.CrashLoopBackOffMax();
-        var command = new Command("serve", "Serve the Kubernetes Pod API and run its pods on this machine.") { listen, tokenFile, runtime, gates, dataDir, backoffMax };
+        var command = new Command("serve", "Serve the Kubernetes Pod API and run its pods on this machine.") { listen, tokenFile, runtime, endpoint, gates, dataDir, backoffMax };
         command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(listen)!, parse.GetValue(tokenFile), CommonOptions.Gates(parse, gates),
-            Path.GetFullPath(parse.GetValue(dataDir) ?? "podvisor-data"), parse.GetValue(backoffMax)));
+            Path.GetFullPath(parse.GetValue(dataDir) ?? "podvisor-data"), parse.GetValue(backoffMax), parse.GetValue(runtime)!, parse.GetValue(endpoint)!));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(string listen, string? tokenFile, Core.FeatureGates gates, string dataDir, TimeSpan? backoffMax)
+    private static async Task<int> ExecuteAsync(
+        string listen, string? tokenFile, Core.FeatureGates gates, string dataDir, TimeSpan? backoffMax, string runtime, string endpoint)
     {
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
             .SetMinimumLevel(LogLevel.Warning));
@@ -47,11 +51,23 @@ internal static class ServeCommand
             TokenFile = tokenFile,
             NodeName = agentOptions.NodeName,
             FeatureGates = gates,
+            RunsImages = runtime == "cri",
             LoggerFactory = logs,
         });
-        await using var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions { DataDir = dataDir, LoggerFactory = logs });
-        await using var agent = new PodAgent(processes, server, agentOptions, TimeProvider.System, logs);
-        server.Attach(agent, new ProcessPodExec(processes));
+        IContainerRuntime containers;
+        try
+        {
+            containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dataDir, logs);
+        }
+        catch (CriRuntimeUnavailableException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
+
+        await using var lifetime = (IAsyncDisposable)containers;
+        await using var agent = new PodAgent(containers, server, agentOptions, TimeProvider.System, logs);
+        server.Attach(agent, containers is ProcessRuntime processes ? new ProcessPodExec(processes) : null);
         string url;
         try
         {

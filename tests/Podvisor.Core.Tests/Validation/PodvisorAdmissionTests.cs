@@ -23,6 +23,14 @@ public class PodvisorAdmissionTests
         ], errs);
     }
 
+    [Fact]
+    public void An_image_runtime_admits_containers_without_command()
+    {
+        var pod = FromYaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n  - {name: init, image: i}\n  containers:\n  - {name: app, image: i, args: [x]}\n");
+
+        Assert.Empty(PodvisorAdmission.Validate(pod, runsImages: true));
+    }
+
     [Theory]
     [InlineData("configMap: {name: c}", "configMap")]
     [InlineData("secret: {secretName: s}", "secret")]

@@ -29,7 +29,6 @@ internal sealed class CriTestPod : IAsyncDisposable
     public static async Task<CriTestPod> StartAsync(ContainerdFixture containerd)
     {
         var pod = new CriTestPod(containerd, await CriRuntime.OpenAsync(Options(containerd)));
-        await pod.Runtime.Images.PullImageAsync(containerd.Image(TestImages.Busybox), pod.Deadline);
         return pod;
     }
 
@@ -59,7 +58,7 @@ internal sealed class CriTestPod : IAsyncDisposable
         Kind = ContainerKind.Regular,
         Hash = "hash-" + name,
         RestartCount = restartCount,
-        Image = _containerd.Image(TestImages.Busybox),
+        Image = _containerd.Image(TestImages.Entrypoint),
         Argv = [.. command ?? [], .. args ?? []],
         Command = command ?? [],
         Args = args ?? [],

@@ -12,7 +12,10 @@ internal static class TestImages
     public const string Pause = "pause:1";
 
     /// <summary>ENTRYPOINT <c>["/bin/sh", "-c"]</c>, CMD prints <see cref="EntrypointGreeting"/> then sleeps.</summary>
-    public const string Busybox = "busybox:1";
+    public const string Entrypoint = "entrypoint:1";
+
+    /// <summary>Shaped as Docker Hub's busybox: no ENTRYPOINT, CMD <c>["sh"]</c> (what examples/images use).</summary>
+    public const string Busybox = "busybox:1.36";
 
     public const string EntrypointGreeting = "hello from the image entrypoint";
 
@@ -37,12 +40,13 @@ internal static class TestImages
         await HostCommand.RunAsync(ct, "umoci", "repack", "--image", layout + ":base", bundle);
 
         await ConfigAsync(ct, layout, Pause, ["--config.entrypoint", "/bin/sleep", "--config.cmd", "2147483647"]);
-        await ConfigAsync(ct, layout, Busybox,
+        await ConfigAsync(ct, layout, Busybox, ["--config.cmd", "sh"]);
+        await ConfigAsync(ct, layout, Entrypoint,
         [
             "--config.entrypoint", "/bin/sh", "--config.entrypoint", "-c",
             "--config.cmd", $"echo {EntrypointGreeting}; exec sleep 3600",
         ]);
-        foreach (var image in new[] { Pause, Busybox })
+        foreach (var image in new[] { Pause, Busybox, Entrypoint })
         {
             await HostCommand.RunAsync(ct, "skopeo", "copy", "-q", "--dest-tls-verify=false",
                 $"oci:{layout}:{Tag(image)}", $"docker://{registry}/{Repository}/{image}");
