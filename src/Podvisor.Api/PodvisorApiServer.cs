@@ -45,7 +45,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
     {
         _options = options;
         Directory.CreateDirectory(options.DataDir);
-        _journal = SqliteJournal.Open(Path.Combine(options.DataDir, "podvisor.db"), options.LoggerFactory.CreateLogger("Podvisor.Api.Store"));
+        _journal = SqliteJournal.Open(Path.Combine(options.DataDir, "podvisor.db"));
         _api = new ApiContext(new ObjectStore(_journal), options.TimeProvider, options.FeatureGates, options.NodeName, options.DataDir, options.LoggerFactory)
         {
             RunsImages = options.RunsImages,

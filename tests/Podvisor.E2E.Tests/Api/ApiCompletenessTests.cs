@@ -26,19 +26,19 @@ public sealed class ApiCompletenessTests
     }
 
     [Fact]
-    public void ListAt_undoes_later_changes_and_is_null_once_they_left_the_history()
+    public async Task ListAt_undoes_later_changes_and_is_null_once_they_left_the_history()
     {
-        var store = new ObjectStore(new StoreTests.NullJournal(), historyCapacity: 4);
+        await using var store = new ObjectStore(new StoreTests.NullJournal(), historyCapacity: 4);
         store.Load([], 0);
-        store.Create(ResourceKind.Pods, Pod("a"));
-        store.Create(ResourceKind.Pods, Pod("b"));
+        await store.CreateAsync(ResourceKind.Pods, Pod("a"));
+        await store.CreateAsync(ResourceKind.Pods, Pod("b"));
         var snapshot = store.Revision;
-        store.Delete(ResourceKind.Pods, "default", "a", null);
-        store.Create(ResourceKind.Pods, Pod("c"));
+        await store.DeleteAsync(ResourceKind.Pods, "default", "a", null);
+        await store.CreateAsync(ResourceKind.Pods, Pod("c"));
         Assert.Equal(["default/a", "default/b"], store.ListAt(ResourceKind.Pods, "default", snapshot)!.Select(o => o.Key).Order(StringComparer.Ordinal));
-        store.Create(ResourceKind.Pods, Pod("d"));
-        store.Create(ResourceKind.Pods, Pod("e"));
-        store.Create(ResourceKind.Pods, Pod("f"));
+        await store.CreateAsync(ResourceKind.Pods, Pod("d"));
+        await store.CreateAsync(ResourceKind.Pods, Pod("e"));
+        await store.CreateAsync(ResourceKind.Pods, Pod("f"));
         Assert.Null(store.ListAt(ResourceKind.Pods, "default", snapshot));
     }
 
@@ -116,7 +116,7 @@ public sealed class ApiCompletenessTests
         Assert.Equal(["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"], node.Status.Conditions.Select(c => c.Type));
         Assert.Equal(["InternalIP", "Hostname"], node.Status.Addresses.Select(a => a.Type));
         Assert.Equal(["RestartAllContainersOnContainerExits"], node.Status.DeclaredFeatures);
-        Assert.Null(NodeObject.Build("box", host, FeatureGates.Upstream135, "v", "r", DateTime.UnixEpoch).Status.DeclaredFeatures);
+        Assert.Null(NodeObject.Build("box", host, FeatureGates.RestartAllOff, "v", "r", DateTime.UnixEpoch).Status.DeclaredFeatures);
 
         node.Metadata.CreationTimestamp = DateTime.UnixEpoch;
         var row = new NodeTablePrinter().Print(node, DateTimeOffset.UnixEpoch.AddDays(3));
