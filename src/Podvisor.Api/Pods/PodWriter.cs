@@ -6,6 +6,7 @@ using k8s.Models;
 using Podvisor.Api.Http;
 using Podvisor.Api.Patching;
 using Podvisor.Api.Store;
+using Podvisor.Core.Status;
 
 namespace Podvisor.Api.Pods;
 
@@ -139,7 +140,7 @@ internal sealed class PodWriter(ApiContext api)
             pod.Spec.NodeName = api.NodeName;
         }
 
-        pod.Status = new V1PodStatus { Phase = "Pending", QosClass = QosClass.Compute(pod.Spec) };
+        pod.Status = new V1PodStatus { Phase = "Pending", QosClass = PodQos.Compute(pod.Spec) };
     }
 
     /// <summary>GuaranteedUpdate: re-reads and retries on a concurrent write unless the client pinned a resourceVersion.</summary>
@@ -245,23 +246,4 @@ internal sealed class PodWriter(ApiContext api)
                 span[i] = GenerateNameAlphabet[RandomNumberGenerator.GetInt32(GenerateNameAlphabet.Length)];
             }
         });
-}
-
-/// <summary>Mirrors qos.GetPodQOS in outline: BestEffort without requests or limits, Guaranteed when limits equal requests.</summary>
-internal static class QosClass
-{
-    public static string Compute(V1PodSpec spec)
-    {
-        var containers = (spec.InitContainers ?? []).Concat(spec.Containers ?? []).ToList();
-        var resources = containers.Select(c => c.Resources).ToList();
-        if (resources.All(r => (r?.Requests?.Count ?? 0) == 0 && (r?.Limits?.Count ?? 0) == 0))
-        {
-            return "BestEffort";
-        }
-
-        var guaranteed = resources.All(r =>
-            r?.Limits is { } limits && limits.ContainsKey("cpu") && limits.ContainsKey("memory") &&
-            (r.Requests ?? new Dictionary<string, ResourceQuantity>()).All(req => limits.TryGetValue(req.Key, out var l) && l.ToString() == req.Value.ToString()));
-        return guaranteed ? "Guaranteed" : "Burstable";
-    }
 }
