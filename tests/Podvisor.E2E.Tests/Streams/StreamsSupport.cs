@@ -40,6 +40,7 @@ internal sealed partial class PidExit : IDisposable
 {
     private const long PidfdOpen = 434;
     private const short PollIn = 1;
+    private const int EINTR = 4;
     private readonly int _pidfd;
 
     private PidExit(int pidfd) => _pidfd = pidfd;
@@ -57,7 +58,15 @@ internal sealed partial class PidExit : IDisposable
         var exited = await Task.Run(() =>
         {
             var fd = new PollFd { Fd = _pidfd, Events = PollIn };
-            return poll(ref fd, 1, (int)timeout.TotalMilliseconds) > 0;
+            int ready;
+            do
+            {
+                // The .NET runtime's own signals (thread suspension) interrupt poll.
+                ready = poll(ref fd, 1, (int)timeout.TotalMilliseconds);
+            }
+            while (ready < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+            return ready > 0;
         });
         Assert.True(exited, $"the process did not exit within {timeout}");
     }
