@@ -108,7 +108,7 @@ public sealed class ApiCompletenessTests
     public void The_node_reports_capacity_allocatable_info_and_declared_features_as_the_kubelet()
     {
         var host = new HostFacts("box", "10.0.0.5", 8, 16L << 30, 100L << 30, "6.1.0", "Debian GNU/Linux 12 (bookworm)", "amd64", "m", "u", "b");
-        var node = NodeObject.Build("box", host, FeatureGates.Default, "v1.35.0-podvisor.0.1.0", "process://0.1.0", DateTime.UnixEpoch);
+        var node = NodeObject.Build("box", host, FeatureGates.Default, "v1.36.0-podvisor.0.1.0", "process://0.1.0", DateTime.UnixEpoch);
         Assert.Equal(16L << 30, node.Status.Capacity["memory"].ToInt64());
         Assert.Equal((16L << 30) - (100L << 20), node.Status.Allocatable["memory"].ToInt64());
         Assert.Equal((100L << 30) - ((100L << 30) / 10), node.Status.Allocatable["ephemeral-storage"].ToInt64());
@@ -120,7 +120,7 @@ public sealed class ApiCompletenessTests
 
         node.Metadata.CreationTimestamp = DateTime.UnixEpoch;
         var row = new NodeTablePrinter().Print(node, DateTimeOffset.UnixEpoch.AddDays(3));
-        Assert.Equal(["box", "Ready", "<none>", "3d", "v1.35.0-podvisor.0.1.0", "10.0.0.5", "<none>", "Debian GNU/Linux 12 (bookworm)", "6.1.0", "process://0.1.0"], row.Cells);
+        Assert.Equal(["box", "Ready", "<none>", "3d", "v1.36.0-podvisor.0.1.0", "10.0.0.5", "<none>", "Debian GNU/Linux 12 (bookworm)", "6.1.0", "process://0.1.0"], row.Cells);
         node.Spec.Unschedulable = true;
         node.Status.Conditions[3].Status = "False";
         Assert.Equal("NotReady,SchedulingDisabled", NodeTablePrinter.Status(node));

@@ -122,7 +122,7 @@ public sealed class ApiHttpTests
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("APIGroupList", (string)(await ReadJson(response))["kind"]!);
         var version = await ReadJson(await http.GetAsync("/version"));
-        Assert.Equal(("1", "35"), ((string)version["major"]!, (string)version["minor"]!));
+        Assert.Equal(("1", "36"), ((string)version["major"]!, (string)version["minor"]!));
         Assert.StartsWith("v1.36.0-podvisor", (string)version["gitVersion"]!);
         var resources = await ReadJson(await http.GetAsync("/api/v1"));
         Assert.Contains(resources["resources"]!.AsArray(), r => (string)r!["name"]! == "pods" && r["shortNames"]!.AsArray().Any(s => (string)s! == "po"));

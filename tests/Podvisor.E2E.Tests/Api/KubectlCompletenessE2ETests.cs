@@ -40,7 +40,7 @@ public sealed class KubectlCompletenessE2ETests
 
         var table = Lines(await k.OkAsync("get", "nodes"));
         Assert.Matches(@"^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$", table[0]);
-        Assert.Matches(@"^podvisor-node\s+Ready\s+<none>\s+\S+\s+v1\.35\.0-podvisor\.\S+$", table[1]);
+        Assert.Matches(@"^podvisor-node\s+Ready\s+<none>\s+\S+\s+v1\.36\.0-podvisor\.\S+$", table[1]);
         var wide = Lines(await k.OkAsync("get", "nodes", "-o", "wide"));
         Assert.Matches(@"INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME$", wide[0]);
         Assert.Matches(@"<none>\s+.+\s+process://\S+$", wide[1]);

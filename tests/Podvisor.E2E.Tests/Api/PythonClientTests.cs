@@ -53,7 +53,7 @@ public sealed class PythonClientTests
     {
         await using var h = await ApiServerHarness.StartAsync();
         var lines = await ClientScript.RunAsync(Python, ["-c", Script, h.Kubeconfig]);
-        Assert.StartsWith("node v1.35.0-podvisor.", lines[0]);
+        Assert.StartsWith("node v1.36.0-podvisor.", lines[0]);
         Assert.Equal("pages a b", lines[1]);
         Assert.Equal("watch ADDED a", lines[2]);
     }

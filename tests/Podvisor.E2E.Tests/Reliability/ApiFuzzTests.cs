@@ -25,7 +25,7 @@ public sealed class ApiFuzzTests
             var failures = new List<string>();
             await using (var h = await ApiServerHarness.StartAsync(dataDir))
             {
-                using var http = new HttpClient { BaseAddress = new Uri(h.Url) };
+                using var http = h.Http();
                 var random = new Random(14);
                 var mutator = new ManifestMutator(random);
                 for (var i = 0; i < Requests; i++)
@@ -43,7 +43,7 @@ public sealed class ApiFuzzTests
 
             await using (var restarted = await ApiServerHarness.StartAsync(dataDir))
             {
-                using var http = new HttpClient { BaseAddress = new Uri(restarted.Url) };
+                using var http = restarted.Http();
                 var list = JsonNode.Parse(await http.GetStringAsync("/api/v1/pods"))!["items"]!.AsArray();
                 foreach (var pod in list)
                 {

@@ -24,7 +24,7 @@ public sealed class FullDiskTests
             var filler = Path.Combine(mount, "filler");
             await using (var h = await ApiServerHarness.StartAsync(Path.Combine(mount, "data")))
             {
-                using var http = new HttpClient { BaseAddress = new Uri(h.Url) };
+                using var http = h.Http();
                 Assert.Equal(HttpStatusCode.Created, (await CreateAsync(http, "before")).StatusCode);
                 Fill(filler);
 
@@ -40,7 +40,7 @@ public sealed class FullDiskTests
 
             await using (var restarted = await ApiServerHarness.StartAsync(Path.Combine(mount, "data")))
             {
-                using var http = new HttpClient { BaseAddress = new Uri(restarted.Url) };
+                using var http = restarted.Http();
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"{Pods}/before")).StatusCode);
                 Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"{Pods}/during")).StatusCode);
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"{Pods}/after")).StatusCode);

@@ -79,7 +79,7 @@ public sealed class PoisonValueTests
         Assert.Contains("healthy", await k.OkAsync("get", "pods"));
 
         // kubectl checks these flags itself; a raw client reaches the server's validation.
-        using var http = new HttpClient { BaseAddress = new Uri(h.Url) };
+        using var http = h.Http();
         foreach (var (query, code, message) in new[]
         {
             ("tailLines=-5", 422, "PodLogOptions \"healthy\" is invalid: tailLines: Invalid value: -5: must be greater than or equal to 0"),

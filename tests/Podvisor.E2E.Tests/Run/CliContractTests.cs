@@ -266,7 +266,7 @@ public sealed class CliContractTests : IDisposable
         var result = await PodvisorCli.RunAsync("version");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Matches(@"^podvisor \d+\.\d+\.\d+\nkubernetes semantics: v1\.35\.0\ndefault feature gates: ContainerRestartRules=True,RestartAllContainersOnContainerExits=True\n$", result.Stdout);
+        Assert.Matches(@"^podvisor \d+\.\d+\.\d+\nkubernetes semantics: v1\.36\.0\ndefault feature gates: ContainerRestartRules=True,RestartAllContainersOnContainerExits=True\n$", result.Stdout);
     }
 
     public void Dispose() => _scratch.Delete(recursive: true);
