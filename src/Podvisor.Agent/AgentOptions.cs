@@ -12,7 +12,7 @@ public sealed record AgentOptions
 
     public FeatureGates Gates { get; init; } = FeatureGates.Default;
 
-    /// <summary>KubeletCrashLoopBackOffMax (§9, §D9): 1 s..300 s; null = 300 s.</summary>
+    /// <summary>KubeletCrashLoopBackOffMax (docs/lifecycle.md §9, §D9): 1 s..300 s; null = 300 s.</summary>
     public TimeSpan? CrashLoopBackOffMax { get; init; }
 
     /// <summary>spec.nodeName given to every pod, and the event source host.</summary>

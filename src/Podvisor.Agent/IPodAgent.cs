@@ -15,7 +15,7 @@ public interface IPodAgent
     void UpsertPod(V1Pod pod);
 
     /// <summary>
-    /// Starts graceful deletion (§10.2): preStop, grace period, regular containers first and sidecars last.
+    /// Starts graceful deletion (docs/lifecycle.md §10.2): preStop, grace period, regular containers first and sidecars last.
     /// <paramref name="gracePeriodSeconds"/> overrides spec.terminationGracePeriodSeconds; 0 kills at once.
     /// <see cref="IPodStatusSink.PodTerminated"/> is called when every container is gone.
     /// </summary>

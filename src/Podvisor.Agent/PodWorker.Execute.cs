@@ -23,7 +23,7 @@ internal sealed partial class PodWorker
         }
         else
         {
-            // Step 3: ... or only the containers the plan names, in parallel (§D8), then the RestartAll cleanup.
+            // Step 3: ... or only the containers the plan names, in parallel (docs/lifecycle.md §D8), then the RestartAll cleanup.
             await Task.WhenAll(plan.ContainersToKill.Select(k =>
                 KillContainerAsync(pod, k.ContainerId, k.Name, k.Reason, gracePeriodOverride: null, k.Message, Task.CompletedTask)));
             await RemoveForRestartAllAsync(pod, plan);
@@ -57,7 +57,7 @@ internal sealed partial class PodWorker
             }
         }
 
-        // Step 9: regular containers; independent starts run concurrently (§D8).
+        // Step 9: regular containers; independent starts run concurrently (docs/lifecycle.md §D8).
         await Task.WhenAll(plan.ContainersToStart.Select(c => StartContainerAsync(pod, sandboxId, podIp, c, ct)));
     }
 
@@ -153,8 +153,8 @@ internal sealed partial class PodWorker
     }
 
     /// <summary>
-    /// §6.3 + §D8: stop every running target at once (no preStop, the 2 s minimum grace), then remove every container
-    /// in upstream's bookkeeping order (targets before sources). A deletion stops the cycle (§6.11, RS-20; kubelet
+    /// docs/lifecycle.md §6.3 + §D8: stop every running target at once (no preStop, the 2 s minimum grace), then remove every container
+    /// in upstream's bookkeeping order (targets before sources). A deletion stops the cycle (docs/lifecycle.md §6.11, RS-20; kubelet
     /// cancels the sync's context and the removal loop ends at the first failed call): nothing more is killed or
     /// removed, and the graceful termination that follows finds the containers as they ended.
     /// </summary>
@@ -213,7 +213,7 @@ internal sealed partial class PodWorker
         }
     }
 
-    /// <summary>§D11: keep the current and the previous instance's log; older ones go.</summary>
+    /// <summary>docs/lifecycle.md §D11: keep the current and the previous instance's log; older ones go.</summary>
     private static void PruneLogs(string currentLogPath, int restartCount)
     {
         for (var n = restartCount - 2; n >= 0; n--)

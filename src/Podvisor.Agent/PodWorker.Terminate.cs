@@ -5,7 +5,7 @@ using Podvisor.Core.Model;
 
 namespace Podvisor.Agent;
 
-/// <summary>Whole-pod termination (§10.2): every container at once, regular containers first, sidecars last.</summary>
+/// <summary>Whole-pod termination (docs/lifecycle.md §10.2): every container at once, regular containers first, sidecars last.</summary>
 internal sealed partial class PodWorker
 {
     /// <summary>
@@ -13,7 +13,7 @@ internal sealed partial class PodWorker
     /// sidecar waits (within the grace period) for every regular container and for every sidecar declared after it, so
     /// sidecars stop in reverse order. Then the sandbox is stopped.
     /// </summary>
-    /// <param name="gracePeriodOverride">The deletion's grace period; null uses each container's computed grace (§10.1).</param>
+    /// <param name="gracePeriodOverride">The deletion's grace period; null uses each container's computed grace (docs/lifecycle.md §10.1).</param>
     private async Task KillPodAsync(V1Pod pod, RuntimePodStatus runtime, long? gracePeriodOverride, bool stopSandbox)
     {
         var running = runtime.Containers
@@ -59,7 +59,7 @@ internal sealed partial class PodWorker
     }
 
     /// <summary>
-    /// Mirrors kuberuntime killContainer (§10.1): Killing event, preStop within the grace period (its time counts),
+    /// Mirrors kuberuntime killContainer (docs/lifecycle.md §10.1): Killing event, preStop within the grace period (its time counts),
     /// the sidecar's turn (within what is left), then the stop signal with at least the 2 s minimum before SIGKILL.
     /// </summary>
     private async Task KillContainerAsync(V1Pod pod, string containerId, string name, KillReason reason, long? gracePeriodOverride, string message, Task turn)

@@ -42,7 +42,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
     private readonly RestartAllRequests _requests;
 
-    /// <summary>A restart-all request accepted for the next status generation (§D14).</summary>
+    /// <summary>A restart-all request accepted for the next status generation (docs/lifecycle.md §D14).</summary>
     private string? _acceptedRequest;
 
     public PodWorker(PodAgent agent, V1Pod pod)
@@ -136,7 +136,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
         }
     }
 
-    /// <summary>One pass of the kubelet's SyncPod: observe, publish status, plan, act (§5.3).</summary>
+    /// <summary>One pass of the kubelet's SyncPod: observe, publish status, plan, act (docs/lifecycle.md §5.3).</summary>
     private async Task SyncAsync()
     {
         ObserveRestartAllRequest();
@@ -248,7 +248,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
         return changed;
     }
 
-    /// <summary>Generates the API status, writes it when it changed, and records the §D12 event when a cycle starts.</summary>
+    /// <summary>Generates the API status, writes it when it changed, and records the docs/lifecycle.md §D12 event when a cycle starts.</summary>
     private V1PodStatus Publish(V1Pod pod, RuntimePodStatus runtime, bool podIsTerminal)
     {
         var old = _status;

@@ -8,7 +8,7 @@ namespace Podvisor.Agent;
 internal sealed record RestartAllRequestDecision(string Value, string? Refusal);
 
 /// <summary>
-/// One pod's manual restart-all bookkeeping (§D14, docs/restart-all-request.md): the annotation value handled last,
+/// One pod's manual restart-all bookkeeping (docs/lifecycle.md §D14, docs/restart-all-request.md): the annotation value handled last,
 /// recorded in <c>DATA/agent/restart-all-requests/UID</c> so that a restarted agent neither repeats a cycle nor misses
 /// a value set while it was down. The value a pod has when the agent first sees it is the baseline, not a request.
 /// </summary>

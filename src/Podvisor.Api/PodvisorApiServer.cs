@@ -22,7 +22,7 @@ using Podvisor.Api.Streams;
 namespace Podvisor.Api;
 
 /// <summary>
-/// The Kubernetes Pod API of <c>podvisor serve</c> (design §4.1, §4.2): Kestrel minimal APIs over an in-memory store
+/// The Kubernetes Pod API of <c>podvisor serve</c> (docs/contracts.md §1, §2): Kestrel minimal APIs over an in-memory store
 /// that SQLite makes durable. The agent is attached with <see cref="Attach"/>; the server feeds it pods
 /// (<see cref="IPodAgent.UpsertPod"/>, <see cref="IPodAgent.DeletePod"/>) and is its <see cref="IPodStatusSink"/>.
 /// </summary>

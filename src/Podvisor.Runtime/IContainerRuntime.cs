@@ -57,7 +57,7 @@ public sealed record ContainerConfig
 
     public string TerminationMessagePath { get; init; } = "/dev/termination-log";
 
-    /// <summary><c>File</c> or <c>FallbackToLogsOnError</c> (§10.3).</summary>
+    /// <summary><c>File</c> or <c>FallbackToLogsOnError</c> (docs/lifecycle.md §10.3).</summary>
     public string TerminationMessagePolicy { get; init; } = "File";
 
     /// <summary>Where the CRI-format log of this instance goes (chosen by the agent, see <see cref="LogPaths"/>).</summary>
@@ -103,7 +103,7 @@ public interface IContainerRuntime
     /// </summary>
     ValueTask StopContainerAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct);
 
-    /// <summary>Forgets an exited container instance. Its log file is kept (the agent prunes logs, §D11).</summary>
+    /// <summary>Forgets an exited container instance. Its log file is kept (the agent prunes logs, docs/lifecycle.md §D11).</summary>
     ValueTask RemoveContainerAsync(string containerId, CancellationToken ct);
 
     /// <summary>The runtime's view of one pod: sandboxes and container instances, newest first.</summary>

@@ -3,10 +3,10 @@ using Podvisor.Commands;
 
 namespace Podvisor;
 
-/// <summary>The <c>podvisor</c> command (design §4.1): run, serve, restart, validate, version.</summary>
+/// <summary>The <c>podvisor</c> command (docs/contracts.md §1): run, serve, restart, validate, version.</summary>
 public static class Program
 {
-    /// <summary>Invalid options exit as invalid input does (design §4.1).</summary>
+    /// <summary>Invalid options exit as invalid input does (docs/contracts.md §1).</summary>
     private const int ExitInvalid = 2;
 
     public static async Task<int> Main(string[] args)

@@ -5,7 +5,7 @@ using Podvisor.Core.Model;
 namespace Podvisor.Agent.Hooks;
 
 /// <summary>
-/// Graceful-kill timing, as kuberuntime killContainer computes it (spec §10.1): pure functions of the pod, the
+/// Graceful-kill timing, as kuberuntime killContainer computes it (docs/lifecycle.md §10.1): pure functions of the pod, the
 /// container, the kill reason and how long the waits took. A kill runs: <see cref="Compute"/>, preStop when
 /// <see cref="ShouldRunPreStop"/> (bounded by the grace), <see cref="AfterWait"/> for the preStop time and again for
 /// a sidecar's ordering wait (only while grace is left), then StopContainer with <see cref="StopWindow"/>.

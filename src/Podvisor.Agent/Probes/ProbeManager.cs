@@ -7,7 +7,7 @@ namespace Podvisor.Agent.Probes;
 
 /// <summary>
 /// Mirrors the kubelet's prober manager and its three results managers (pkg/kubelet/prober/prober_manager.go,
-/// results/results_manager.go, spec §6.12, §8): one worker per (running container instance, probe type), results
+/// results/results_manager.go, docs/lifecycle.md §6.12, §8): one worker per (running container instance, probe type), results
 /// keyed by runtime container id (<see cref="RuntimeContainerStatus.Id"/>). There is no thread or loop per probe:
 /// each worker owns one timer created through the injected <see cref="TimeProvider"/>, re-armed for its next
 /// attempt, and probe I/O is asynchronous. A changed result wakes the pod worker through

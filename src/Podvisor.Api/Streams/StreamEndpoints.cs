@@ -6,7 +6,7 @@ using Podvisor.Api.Store;
 namespace Podvisor.Api.Streams;
 
 /// <summary>
-/// <c>GET/POST .../pods/{name}/exec</c> and <c>.../portforward</c> over WebSocket (design §4.2); <c>attach</c> answers a Status. What the apiserver
+/// <c>GET/POST .../pods/{name}/exec</c> and <c>.../portforward</c> over WebSocket (docs/contracts.md §2); <c>attach</c> answers a Status. What the apiserver
 /// checks before proxying (the pod, the container name) fails the HTTP request with its Status; what the kubelet finds
 /// after the upgrade (a container that is not running, a command that cannot start, a non-zero exit) arrives on the
 /// error channel as the apiserver's stream translator writes it, so kubectl prints and exits as against a cluster.

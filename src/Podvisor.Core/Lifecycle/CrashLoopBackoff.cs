@@ -4,7 +4,7 @@ using Podvisor.Core.Model;
 namespace Podvisor.Core.Lifecycle;
 
 /// <summary>
-/// Per-node CrashLoopBackOff (spec §9, §D9), a port of client-go flowcontrol.Backoff as the kubelet configures it:
+/// Per-node CrashLoopBackOff (docs/lifecycle.md §9, §D9), a port of client-go flowcontrol.Backoff as the kubelet configures it:
 /// initial 10 s doubling to a max of 300 s (configurable 1 s..300 s; a max below 10 s also lowers the initial), entries
 /// reset when the last update is more than 10 minutes before the event. "now" is always passed in. No jitter (the
 /// kubelet's backoff has none). Safe to call from many pod workers at once.

@@ -5,7 +5,7 @@ using Podvisor.Core.Model;
 namespace Podvisor.Core.Lifecycle;
 
 /// <summary>
-/// Mirrors kubelet computeInitContainerActions (spec §5.2, §13): regular init containers run one at a time in spec
+/// Mirrors kubelet computeInitContainerActions (docs/lifecycle.md §5.2, §13): regular init containers run one at a time in spec
 /// order, each sidecar gates the next init container on being started, sidecars are kept running (restarted on exit,
 /// killed and restarted on liveness/startup failure or a spec change), and a regular init container that failed and
 /// may not restart fails the pod (KillPod, nothing started).
@@ -202,7 +202,7 @@ internal sealed class InitContainerActions
     }
 
     /// <summary>
-    /// With ContainerRestartRules the exit is judged by ShouldContainerBeRestarted (container policy and rules, §4.2);
+    /// With ContainerRestartRules the exit is judged by ShouldContainerBeRestarted (container policy and rules, docs/lifecycle.md §4.2);
     /// without it only the pod policy counts (shouldRestartOnFailure: not Never).
     /// </summary>
     private bool FailedInitMayRestart(V1Container container) => _input.Gates.ContainerRestartRules

@@ -5,7 +5,7 @@ namespace Podvisor.Core.Lifecycle;
 
 /// <summary>
 /// Restart decisions the kubelet makes when there is no exit code to match rules against: a running container killed
-/// for a probe failure, or an instance in Unknown state (spec §4.2, computePodActions and computeInitContainerActions).
+/// for a probe failure, or an instance in Unknown state (docs/lifecycle.md §4.2, computePodActions and computeInitContainerActions).
 /// </summary>
 internal static class NoExitCodeRestart
 {

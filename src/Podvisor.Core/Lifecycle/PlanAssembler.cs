@@ -5,7 +5,7 @@ using Podvisor.Core.Model;
 namespace Podvisor.Core.Lifecycle;
 
 /// <summary>
-/// Turns computed <see cref="PodActions"/> into a <see cref="PodPlan"/>, folding in kubelet doBackOff (spec §9) for
+/// Turns computed <see cref="PodActions"/> into a <see cref="PodPlan"/>, folding in kubelet doBackOff (docs/lifecycle.md §9) for
 /// every container about to start, in SyncPod's start order (init containers, then regular containers).
 /// </summary>
 internal static class PlanAssembler

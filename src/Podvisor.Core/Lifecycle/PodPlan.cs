@@ -24,8 +24,8 @@ public enum KillReason
 public sealed record ContainerToKill(string ContainerId, string Name, KillReason Reason, string Message);
 
 /// <summary>
-/// A container removed by a RestartAllContainers cleanup (§6.3). <see cref="Kill"/> is true when the instance is not exited:
-/// it is stopped first with no preStop and the 2 s minimum grace (§D8).
+/// A container removed by a RestartAllContainers cleanup (docs/lifecycle.md §6.3). <see cref="Kill"/> is true when the instance is not exited:
+/// it is stopped first with no preStop and the 2 s minimum grace (docs/lifecycle.md §D8).
 /// </summary>
 public sealed record ContainerToRemove(string ContainerId, string Name, bool Kill, bool IsSource);
 

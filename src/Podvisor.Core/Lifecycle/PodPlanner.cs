@@ -29,10 +29,10 @@ public sealed record PlannerInput
 }
 
 /// <summary>
-/// Mirrors kubelet computePodActions (spec §5, §6.3, §13) as a pure function: (pod, runtime status, API status,
-/// backoff, probes, now) in, an immutable <see cref="PodPlan"/> out. CrashLoopBackOff (doBackOff, §9) is folded in:
+/// Mirrors kubelet computePodActions (docs/lifecycle.md §5, §6.3, §13) as a pure function: (pod, runtime status, API status,
+/// backoff, probes, now) in, an immutable <see cref="PodPlan"/> out. CrashLoopBackOff (doBackOff, docs/lifecycle.md §9) is folded in:
 /// a container in backoff is not started but listed in <see cref="PodPlan.BackOffs"/>. Ephemeral containers are not
-/// run by Podvisor (§D10) and are ignored.
+/// run by Podvisor (docs/lifecycle.md §D10) and are ignored.
 /// </summary>
 public static class PodPlanner
 {
@@ -55,7 +55,7 @@ public static class PodPlanner
             return PlanAssembler.Assemble(input, actions);
         }
 
-        // Step 4 (ephemeral containers) does not apply: Podvisor does not run them (§D10).
+        // Step 4 (ephemeral containers) does not apply: Podvisor does not run them (docs/lifecycle.md §D10).
         // Step 5: regular containers are not touched before initialization completes.
         var initialized = InitContainerActions.Compute(input, actions);
         if (!actions.KillPod && initialized)
@@ -117,7 +117,7 @@ public static class PodPlanner
     /// <summary>
     /// Why a running regular container must be killed, if at all: a spec-hash change (always restarted), else a liveness
     /// or startup probe Failure, restarted per the container-level policy only (rules are not evaluated on a running
-    /// container, §4.2), else the pod policy.
+    /// container, docs/lifecycle.md §4.2), else the pod policy.
     /// </summary>
     private static (KillReason Reason, string Message, bool Restart)? RunningContainerKill(
         PlannerInput input, V1Container container, RuntimeContainerStatus status)

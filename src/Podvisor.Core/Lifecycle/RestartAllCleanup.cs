@@ -4,7 +4,7 @@ using Podvisor.Core.Model;
 namespace Podvisor.Core.Lifecycle;
 
 /// <summary>
-/// Mirrors the RestartAllContainers branch of kubelet computePodActions and getContainersToRemove (spec §6.3, §D8):
+/// Mirrors the RestartAllContainers branch of kubelet computePodActions and getContainersToRemove (docs/lifecycle.md §6.3, §D8):
 /// every init, sidecar and regular container instance is removed, targets before sources, without touching the
 /// sandbox. Ephemeral containers are left alone.
 /// </summary>
@@ -13,7 +13,7 @@ internal static class RestartAllCleanup
     /// <summary>
     /// Mirrors computePodActions: the branch runs while ShouldAllContainersRestart holds and some container instance is
     /// left (once AllContainersRestartCleanedUp, upstream's condition turns False and the normal path starts the pod
-    /// again in the same sync, §6.4, §D7).
+    /// again in the same sync, docs/lifecycle.md §6.4, §D7).
     /// </summary>
     public static bool InProgress(PlannerInput input) =>
         RestartDecider.ShouldAllContainersRestart(input.Pod, input.Runtime, input.ApiStatus, input.Gates)

@@ -21,7 +21,7 @@ public static class RestartAllRequest
 
     public static string Cause(string value) => $"restart requested through annotation {Annotation}=\"{value}\"";
 
-    /// <summary>The RestartAllContainers event of a requested cycle (§D14, the manual form of the §D12 message).</summary>
+    /// <summary>The RestartAllContainers event of a requested cycle (docs/lifecycle.md §D14, the manual form of the §D12 message).</summary>
     public static string EventMessage(string value) => Cause(value) + "; restarting all containers in place";
 
     public static string RefusedMessage(string value, string why) => Cause(value) + "; not restarting: " + why;

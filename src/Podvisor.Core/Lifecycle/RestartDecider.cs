@@ -9,18 +9,18 @@ public readonly record struct MatchedRule(V1ContainerRestartRule Rule, int Index
     public bool IsRestartAll => Rule.Action == RestartDecider.ActionRestartAllContainers;
 }
 
-/// <summary>The container that triggered a RestartAllContainers cycle (§D12 event).</summary>
+/// <summary>The container that triggered a RestartAllContainers cycle (docs/lifecycle.md §D12 event).</summary>
 public sealed record RestartAllTrigger(string ContainerName, int ExitCode, int RuleIndex)
 {
     /// <summary>What triggered the cycle, e.g. <c>container "w" exited with code 88 matching restartPolicyRules[0]</c>.</summary>
     public string Cause => $"container \"{ContainerName}\" exited with code {ExitCode} matching restartPolicyRules[{RuleIndex}]";
 
-    /// <summary>Spec §D12 event message.</summary>
+    /// <summary>docs/lifecycle.md §D12 event message.</summary>
     public string EventMessage => Cause + "; restarting all containers in place";
 }
 
 /// <summary>
-/// Restart decisions for one exited container (spec §4) and RestartAllContainers trigger detection (§6.1).
+/// Restart decisions for one exited container (docs/lifecycle.md §4) and RestartAllContainers trigger detection (§6.1).
 /// Mirrors pkg/api/v1/pod/util.go and pkg/kubelet/container/helpers.go.
 /// </summary>
 public static class RestartDecider
@@ -31,7 +31,7 @@ public static class RestartDecider
     public const string OperatorNotIn = "NotIn";
 
     /// <summary>
-    /// Mirrors FindMatchingContainerRestartRule (§4): the first rule whose exitCodes match wins; rules without
+    /// Mirrors FindMatchingContainerRestartRule (docs/lifecycle.md §4): the first rule whose exitCodes match wins; rules without
     /// exitCodes or with an unknown operator are skipped.
     /// </summary>
     public static MatchedRule? FindMatchingRule(V1Container container, int exitCode)
@@ -63,7 +63,7 @@ public static class RestartDecider
     }
 
     /// <summary>
-    /// Mirrors ContainerShouldRestart (§4): rules only count when the container-level restartPolicy is set; a matched
+    /// Mirrors ContainerShouldRestart (docs/lifecycle.md §4): rules only count when the container-level restartPolicy is set; a matched
     /// RestartAllContainers rule means "will come back" when the gate is on, else falls through to the container policy.
     /// A container policy other than Always/OnFailure/Never falls through to the pod policy, as upstream's switch does.
     /// </summary>
@@ -100,7 +100,7 @@ public static class RestartDecider
     };
 
     /// <summary>
-    /// Mirrors kubecontainer.ShouldContainerBeRestarted (§4.1) for regular containers: never while the pod is deleted,
+    /// Mirrors kubecontainer.ShouldContainerBeRestarted (docs/lifecycle.md §4.1) for regular containers: never while the pod is deleted,
     /// always when there is no instance or it is Created/Unknown, never while Running, else the exit decides.
     /// </summary>
     public static bool ShouldContainerBeRestarted(V1Container container, V1Pod pod, RuntimePodStatus runtime, FeatureGates gates)
@@ -131,12 +131,12 @@ public static class RestartDecider
         _ => false,
     };
 
-    /// <summary>Mirrors AllContainersCouldRestart (§4 helper 6): some init or regular container has a RestartAllContainers rule.</summary>
+    /// <summary>Mirrors AllContainersCouldRestart (docs/lifecycle.md §4 helper 6): some init or regular container has a RestartAllContainers rule.</summary>
     public static bool AllContainersCouldRestart(V1PodSpec spec) =>
         spec.AllContainers().Any(c => c.Container.RestartPolicyRules?.Any(r => r.Action == ActionRestartAllContainers) ?? false);
 
     /// <summary>
-    /// Mirrors IsContainerRestartable (§4 helper 5): a Restart rule or a non-Never container policy; otherwise the pod
+    /// Mirrors IsContainerRestartable (docs/lifecycle.md §4 helper 5): a Restart rule or a non-Never container policy; otherwise the pod
     /// policy. RestartAllContainers rules do not count.
     /// </summary>
     public static bool IsContainerRestartable(V1PodSpec spec, V1Container container)
@@ -151,7 +151,7 @@ public static class RestartDecider
     }
 
     /// <summary>
-    /// Mirrors kubecontainer.ShouldAllContainersRestart (§6.1): the API condition is True, or the newest runtime instance,
+    /// Mirrors kubecontainer.ShouldAllContainersRestart (docs/lifecycle.md §6.1): the API condition is True, or the newest runtime instance,
     /// or else the API <c>state.terminated</c>, of some init or regular container matches a RestartAllContainers rule
     /// first. False when the gate is off or the pod is being deleted.
     /// </summary>
@@ -171,7 +171,7 @@ public static class RestartDecider
     }
 
     /// <summary>
-    /// The container whose exit matches a RestartAllContainers rule (§6.1 loop), checking the newest runtime instance
+    /// The container whose exit matches a RestartAllContainers rule (docs/lifecycle.md §6.1 loop), checking the newest runtime instance
     /// first and then the API <c>state.terminated</c>, init containers before regular ones.
     /// </summary>
     public static RestartAllTrigger? FindRestartAllTrigger(V1Pod pod, RuntimePodStatus? runtime, V1PodStatus? apiStatus)
@@ -210,7 +210,7 @@ public static class RestartDecider
     }
 
     /// <summary>
-    /// Mirrors AllContainersRestartCleanedUp (§6.2): no init or regular container has any runtime instance left.
+    /// Mirrors AllContainersRestartCleanedUp (docs/lifecycle.md §6.2): no init or regular container has any runtime instance left.
     /// Ephemeral containers are ignored.
     /// </summary>
     public static bool AllContainersRestartCleanedUp(V1PodSpec spec, RuntimePodStatus runtime) =>

@@ -4,14 +4,14 @@ namespace Podvisor.Core.Lifecycle;
 
 /// <summary>
 /// Mirrors kubelet runtimeutil.PodSandboxChanged and the sandbox (re)creation branch of computePodActions
-/// (spec §5.1 steps 1 and 3).
+/// (docs/lifecycle.md §5.1 steps 1 and 3).
 /// </summary>
 internal static class SandboxActions
 {
     /// <summary>
     /// Mirrors PodSandboxChanged: a new sandbox is needed when there is none (attempt 0), when the newest is not ready,
     /// or when more than one is ready (attempt = newest + 1). Podvisor has no network-namespace or missing-IP checks:
-    /// the pod network mode is immutable and a rootless runtime reports no pod IP by design (design §4.3).
+    /// the pod network mode is immutable and a rootless runtime reports no pod IP by design (docs/contracts.md §3).
     /// </summary>
     public static PodActions Changes(RuntimePodStatus runtime)
     {

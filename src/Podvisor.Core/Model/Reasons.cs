@@ -16,11 +16,11 @@ public static class ContainerReasons
     public const string OOMKilled = "OOMKilled";
     public const string ContainerCannotRun = "ContainerCannotRun";
 
-    /// <summary>Spec §D5: message on containers removed by a RestartAllContainers cycle.</summary>
+    /// <summary>docs/lifecycle.md §D5: message on containers removed by a RestartAllContainers cycle.</summary>
     public const string RestartAllRemovedMessage = "The container is removed because RestartAllContainers in place";
 }
 
-/// <summary>Pod condition types and reasons (§8, §6.2).</summary>
+/// <summary>Pod condition types and reasons (docs/lifecycle.md §8, §6.2).</summary>
 public static class PodConditions
 {
     public const string PodScheduled = "PodScheduled";
@@ -60,7 +60,7 @@ public static class PodPhases
     public static bool IsTerminal(string? phase) => phase is Succeeded or Failed;
 }
 
-/// <summary>Event reasons (§12, §D12), kubelet's events package.</summary>
+/// <summary>Event reasons (docs/lifecycle.md §12, §D12), kubelet's events package.</summary>
 public static class EventReasons
 {
     public const string Scheduled = "Scheduled";
@@ -77,6 +77,6 @@ public static class EventReasons
     public const string FailedCreatePodSandBox = "FailedCreatePodSandBox";
     public const string ProbeWarning = "ProbeWarning";
 
-    /// <summary>Spec §D12: one Normal event per RestartAllContainers cycle.</summary>
+    /// <summary>docs/lifecycle.md §D12: one Normal event per RestartAllContainers cycle.</summary>
     public const string RestartAllContainers = "RestartAllContainers";
 }

@@ -26,7 +26,7 @@ public sealed record RuntimeContainerStatus
     /// <summary>Runtime reason for Exited: Completed, Error, OOMKilled, ContainerCannotRun.</summary>
     public string? Reason { get; init; }
 
-    /// <summary>Runtime message (termination message already resolved per §10.3).</summary>
+    /// <summary>Runtime message (termination message already resolved per docs/lifecycle.md §10.3).</summary>
     public string? Message { get; init; }
 
     /// <summary>The container-spec hash the instance was created from (kubelet's "containerHash" label).</summary>

@@ -269,7 +269,7 @@ public sealed class NodeBinder
         return result;
     }
 
-    /// <summary>Hints for the restart-rule keys that appear in announcements but not in the API (spec §2.1, §14).</summary>
+    /// <summary>Hints for the restart-rule keys that appear in announcements but not in the API (docs/lifecycle.md §2.1, §14).</summary>
     private static string HintFor(Type owner, string key) => (owner == typeof(V1ContainerRestartRule), key) switch
     {
         (true, "onExit") => " (the v1.35 announcement's onExit key does not exist; use exitCodes directly under the rule)",

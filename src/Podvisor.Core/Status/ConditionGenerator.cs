@@ -17,8 +17,8 @@ public sealed record ConditionInput(
     bool RestartAllRequested = false);
 
 /// <summary>
-/// Mirrors pkg/kubelet/status/generate.go and the condition part of kubelet generateAPIPodStatus (spec §8, §6.2,
-/// §6.7, §D4). <see cref="Generate"/> appends in upstream order: preserved non-kubelet conditions and
+/// Mirrors pkg/kubelet/status/generate.go and the condition part of kubelet generateAPIPodStatus (docs/lifecycle.md §8, §6.2,
+/// docs/lifecycle.md §6.7, §D4). <see cref="Generate"/> appends in upstream order: preserved non-kubelet conditions and
 /// DisruptionTarget, PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled,
 /// AllContainersRestarting. Transition times are set afterwards by <see cref="StatusManagerRules"/>.
 /// </summary>
@@ -178,7 +178,7 @@ public static class ConditionGenerator
             : Condition(PodConditions.Ready, true);
     }
 
-    /// <summary>Mirrors GenerateAllContainersRestartingCondition (§6.2): True from the trigger until cleanup is done.</summary>
+    /// <summary>Mirrors GenerateAllContainersRestartingCondition (docs/lifecycle.md §6.2): True from the trigger until cleanup is done.</summary>
     public static V1PodCondition AllContainersRestarting(
         V1Pod pod, RuntimePodStatus runtime, V1PodStatus? oldStatus, string phase, FeatureGates gates, bool requested = false)
     {
@@ -193,7 +193,7 @@ public static class ConditionGenerator
     }
 
     /// <summary>
-    /// A RestartAllContainers cycle is in its termination phase: triggered (by a rule, or by an accepted request, §D14),
+    /// A RestartAllContainers cycle is in its termination phase: triggered (by a rule, or by an accepted request, docs/lifecycle.md §D14),
     /// and some container is still left.
     /// </summary>
     public static bool IsRestartingAll(V1Pod pod, RuntimePodStatus runtime, V1PodStatus? oldStatus, FeatureGates gates, bool requested = false) =>

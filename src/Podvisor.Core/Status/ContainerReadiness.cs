@@ -5,7 +5,7 @@ using Podvisor.Core.Model;
 namespace Podvisor.Core.Status;
 
 /// <summary>
-/// Mirrors prober manager UpdatePodStatus (pkg/kubelet/prober/prober_manager.go, spec §8): sets <c>started</c> and
+/// Mirrors prober manager UpdatePodStatus (pkg/kubelet/prober/prober_manager.go, docs/lifecycle.md §8): sets <c>started</c> and
 /// <c>ready</c> on regular and init container statuses from the probe results. Probe results are keyed by the runtime
 /// container id (the part of <c>containerID</c> after <c>podvisor://</c>).
 /// </summary>

@@ -14,12 +14,12 @@ public sealed record ContainerStatusContext(
 {
     public bool HasInitContainers => Pod.Spec.InitContainersOrEmpty().Count > 0;
 
-    /// <summary>RestartAllContainersOnContainerExits is on and ShouldAllContainersRestart holds (§6.6).</summary>
+    /// <summary>RestartAllContainersOnContainerExits is on and ShouldAllContainersRestart holds (docs/lifecycle.md §6.6).</summary>
     public bool RestartingAll => Gates.RestartAllContainersOnContainerExits && PodRestarting;
 }
 
 /// <summary>
-/// Mirrors kubelet convertToAPIContainerStatuses (kubelet_pods.go, spec §11, §6.6, §D5): default waiting state, the
+/// Mirrors kubelet convertToAPIContainerStatuses (kubelet_pods.go, docs/lifecycle.md §11, §6.6, §D5): default waiting state, the
 /// old status as the starting point, the two newest runtime instances as state and lastState, the RestartAllContainers
 /// records, the reasonCache waiting reasons, and the final ordering.
 /// </summary>
@@ -110,7 +110,7 @@ public static class ContainerStatusBuilder
             })];
 
     /// <summary>
-    /// A container with a status but no runtime instance: removed by RestartAllContainers (§D5 record, count +1 once,
+    /// A container with a status but no runtime instance: removed by RestartAllContainers (docs/lifecycle.md §D5 record, count +1 once,
     /// since the next pass sees the waiting state), or lost while Running (ContainerStatusUnknown, count +1 unless
     /// the pod is being deleted).
     /// </summary>
@@ -127,7 +127,7 @@ public static class ContainerStatusBuilder
                 Message = ContainerReasons.RestartAllRemovedMessage,
             });
             // A container the runtime lost during this cycle was already counted with a RestartingAllContainers
-            // termination (RuntimeStatusConverter); counting its removal too would break "+1 once per cycle" (§D5).
+            // termination (RuntimeStatusConverter); counting its removal too would break "+1 once per cycle" (docs/lifecycle.md §D5).
             var counted = old.State?.Terminated?.Reason == ContainerReasons.RestartingAllContainers;
             removed.RestartCount = counted ? old.RestartCount : old.RestartCount + 1;
             return removed;
@@ -230,7 +230,7 @@ public static class ContainerStatusBuilder
     /// <summary>
     /// Upstream infers that a regular init container without a runtime instance completed once a regular container
     /// exists. Podvisor skips the inference while RestartAllContainers removes containers: regular sources are
-    /// removed after init targets, and treating the removed init container as completed would count it twice (§D5).
+    /// removed after init targets, and treating the removed init container as completed would count it twice (docs/lifecycle.md §D5).
     /// </summary>
     private static bool InitStatusLost(ContainerStatusContext ctx, V1Container c, RuntimeContainerStatus? newest, V1ContainerStatus status) =>
         newest is null

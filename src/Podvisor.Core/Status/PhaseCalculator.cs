@@ -5,7 +5,7 @@ using Podvisor.Core.Model;
 namespace Podvisor.Core.Status;
 
 /// <summary>
-/// Mirrors kubelet getPhase (pkg/kubelet/kubelet_pods.go, spec §7): counts init, sidecar and regular container API
+/// Mirrors kubelet getPhase (pkg/kubelet/kubelet_pods.go, docs/lifecycle.md §7): counts init, sidecar and regular container API
 /// statuses and derives the pod phase. With RestartAllContainersOnContainerExits a termination recorded with reason
 /// <c>RestartingAllContainers</c> always counts as restartable.
 /// </summary>

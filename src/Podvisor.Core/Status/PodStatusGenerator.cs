@@ -37,7 +37,7 @@ public sealed record StatusInput
 }
 
 /// <summary>
-/// Mirrors kubelet generateAPIPodStatus + the status manager (spec §6.6, §6.7, §7, §8, §11, §D4-§D6): phase,
+/// Mirrors kubelet generateAPIPodStatus + the status manager (docs/lifecycle.md §6.6, §6.7, §7, §8, §11, §D4-§D6): phase,
 /// conditions, container statuses, and the status-manager rules (lastTransitionTime only on change, terminal phases
 /// final, illegal terminated-to-running transitions relaxed as upstream).
 /// </summary>
@@ -101,7 +101,7 @@ public static class PodStatusGenerator
         [.. (spec.EphemeralContainers ?? []).Select(e => new V1Container { Name = e.Name, Image = e.Image, VolumeMounts = e.VolumeMounts })];
 
     /// <summary>
-    /// getPhase, then §D6 (Running while AllContainersRestarting is True), then terminal phases are final: a terminal
+    /// getPhase, then docs/lifecycle.md §D6 (Running while AllContainersRestarting is True), then terminal phases are final: a terminal
     /// cached or API phase wins over a non-terminal one, and the API's terminal phase is never left.
     /// </summary>
     private static string ComputePhase(StatusInput input, V1PodStatus? old, V1PodStatus? api, V1PodStatus status)

@@ -6,7 +6,7 @@ namespace Podvisor.Core.Status;
 /// <summary>
 /// Mirrors the convertContainerStatus closure of kubelet convertToAPIContainerStatuses: one runtime instance to one API
 /// container status, with the RestartAllContainersOnContainerExits rules that keep restartCount monotonic and carry
-/// lastState across removed instances (spec §6.6, §D5).
+/// lastState across removed instances (docs/lifecycle.md §6.6, §D5).
 /// </summary>
 internal static class RuntimeStatusConverter
 {
@@ -80,7 +80,7 @@ internal static class RuntimeStatusConverter
         }
     }
 
-    /// <summary>§10.3: exit code, reason and message as the runtime reports them (Completed/Error when it gave none).</summary>
+    /// <summary>docs/lifecycle.md §10.3: exit code, reason and message as the runtime reports them (Completed/Error when it gave none).</summary>
     private static V1ContainerStateTerminated Terminated(RuntimeContainerStatus cs) => new()
     {
         ExitCode = cs.ExitCode,

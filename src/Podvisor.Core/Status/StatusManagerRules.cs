@@ -6,7 +6,7 @@ namespace Podvisor.Core.Status;
 
 /// <summary>
 /// The kubelet status manager's rules applied before a status is cached (pkg/kubelet/status/status_manager.go
-/// updateStatusInternal, spec §6.12, §8): the illegal-transition check, lastTransitionTime, and startTime.
+/// updateStatusInternal, docs/lifecycle.md §6.12, §8): the illegal-transition check, lastTransitionTime, and startTime.
 /// </summary>
 public static class StatusManagerRules
 {

@@ -14,7 +14,7 @@ public static class ContainerValidation
     private static readonly string[] SupportedPullPolicies = ["Always", "IfNotPresent", "Never"];
     private static readonly string[] SupportedTerminationMessagePolicies = ["File", "FallbackToLogsOnError"];
 
-    /// <summary>Mirrors validateContainers (§3.3): at least one; names unique among regular containers.</summary>
+    /// <summary>Mirrors validateContainers (docs/lifecycle.md §3.3): at least one; names unique among regular containers.</summary>
     public static IEnumerable<FieldError> ValidateContainers(
         V1PodSpec spec, IReadOnlyDictionary<string, V1Volume> volumes, FieldPath path, PodValidationOptions opts)
     {
@@ -45,7 +45,7 @@ public static class ContainerValidation
     }
 
     /// <summary>
-    /// Mirrors validateInitContainers (§3.2, §D3): names unique across init and regular containers; lifecycle and
+    /// Mirrors validateInitContainers (docs/lifecycle.md §3.2, §D3): names unique across init and regular containers; lifecycle and
     /// probes only on sidecars (restartPolicy: Always).
     /// </summary>
     public static IEnumerable<FieldError> ValidateInitContainers(
@@ -88,7 +88,7 @@ public static class ContainerValidation
     }
 
     /// <summary>
-    /// Mirrors validateEphemeralContainers (§3.4, §D10): names unique across all containers, the target must be a
+    /// Mirrors validateEphemeralContainers (docs/lifecycle.md §3.4, §D10): names unique across all containers, the target must be a
     /// non-ephemeral container, and fields outside upstream's allow list are Forbidden.
     /// </summary>
     public static IEnumerable<FieldError> ValidateEphemeralContainers(

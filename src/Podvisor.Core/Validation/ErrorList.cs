@@ -54,7 +54,7 @@ public sealed class ErrorList : IReadOnlyList<FieldError>
     public string ToStatusMessage(string kind, string name) => $"{kind} {GoFormat.Quote(name)} is invalid: {ToAggregateMessage()}";
 
     /// <summary>
-    /// The message the CLI prints (spec §D2): <c>The Pod "NAME" is invalid: field.path: Type: detail</c>, several
+    /// The message the CLI prints (docs/lifecycle.md §D2): <c>The Pod "NAME" is invalid: field.path: Type: detail</c>, several
     /// errors joined as <c>[a, b]</c>.
     /// </summary>
     public string ToInvalidMessage(string kind, string name) => "The " + ToStatusMessage(kind, name);

@@ -100,7 +100,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
         return new(FieldErrorType.TooLong, field.ToString(), "<value omitted>", detail);
     }
 
-    /// <summary>Mirrors field.TooMany (1.36 wording, spec §D2): <c>Too many: 21: must have at most 20 items</c>.</summary>
+    /// <summary>Mirrors field.TooMany (1.36 wording, docs/lifecycle.md §D2): <c>Too many: 21: must have at most 20 items</c>.</summary>
     public static FieldError TooMany(FieldPath field, int actual, int max)
     {
         var detail = max >= 0 ? $"must have at most {max} {(max == 1 ? "item" : "items")}" : "has too many items";

@@ -6,7 +6,7 @@ namespace Podvisor.Core.Validation;
 /// The apiserver defaulting users see in <c>kubectl get pod -o yaml</c>. Mirrors pkg/apis/core/v1/defaults.go
 /// (SetDefaults_Pod, _PodSpec, _Container, _Probe, _HTTPGetAction, _ContainerPort, _Volume, _HostPathVolumeSource,
 /// _ObjectFieldSelector) plus the priority admission defaults (priority 0, PreemptLowerPriority). Container
-/// <c>restartPolicy</c> is never defaulted: it must stay unset unless the user set it (§2.1).
+/// <c>restartPolicy</c> is never defaulted: it must stay unset unless the user set it (docs/lifecycle.md §2.1).
 /// </summary>
 public static class PodDefaults
 {
@@ -32,7 +32,7 @@ public static class PodDefaults
     }
 
     /// <summary>
-    /// Mirrors dropDisabledPodFields for the ContainerRestartRules gate (§1): with the gate off, restartPolicyRules are
+    /// Mirrors dropDisabledPodFields for the ContainerRestartRules gate (docs/lifecycle.md §1): with the gate off, restartPolicyRules are
     /// dropped silently unless the stored pod (<paramref name="oldPod"/>, on update) already uses them.
     /// </summary>
     public static void DropDisabledFields(V1Pod pod, V1Pod? oldPod, FeatureGates gates)

@@ -5,7 +5,7 @@ namespace Podvisor.Core.Validation;
 
 /// <summary>
 /// The validation options that depend on feature gates. Mirrors pkg/api/pod/util.go GetValidationOptionsFromPodSpecAndMeta:
-/// an option is on when its gate is on OR the old pod already uses the field, so updates of such pods stay valid (§1).
+/// an option is on when its gate is on OR the old pod already uses the field, so updates of such pods stay valid (docs/lifecycle.md §1).
 /// </summary>
 public sealed record PodValidationOptions(bool AllowContainerRestartPolicyRules, bool AllowRestartAllContainers)
 {

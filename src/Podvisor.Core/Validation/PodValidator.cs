@@ -3,7 +3,7 @@ using k8s.Models;
 namespace Podvisor.Core.Validation;
 
 /// <summary>
-/// kube-apiserver Pod validation (spec §3, §D1–§D3, §D10). Mirrors pkg/apis/core/validation ValidatePodCreate,
+/// kube-apiserver Pod validation (docs/lifecycle.md §3, §D1–§D3, §D10). Mirrors pkg/apis/core/validation ValidatePodCreate,
 /// ValidatePodUpdate and ValidatePodSpec for the fields Podvisor honours. Errors accumulate; nothing stops at the
 /// first. Like the apiserver, validation runs on a defaulted pod: call <see cref="PodDefaults.Apply"/> first.
 /// </summary>

@@ -3,7 +3,7 @@ using k8s.Models;
 namespace Podvisor.Core.Validation;
 
 /// <summary>
-/// Podvisor's own admission limits, on top of apiserver validation and rendered the same way (design §4.3): containers
+/// Podvisor's own admission limits, on top of apiserver validation and rendered the same way (docs/contracts.md §3): containers
 /// are host processes, so every init and regular container needs an explicit <c>command</c>; only emptyDir and
 /// hostPath volumes exist; there are no ConfigMaps, Secrets or block devices to draw from.
 /// </summary>

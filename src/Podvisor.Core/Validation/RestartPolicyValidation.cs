@@ -4,7 +4,7 @@ using Podvisor.Core.Lifecycle;
 namespace Podvisor.Core.Validation;
 
 /// <summary>
-/// Validation of pod and container restart policies and container restart rules (spec §3.1–§3.3, §3.5, §D2, §D3).
+/// Validation of pod and container restart policies and container restart rules (docs/lifecycle.md §3.1–§3.3, §3.5, §D2, §D3).
 /// Mirrors validation.go validateContainerRestartPolicy, validateInitContainerRestartPolicy and validateRestartPolicy.
 /// </summary>
 public static class RestartPolicyValidation
@@ -16,12 +16,12 @@ public static class RestartPolicyValidation
     private static readonly string[] SupportedContainerRestartPolicies =
         [ContainerRestartPolicies.Always, ContainerRestartPolicies.Never, ContainerRestartPolicies.OnFailure];
 
-    /// <summary>validateRestartPolicy lists pod policies in code order, not sorted (§3.5).</summary>
+    /// <summary>validateRestartPolicy lists pod policies in code order, not sorted (docs/lifecycle.md §3.5).</summary>
     private static readonly string[] SupportedPodRestartPolicies = ["Always", "OnFailure", "Never"];
 
     private static readonly string[] SupportedOperators = [RestartDecider.OperatorIn, RestartDecider.OperatorNotIn];
 
-    /// <summary>Mirrors validateRestartPolicy (§3.5): empty is Required, unknown values NotSupported.</summary>
+    /// <summary>Mirrors validateRestartPolicy (docs/lifecycle.md §3.5): empty is Required, unknown values NotSupported.</summary>
     public static IEnumerable<FieldError> ValidatePodRestartPolicy(string? policy, FieldPath path)
     {
         if (string.IsNullOrEmpty(policy))
@@ -34,7 +34,7 @@ public static class RestartPolicyValidation
         }
     }
 
-    /// <summary>Mirrors the restart-policy part of validateContainers (§3.3) for a regular container.</summary>
+    /// <summary>Mirrors the restart-policy part of validateContainers (docs/lifecycle.md §3.3) for a regular container.</summary>
     public static IEnumerable<FieldError> ValidateRegularContainer(V1Container container, FieldPath path, PodValidationOptions opts)
     {
         if (opts.AllowContainerRestartPolicyRules)
@@ -48,7 +48,7 @@ public static class RestartPolicyValidation
     }
 
     /// <summary>
-    /// Mirrors validateInitContainerRestartPolicy (§3.2) plus §D3: rules without a policy on an init container are
+    /// Mirrors validateInitContainerRestartPolicy (docs/lifecycle.md §3.2) plus §D3: rules without a policy on an init container are
     /// rejected like on a regular container. Sidecars (Always) may carry rules only with AllowRestartAllContainers.
     /// </summary>
     public static IEnumerable<FieldError> ValidateInitContainer(V1Container container, FieldPath path, PodValidationOptions opts)
@@ -73,9 +73,9 @@ public static class RestartPolicyValidation
     }
 
     /// <summary>
-    /// Mirrors validateContainerRestartPolicy (§3.1) with the 1.36 messages of §D2: TooMany for the limits and the
+    /// Mirrors validateContainerRestartPolicy (docs/lifecycle.md §3.1) with the 1.36 messages of §D2: TooMany for the limits and the
     /// supported-actions list including "RestartAllContainers" when that action is allowed. Exit-code values are not
-    /// range-checked and duplicates are accepted (§D3).
+    /// range-checked and duplicates are accepted (docs/lifecycle.md §D3).
     /// </summary>
     public static IEnumerable<FieldError> ValidateContainerRestartPolicy(
         string? policy, IList<V1ContainerRestartRule>? rules, FieldPath path, PodValidationOptions opts)

@@ -12,7 +12,7 @@ public sealed partial class ProcessRuntime
     /// <inheritdoc cref="StartErrorExitCode"/>
     public const string StartErrorReason = "StartError";
 
-    /// <summary>Mirrors kubelet MaxContainerTerminationMessageLength (§10.3).</summary>
+    /// <summary>Mirrors kubelet MaxContainerTerminationMessageLength (docs/lifecycle.md §10.3).</summary>
     private const int MaxTerminationMessageBytes = 4096;
 
     private const int FallbackLogLines = 80;
@@ -99,7 +99,7 @@ public sealed partial class ProcessRuntime
     /// <summary>
     /// Mirrors CRI StopContainer: the stop signal (SIGTERM or lifecycle.stopSignal) to the process group, SIGKILL to
     /// the group after the grace period; completes when the instance is reported Exited. Stops of different containers
-    /// run concurrently (§D8).
+    /// run concurrently (docs/lifecycle.md §D8).
     /// </summary>
     public async ValueTask StopContainerAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct)
     {
@@ -115,7 +115,7 @@ public sealed partial class ProcessRuntime
         await container.Finished.Task.WaitAsync(ct);
     }
 
-    /// <summary>Forgets the instance (killing it first if it still runs, as CRI requires). Its log file stays (§D11).</summary>
+    /// <summary>Forgets the instance (killing it first if it still runs, as CRI requires). Its log file stays (docs/lifecycle.md §D11).</summary>
     public async ValueTask RemoveContainerAsync(string containerId, CancellationToken ct)
     {
         if (_containers.TryGetValue(containerId, out var container))
@@ -210,7 +210,7 @@ public sealed partial class ProcessRuntime
         };
     }
 
-    /// <summary>Waits for the exit and the end of output, then reports Exited with the termination message (§10.3).</summary>
+    /// <summary>Waits for the exit and the end of output, then reports Exited with the termination message (docs/lifecycle.md §10.3).</summary>
     private async Task FinishWhenExitedAsync(ContainerInstance container, ChildProcess process)
     {
         var exit = await process.Completion;

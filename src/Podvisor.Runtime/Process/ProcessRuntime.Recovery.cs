@@ -14,7 +14,7 @@ public sealed partial class ProcessRuntime
     /// <summary>SIGKILL's exit code: what a container lost with the agent reports (kubelet: "we killed it").</summary>
     public const int LostExitCode = 137;
 
-    /// <summary>The kubelet's message for a container that disappeared while the API said Running (§10.3).</summary>
+    /// <summary>The kubelet's message for a container that disappeared while the API said Running (docs/lifecycle.md §10.3).</summary>
     public const string LostMessage = "The container could not be located when the pod was terminated";
 
     private void Recover()

@@ -8,7 +8,7 @@ using Podvisor.Runtime.Process.Native;
 namespace Podvisor.Runtime.Process;
 
 /// <summary>
-/// The default runtime (design §4.3): containers are host processes, each the leader of its own session and process
+/// The default runtime (docs/contracts.md §3): containers are host processes, each the leader of its own session and process
 /// group; a pod sandbox is a network namespace with its own IP (as root) plus the pod directory with its volumes.
 /// Event-driven end to end: one epoll thread sees every exit through pidfds and drains every output pipe into CRI log
 /// files, and one spawner thread starts processes with posix_spawn inside the right namespaces and credentials.

@@ -9,7 +9,7 @@ using Podvisor.Core.Model;
 namespace Podvisor.Commands;
 
 /// <summary>
-/// <c>podvisor restart POD [-n NS] [--kubeconfig F]</c> (design §4.1, §D14): asks the serving agent for one
+/// <c>podvisor restart POD [-n NS] [--kubeconfig F]</c> (docs/contracts.md §1, §D14): asks the serving agent for one
 /// RestartAllContainers cycle by setting a new value of the pod annotation <c>podvisor.dev/restart-all-containers</c>
 /// (what <c>kubectl annotate</c> does), then waits for the agent's RestartAllContainers event about that value.
 /// Exit 0 when the cycle started, 1 when the agent refused it (the event says why) or the API failed.

@@ -9,7 +9,7 @@ using Podvisor.Runtime.Cri;
 namespace Podvisor.Commands;
 
 /// <summary>
-/// <c>podvisor run FILE</c> (design §4.1): runs the pods in the foreground until they are all terminal, the timeout
+/// <c>podvisor run FILE</c> (docs/contracts.md §1): runs the pods in the foreground until they are all terminal, the timeout
 /// passes or SIGINT/SIGTERM arrives, showing their states, events and output.
 /// </summary>
 internal static class RunCommand

@@ -10,7 +10,7 @@ using Podvisor.Runtime.Process;
 namespace Podvisor.Commands;
 
 /// <summary>
-/// <c>podvisor serve</c> (design §4.1): the Kubernetes Pod API plus the agent, on a durable store in the data dir.
+/// <c>podvisor serve</c> (docs/contracts.md §1): the Kubernetes Pod API plus the agent, on a durable store in the data dir.
 /// Writes <c>DIR/kubeconfig</c>, prints the URL on stderr, serves until SIGTERM/SIGINT. Pods keep their containers
 /// across a restart of serve only as far as the runtime can recover them (lost containers restart per policy).
 /// </summary>

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Podvisor.Commands;
 
-/// <summary><c>podvisor validate FILE</c>: exit 0, or 2 with the kube-apiserver message (design §4.1).</summary>
+/// <summary><c>podvisor validate FILE</c>: exit 0, or 2 with the kube-apiserver message (docs/contracts.md §1).</summary>
 internal static class ValidateCommand
 {
     public static Command Create()

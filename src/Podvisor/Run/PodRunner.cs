@@ -25,7 +25,7 @@ public sealed record RunSettings
 }
 
 /// <summary>
-/// Runs validated pods to completion (design §4.1 <c>run</c>): until every pod is terminal (exit 0 if all Succeeded,
+/// Runs validated pods to completion (docs/contracts.md §1 <c>run</c>): until every pod is terminal (exit 0 if all Succeeded,
 /// else 1), or the timeout passes (graceful deletion, exit 3), or SIGINT (graceful deletion, exit 130) or SIGTERM
 /// (graceful deletion, exit by the pods' phases). Prints the final Pods and their Events as one v1 List when asked.
 /// The view starts at construction, before the runtime is ready, so the pods show as starting at once.
@@ -107,7 +107,7 @@ public sealed class PodRunner
     }
 
     /// <summary>
-    /// The live view's <c>r</c>: a new value of the restart-all annotation (§D14), as <c>podvisor restart</c> sets
+    /// The live view's <c>r</c>: a new value of the restart-all annotation (docs/lifecycle.md §D14), as <c>podvisor restart</c> sets
     /// it through the API of <c>serve</c>.
     /// </summary>
     private void RequestRestart(V1Pod pod)

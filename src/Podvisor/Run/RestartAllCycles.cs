@@ -15,7 +15,7 @@ public sealed record RestartAllCycle
 {
     public required int Number { get; init; }
 
-    /// <summary>The container whose exit matched a RestartAllContainers rule; null for a requested cycle (§D14).</summary>
+    /// <summary>The container whose exit matched a RestartAllContainers rule; null for a requested cycle (docs/lifecycle.md §D14).</summary>
     public string? TriggerContainer { get; init; }
 
     public int TriggerExitCode { get; init; }

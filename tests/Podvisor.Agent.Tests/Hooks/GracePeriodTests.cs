@@ -5,7 +5,7 @@ using Podvisor.Core.Lifecycle;
 
 namespace Podvisor.Agent.Tests.Hooks;
 
-/// <summary>killContainer's grace-period arithmetic (§10.1) and lifecycle.stopSignal names.</summary>
+/// <summary>killContainer's grace-period arithmetic (docs/lifecycle.md §10.1) and lifecycle.stopSignal names.</summary>
 public sealed class GracePeriodTests
 {
     private static (V1Pod Pod, V1Container Container) Spec(long? specGrace, long? deletionGrace, long? livenessGrace, long? startupGrace, bool preStop = false)

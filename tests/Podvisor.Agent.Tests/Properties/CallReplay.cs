@@ -4,7 +4,7 @@ using Podvisor.Core.Model;
 namespace Podvisor.Agent.Tests.Properties;
 
 /// <summary>
-/// Replays the fake runtime's call log and checks the start-order invariants (§5.2, §13): regular init containers run
+/// Replays the fake runtime's call log and checks the start-order invariants (docs/lifecycle.md §5.2, §13): regular init containers run
 /// one at a time and in spec order, each after every earlier regular init container completed and every earlier
 /// sidecar started, and no regular container starts before initialization. A cycle (the pod's initial state) begins
 /// whenever the pod has no container instance left: at the start and after each restart-all cleanup.

@@ -72,7 +72,7 @@ internal sealed class LifecycleInvariants(ScenarioHarness h, V1Pod pod)
     }
 
     /// <summary>
-    /// A trigger starts exactly one cycle (one True period, one §D12 event); anything else starts none. Exception: the
+    /// A trigger starts exactly one cycle (one True period, one docs/lifecycle.md §D12 event); anything else starts none. Exception: the
     /// phase is computed before the condition (generateAPIPodStatus), so a trigger that comes when the pod is finished
     /// anyway (e.g. a sidecar after every regular container stopped for good) ends the pod instead.
     /// </summary>

@@ -3,7 +3,7 @@ using Podvisor.Core.Model;
 
 namespace Podvisor.Agent.Tests.Scenarios;
 
-/// <summary>Container restart rule scenarios (scenarios.md §A, KEP-5307) through the real agent on the fake runtime.</summary>
+/// <summary>Container restart rule scenarios (docs/scenarios.md CR, KEP-5307) through the real agent on the fake runtime.</summary>
 public sealed class ContainerRestartRuleScenarioTests
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);

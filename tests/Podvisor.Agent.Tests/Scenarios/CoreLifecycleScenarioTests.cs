@@ -4,7 +4,7 @@ using Podvisor.Core.Model;
 
 namespace Podvisor.Agent.Tests.Scenarios;
 
-/// <summary>Core pod lifecycle scenarios (scenarios.md §C) through the real agent on the fake runtime.</summary>
+/// <summary>Core pod lifecycle scenarios (docs/scenarios.md CL) through the real agent on the fake runtime.</summary>
 public sealed partial class CoreLifecycleScenarioTests
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);

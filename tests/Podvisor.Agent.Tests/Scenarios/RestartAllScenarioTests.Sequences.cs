@@ -150,7 +150,7 @@ public sealed partial class RestartAllScenarioTests
 
         await h.ExitAsync(pod, "source-container", 42);
 
-        // §D5: while removed, each container waits with the RestartingAllContainers record, counted once.
+        // docs/lifecycle.md §D5: while removed, each container waits with the RestartingAllContainers record, counted once.
         var removed = h.History(pod).First(s => Rs01Containers.All(n => Find(s, n).State.Waiting?.Reason == ContainerReasons.RestartingAllContainers));
         foreach (var name in Rs01Containers)
         {
@@ -204,7 +204,7 @@ public sealed partial class RestartAllScenarioTests
         Assert.Equal(PodPhases.Running, h.Status(pod).Phase);
     }
 
-    /// <summary>§D7: unlike 1.35 (a ~60 s wait for the periodic resync), the pod starts again at once.</summary>
+    /// <summary>docs/lifecycle.md §D7: unlike 1.35 (a ~60 s wait for the periodic resync), the pod starts again at once.</summary>
     [Fact]
     public async Task RS_18_SingleContainerPodRestartsImmediatelyWithoutWaitingForAResync()
     {
@@ -229,7 +229,7 @@ public sealed partial class RestartAllScenarioTests
         Assert.Equal(1, h.Container(pod, "c").RestartCount);
     }
 
-    /// <summary>§D9 (as the 1.35 code): no CrashLoopBackOff between cycles; each cycle counts once.</summary>
+    /// <summary>docs/lifecycle.md §D9 (as the 1.35 code): no CrashLoopBackOff between cycles; each cycle counts once.</summary>
     [Fact]
     public async Task RS_19_RepeatedCyclesRestartWithoutBackoff()
     {

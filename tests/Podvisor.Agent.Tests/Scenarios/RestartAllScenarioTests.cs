@@ -4,7 +4,7 @@ using Podvisor.Core.Model;
 
 namespace Podvisor.Agent.Tests.Scenarios;
 
-/// <summary>RestartAllContainers scenarios (scenarios.md §B) through the real agent on the fake runtime.</summary>
+/// <summary>RestartAllContainers scenarios (docs/scenarios.md RS) through the real agent on the fake runtime.</summary>
 public sealed partial class RestartAllScenarioTests
 {
     private static readonly string[] Rs01Containers = ["init", "sidecar", "source-container", "regular"];
@@ -62,7 +62,7 @@ public sealed partial class RestartAllScenarioTests
         Assert.Equal("Normal", evt.Type);
         Assert.Equal(PodPhases.Running, h.Status(pod).Phase);
 
-        // §D13: the same sandbox (IP, network namespace, emptyDir volumes) carries the pod through the cycle.
+        // docs/lifecycle.md §D13: the same sandbox (IP, network namespace, emptyDir volumes) carries the pod through the cycle.
         Assert.Equal(ip, h.Status(pod).PodIP);
         Assert.Equal(1, h.Runtime.Calls.Count(c => c == "RunPodSandbox"));
         Assert.DoesNotContain(h.Runtime.Calls, c => c is "StopPodSandbox" or "RemovePodSandbox");
@@ -136,7 +136,7 @@ public sealed partial class RestartAllScenarioTests
 
     [Theory]
     [InlineData("[42]")]
-    [InlineData("[42, 143]")] // the cleanup's own kill (143) matches too: still one cycle (§6.8)
+    [InlineData("[42, 143]")] // the cleanup's own kill (143) matches too: still one cycle (docs/lifecycle.md §6.8)
     public async Task RS_04_SeveralContainersWithTheRuleRestartOnceWithoutLoop(string regularCodes)
     {
         await using var h = new ScenarioHarness();
@@ -313,7 +313,7 @@ public sealed partial class RestartAllScenarioTests
         h.Time.Advance(TimeSpan.FromSeconds(1));
         await h.SettleAsync();
 
-        // §D8: both stops were issued before either ended, with the 2 s minimum instead of the 120 s grace, no preStop.
+        // docs/lifecycle.md §D8: both stops were issued before either ended, with the 2 s minimum instead of the 120 s grace, no preStop.
         var calls = h.Runtime.Calls;
         var lastStop = Math.Max(calls.ToList().IndexOf("Stop regular 2s"), calls.ToList().IndexOf("Stop regular-2 2s"));
         Assert.True(lastStop < calls.ToList().IndexOf("Exited regular 137"));

@@ -9,7 +9,7 @@ namespace Podvisor.Agent.Tests.Support;
 /// <param name="ExitCode">Exit at once with this code; null keeps it running until <see cref="FakeContainerRuntime.Exit"/>.</param>
 /// <param name="IgnoresSigterm">A stop waits the whole grace period and ends with SIGKILL (137) instead of 143.</param>
 /// <param name="SigtermDelay">A stop ends with 143 this long after SIGTERM (137 at the grace period if that is sooner).</param>
-/// <param name="ExitMessage">The runtime's message on exit (the resolved termination message, §10.3).</param>
+/// <param name="ExitMessage">The runtime's message on exit (the resolved termination message, docs/lifecycle.md §10.3).</param>
 public sealed record FakeBehavior(int? ExitCode = null, bool IgnoresSigterm = false, TimeSpan? SigtermDelay = null, string? ExitMessage = null)
 {
     public static FakeBehavior Run { get; } = new();

@@ -5,7 +5,7 @@ using Podvisor.Core.Tests.Support;
 
 namespace Podvisor.Core.Tests.Lifecycle;
 
-/// <summary>Spec §9 doBackOff folded into the plan, driven through the planner with an executor stand-in.</summary>
+/// <summary>docs/lifecycle.md §9 doBackOff folded into the plan, driven through the planner with an executor stand-in.</summary>
 public class PodPlannerBackoffTests
 {
     [Fact]

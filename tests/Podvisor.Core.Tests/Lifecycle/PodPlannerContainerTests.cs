@@ -5,7 +5,7 @@ using Podvisor.Core.Tests.Support;
 
 namespace Podvisor.Core.Tests.Lifecycle;
 
-/// <summary>Spec §5.1 steps 6 and 7, §4.1, §4.2 probe kills: regular containers.</summary>
+/// <summary>docs/lifecycle.md §5.1 steps 6 and 7, §4.1, §4.2 probe kills: regular containers.</summary>
 public class PodPlannerContainerTests
 {
     [Fact]
@@ -133,7 +133,7 @@ public class PodPlannerContainerTests
     [Fact]
     public void CL_09_SidecarThatExitedAfterTheMainContainersFinished_IsRestartedOnceThenThePodIsKilled()
     {
-        // Upstream quirk (§5.2, #136969): with every regular container exited, initialization is judged from the init
+        // Upstream quirk (docs/lifecycle.md §5.2, #136969): with every regular container exited, initialization is judged from the init
         // containers alone, so an exited sidecar is restarted first; once it runs, the next sync kills the pod.
         var pod = new PodBuilder().Never().Sidecar("s").Container("main");
         var first = Plans.Compute(pod, r => r.Running("main").Exited("s", 1).Exited("main", 0));

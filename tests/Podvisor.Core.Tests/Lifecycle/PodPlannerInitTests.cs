@@ -5,7 +5,7 @@ using Podvisor.Core.Tests.Support;
 
 namespace Podvisor.Core.Tests.Lifecycle;
 
-/// <summary>Spec §5.2 and §13: computeInitContainerActions: init sequencing, sidecars, init failures.</summary>
+/// <summary>docs/lifecycle.md §5.2 and §13: computeInitContainerActions: init sequencing, sidecars, init failures.</summary>
 public class PodPlannerInitTests
 {
     private static PodBuilder Abc() => new PodBuilder().Init("a").Init("b").Container("c");
@@ -37,7 +37,7 @@ public class PodPlannerInitTests
     [InlineData("Never", null, true)]
     [InlineData("OnFailure", null, false)]
     [InlineData("Always", null, false)]
-    [InlineData("Always", "Never", true)] // the container-level policy decides (§4.2)
+    [InlineData("Always", "Never", true)] // the container-level policy decides (docs/lifecycle.md §4.2)
     [InlineData("Never", "OnFailure", false)]
     public void CL_03_FailedInitContainer_FailsThePodUnlessItMayRestart(string podPolicy, string? initPolicy, bool podFails)
     {

@@ -5,7 +5,7 @@ using Podvisor.Core.Tests.Support;
 
 namespace Podvisor.Core.Tests.Lifecycle;
 
-/// <summary>Spec §6.3, §6.4, §6.8, §D7-§D9: the RestartAllContainers branch of the planner.</summary>
+/// <summary>docs/lifecycle.md §6.3, §6.4, §6.8, §D7-§D9: the RestartAllContainers branch of the planner.</summary>
 public class PodPlannerRestartAllTests
 {
     private static readonly FeatureGates RestartAllOff = FeatureGates.RestartAllOff;

@@ -2,7 +2,7 @@ using Podvisor.Core.Tests.Support;
 
 namespace Podvisor.Core.Tests.Lifecycle;
 
-/// <summary>Spec §5.1 steps 1 and 3: PodSandboxChanged and the sandbox (re)creation branch.</summary>
+/// <summary>docs/lifecycle.md §5.1 steps 1 and 3: PodSandboxChanged and the sandbox (re)creation branch.</summary>
 public class PodPlannerSandboxTests
 {
     [Fact]

@@ -8,7 +8,7 @@ using static Podvisor.Core.Tests.Support.StatusPods;
 
 namespace Podvisor.Core.Tests.Lifecycle;
 
-/// <summary>§D14: the manual restart-all request, its refusals, and the cycle it starts on a pod without rules.</summary>
+/// <summary>docs/lifecycle.md §D14: the manual restart-all request, its refusals, and the cycle it starts on a pod without rules.</summary>
 public class RestartAllRequestTests
 {
     private static V1Pod Annotated(string value)

@@ -6,7 +6,7 @@ using Podvisor.Core.Tests.Support;
 namespace Podvisor.Core.Tests.Lifecycle;
 
 /// <summary>
-/// Spec §4 and the §4.2 interplay matrix: pod policy x container policy x rules x exit code x gates, checked against
+/// docs/lifecycle.md §4 and the §4.2 interplay matrix: pod policy x container policy x rules x exit code x gates, checked against
 /// the decider and end to end through the planner (a single exited container: restarted, restart-all, or pod killed).
 /// </summary>
 public class RestartMatrixTests
@@ -47,7 +47,7 @@ public class RestartMatrixTests
         return data;
     }
 
-    /// <summary>§4.2, row by row (gates at the Podvisor defaults).</summary>
+    /// <summary>docs/lifecycle.md §4.2, row by row (gates at the Podvisor defaults).</summary>
     [Theory]
     [InlineData("Never", null, "", 1, false)]
     [InlineData("Never", null, "", 0, false)]

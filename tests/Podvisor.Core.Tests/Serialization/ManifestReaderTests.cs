@@ -24,7 +24,7 @@ public class ManifestReaderTests
                 values: [42]
         """;
 
-    /// <summary>The v1.35 announcement's YAML, with the non-existent onExit key (spec §2.1, §14).</summary>
+    /// <summary>The v1.35 announcement's YAML, with the non-existent onExit key (docs/lifecycle.md §2.1, §14).</summary>
     private const string AnnouncementYaml = """
         apiVersion: v1
         kind: Pod

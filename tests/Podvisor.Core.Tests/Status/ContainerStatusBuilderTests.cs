@@ -202,7 +202,7 @@ public class ContainerStatusBuilderTests
         return data;
     }
 
-    /// <summary>§8: started from the startup probe (or running without one); ready needs started and a readiness Success.</summary>
+    /// <summary>docs/lifecycle.md §8: started from the startup probe (or running without one); ready needs started and a readiness Success.</summary>
     [Theory]
     [MemberData(nameof(ProbeTable))]
     public void StartedAndReadyFollowProbes(bool hasStartup, ProbeResult startup, ProbeResult readiness, bool started, bool ready)

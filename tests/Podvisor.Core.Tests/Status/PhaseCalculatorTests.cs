@@ -97,7 +97,7 @@ public class PhaseCalculatorTests
 
     /// <summary>
     /// Every pod policy x container policy x rule x exit code x gate, terminated or waiting to restart: the phase is
-    /// Running when the exit may restart (§4.2), else Succeeded for exit 0 (only when terminated) and Failed otherwise.
+    /// Running when the exit may restart (docs/lifecycle.md §4.2), else Succeeded for exit 0 (only when terminated) and Failed otherwise.
     /// </summary>
     [Theory]
     [MemberData(nameof(SingleContainerMatrix))]

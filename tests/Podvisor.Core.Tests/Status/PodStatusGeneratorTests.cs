@@ -6,7 +6,7 @@ using static Podvisor.Core.Tests.Support.StatusPods;
 
 namespace Podvisor.Core.Tests.Status;
 
-/// <summary>Pod-level fields and the status-manager rules (§6.12, §7 terminal stickiness).</summary>
+/// <summary>Pod-level fields and the status-manager rules (docs/lifecycle.md §6.12, §7 terminal stickiness).</summary>
 public class PodStatusGeneratorTests
 {
     private static V1PodStatus Generate(V1Pod pod, StatusRuntimeBuilder runtime, V1PodStatus? old = null, string? hostIp = "172.18.0.2", DateTimeOffset? now = null) =>
@@ -179,7 +179,7 @@ public class PodStatusGeneratorTests
         { "Never", "Never", false, true, true },
     };
 
-    /// <summary>§6.12: a terminated container turning non-terminated is dropped unless a restart was allowed.</summary>
+    /// <summary>docs/lifecycle.md §6.12: a terminated container turning non-terminated is dropped unless a restart was allowed.</summary>
     [Theory]
     [MemberData(nameof(TransitionTable))]
     public void IllegalTransitionIsDropped(string podPolicy, string? containerPolicy, bool restartAllPod, bool sidecar, bool accepted)

@@ -5,7 +5,7 @@ using static Podvisor.Core.Tests.Support.StatusPods;
 
 namespace Podvisor.Core.Tests.Status;
 
-/// <summary>Statuses through RestartAllContainers cycles (spec §6.6, §6.7, §D5, §D6).</summary>
+/// <summary>Statuses through RestartAllContainers cycles (docs/lifecycle.md §6.6, §6.7, §D5, §D6).</summary>
 public class RestartAllStatusTests
 {
     private static readonly string[] Rs01Names = ["init", "sidecar", "source-container", "regular"];

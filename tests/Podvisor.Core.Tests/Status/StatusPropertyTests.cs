@@ -81,7 +81,7 @@ public class StatusPropertyTests
     /// <summary>
     /// AllContainersRestarting is True exactly while a trigger exists (the old condition was True, or a container's
     /// newest instance, else its API state, exited with a code its RestartAllContainers rule matches) and some init or
-    /// regular container instance is left, and the pod is not terminal. Then the phase is Running (§D6).
+    /// regular container instance is left, and the pod is not terminal. Then the phase is Running (docs/lifecycle.md §D6).
     /// </summary>
     [Fact]
     public void AllContainersRestartingTrueExactlyWhileTriggeredAndNotCleanedUp() =>

@@ -4,7 +4,7 @@ using static Podvisor.Core.Tests.Validation.TestPods;
 
 namespace Podvisor.Core.Tests.Validation;
 
-/// <summary>Scenario CR-12 (spec §3.1–§3.4) with the 1.36 wording of §D2 and the gate behaviour of §D1/§D3.</summary>
+/// <summary>Scenario CR-12 (docs/lifecycle.md §3.1–§3.4) with the 1.36 wording of §D2 and the gate behaviour of §D1/§D3.</summary>
 public class RestartRulesValidationTests
 {
     private static readonly FeatureGates RestartAllOff = FeatureGates.RestartAllOff;
@@ -344,7 +344,7 @@ public class RestartRulesValidationTests
         return data;
     }
 
-    /// <summary>An independent statement of §2.3 / §3.1–§3.3 / §D1 / §D3.</summary>
+    /// <summary>An independent statement of docs/lifecycle.md §2.3 / §3.1–§3.3 / §D1 / §D3.</summary>
     private static string[] Expected(bool rulesGate, bool restartAllGate, string kind, string? policy, string? action)
     {
         var p = kind == "init" ? "spec.initContainers[0]" : "spec.containers[0]";

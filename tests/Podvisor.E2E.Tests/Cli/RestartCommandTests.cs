@@ -8,7 +8,7 @@ namespace Podvisor.E2E.Tests.Cli;
 
 /// <summary>
 /// <c>podvisor restart</c> and the annotation <c>podvisor.dev/restart-all-containers</c> against <c>podvisor serve</c>
-/// (design §4.1, §D14): each new value runs exactly one in-place cycle, a restarted serve does not repeat it, kubectl
+/// (docs/contracts.md §1, §D14): each new value runs exactly one in-place cycle, a restarted serve does not repeat it, kubectl
 /// annotate works as well, and a terminal pod gets an event saying why nothing happened.
 /// </summary>
 [Collection(ServeCollection.Name)]

@@ -4,7 +4,7 @@ using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Cli;
 
 /// <summary>
-/// What <c>podvisor run</c> shows without a terminal (design §4.1), on real runs: the containers' output on stderr as
+/// What <c>podvisor run</c> shows without a terminal (docs/contracts.md §1), on real runs: the containers' output on stderr as
 /// <c>POD/CONTAINER | line</c> (instance number from the second on), one line per RestartAllContainers cycle with its
 /// trigger and duration, CrashLoopBackOff with the last exit code and the next start, and stdout kept for the List.
 /// </summary>

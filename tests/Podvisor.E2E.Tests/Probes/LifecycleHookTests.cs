@@ -54,7 +54,7 @@ public sealed class LifecycleHookTests : ProbeTest
         Assert.True((bool)hookDoneAtFirstRunning, Describe());
     }
 
-    /// <summary>§D8: a RestartAllContainers cleanup kills without preStop.</summary>
+    /// <summary>docs/lifecycle.md §D8: a RestartAllContainers cleanup kills without preStop.</summary>
     [RootFact]
     public async Task PreStop_NeverRunsDuringRestartAllContainers()
     {

@@ -4,7 +4,7 @@ using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Run;
 
 /// <summary>
-/// Design §4.1 through the real CLI: exit statuses 0/1/2/3 (130 after SIGINT: see RunOutputTests), the kube-apiserver
+/// docs/contracts.md §1 through the real CLI: exit statuses 0/1/2/3 (130 after SIGINT: see RunOutputTests), the kube-apiserver
 /// style messages on stderr for invalid input and options (and nothing run), the final objects printed after a timeout
 /// or SIGTERM, <c>run --help</c>, <c>validate</c> and <c>version</c>.
 /// </summary>

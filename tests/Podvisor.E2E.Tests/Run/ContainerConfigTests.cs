@@ -3,7 +3,7 @@ using Podvisor.E2E.Tests.Support;
 
 namespace Podvisor.E2E.Tests.Run;
 
-/// <summary>Design §4.3 with real processes: start failures, runAsUser/runAsGroup, env fieldRef and $(VAR).</summary>
+/// <summary>docs/contracts.md §3 with real processes: start failures, runAsUser/runAsGroup, env fieldRef and $(VAR).</summary>
 public sealed class ContainerConfigTests : AgentTest
 {
     [RootFact]

@@ -3,7 +3,7 @@ using Podvisor.E2E.Tests.Support;
 
 namespace Podvisor.E2E.Tests.Run;
 
-/// <summary>scenarios.md CR-01…CR-09 with real processes: per-container restart policies and rules.</summary>
+/// <summary>docs/scenarios.md CR-01…CR-09 with real processes: per-container restart policies and rules.</summary>
 public sealed class ContainerRestartRuleTests : AgentTest
 {
     private static string SingleContainerPod(string name, string podPolicy, string containerPolicy, string rules, int exitCode) => $$$"""

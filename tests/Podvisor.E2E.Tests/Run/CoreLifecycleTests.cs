@@ -4,7 +4,7 @@ using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Run;
 
 /// <summary>
-/// scenarios.md CL-02, CL-03, CL-05, CL-09 with real processes: init ordering, init failure, sidecar termination
+/// docs/scenarios.md CL-02, CL-03, CL-05, CL-09 with real processes: init ordering, init failure, sidecar termination
 /// order and sidecars keeping a pod Running. A container that the test must observe while it runs waits for a
 /// <c>go</c> file the test writes into its emptyDir, instead of sleeping.
 /// </summary>

@@ -4,7 +4,7 @@ using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Run;
 
 /// <summary>
-/// §D8, §D11, §D13 with real processes: what an in-place RestartAllContainers keeps (pod IP, network namespace,
+/// docs/lifecycle.md §D8, §D11, §D13 with real processes: what an in-place RestartAllContainers keeps (pod IP, network namespace,
 /// emptyDir content, the previous instance's log) and how it kills (in parallel).
 /// </summary>
 public sealed class PodIdentityTests : AgentTest

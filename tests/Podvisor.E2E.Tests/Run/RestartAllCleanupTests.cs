@@ -5,7 +5,7 @@ using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Run;
 
 /// <summary>
-/// scenarios.md RS-09…RS-11 with real processes: what the cleanup phase of RestartAllContainers asks the runtime to
+/// docs/scenarios.md RS-09…RS-11 with real processes: what the cleanup phase of RestartAllContainers asks the runtime to
 /// do (kills, removal order, grace periods), and what it leaves alone (the sandbox, preStop hooks, ephemeral containers).
 /// </summary>
 public sealed class RestartAllCleanupTests : AgentTest

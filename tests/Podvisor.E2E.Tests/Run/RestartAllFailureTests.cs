@@ -5,7 +5,7 @@ using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Run;
 
 /// <summary>
-/// scenarios.md RS-12…RS-15 with real processes: failures while the pod initializes again after RestartAllContainers,
+/// docs/scenarios.md RS-12…RS-15 with real processes: failures while the pod initializes again after RestartAllContainers,
 /// a sidecar trigger during initialization, and the kubelet gate turned off.
 /// </summary>
 public sealed class RestartAllFailureTests : AgentTest

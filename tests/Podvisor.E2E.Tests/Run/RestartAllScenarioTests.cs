@@ -4,7 +4,7 @@ using Podvisor.E2E.Tests.Support;
 namespace Podvisor.E2E.Tests.Run;
 
 /// <summary>
-/// scenarios.md RS-01…RS-05, RS-16, RS-17 with real processes: which containers an in-place RestartAllContainers
+/// docs/scenarios.md RS-01…RS-05, RS-16, RS-17 with real processes: which containers an in-place RestartAllContainers
 /// restarts, in which order they come back, and what the status says meanwhile. Where a scenario waits (sleep 10 s
 /// before the trigger), the pod here waits for a flag file in its emptyDir instead: no timing, same outcome.
 /// </summary>

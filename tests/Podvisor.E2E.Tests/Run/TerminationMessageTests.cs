@@ -3,7 +3,7 @@ using Podvisor.E2E.Tests.Support;
 
 namespace Podvisor.E2E.Tests.Run;
 
-/// <summary>scenarios.md CL-12 with real processes: termination messages from the file or, on error, from the log.</summary>
+/// <summary>docs/scenarios.md CL-12 with real processes: termination messages from the file or, on error, from the log.</summary>
 public sealed class TerminationMessageTests : AgentTest
 {
     [RootFact]

@@ -58,7 +58,7 @@ public sealed class MlWorkerTests
 
     private static void AssertLogs(string previous, string current)
     {
-        // The removed instance trained steps 1..5 and stopped at the corruption (§D11: its log survives the restart).
+        // The removed instance trained steps 1..5 and stopped at the corruption (docs/lifecycle.md §D11: its log survives the restart).
         Assert.StartsWith("resuming from checkpoint step 0 with learning_rate=0.01 batch=64\ntrained step 1\n", previous);
         Assert.EndsWith("trained step 5\nenvironment corrupted at step 5; waiting to be restarted\n", previous);
         Assert.DoesNotContain("trained step 6", previous);

@@ -5,7 +5,7 @@ using Podvisor.E2E.Tests.Api;
 namespace Podvisor.E2E.Tests.Serve;
 
 /// <summary>
-/// SIGTERM and restart <c>podvisor serve</c> while pods run (spec §6.10, RS-06, RS-07): the pod keeps its UID, its one
+/// SIGTERM and restart <c>podvisor serve</c> while pods run (docs/lifecycle.md §6.10, RS-06, RS-07): the pod keeps its UID, its one
 /// sandbox (network namespace and IP) and its volumes; containers lost with the old serve are restarted once.
 /// </summary>
 [Collection(ServeCollection.Name)]

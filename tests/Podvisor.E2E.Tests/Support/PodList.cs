@@ -5,7 +5,7 @@ using k8s.Models;
 namespace Podvisor.E2E.Tests.Support;
 
 /// <summary>
-/// The stdout of <c>podvisor run -o json</c>, parsed and checked against design §4.1: exactly one JSON document, a v1
+/// The stdout of <c>podvisor run -o json</c>, parsed and checked against docs/contracts.md §1: exactly one JSON document, a v1
 /// List whose items are the final Pods followed by their Events, oldest first.
 /// </summary>
 public sealed record PodList(IReadOnlyList<V1Pod> Pods, IReadOnlyList<Corev1Event> Events)

@@ -2,7 +2,7 @@ using Podvisor.Core.Model;
 
 namespace Podvisor.Runtime.Tests.Process;
 
-/// <summary>CRI log files and termination messages (§10.3) from real processes.</summary>
+/// <summary>CRI log files and termination messages (docs/lifecycle.md §10.3) from real processes.</summary>
 public sealed class ContainerOutputTests : IAsyncLifetime
 {
     private RuntimeHarness _h = null!;

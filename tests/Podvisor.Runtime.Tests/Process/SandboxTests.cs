@@ -4,7 +4,7 @@ using Podvisor.Runtime.Process;
 
 namespace Podvisor.Runtime.Tests.Process;
 
-/// <summary>Pod sandboxes: network namespace and IP, volumes, exec, recovery (§D13).</summary>
+/// <summary>Pod sandboxes: network namespace and IP, volumes, exec, recovery (docs/lifecycle.md §D13).</summary>
 public sealed class SandboxTests : IAsyncLifetime
 {
     private static readonly V1Volume Data = new() { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() };
