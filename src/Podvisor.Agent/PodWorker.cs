@@ -42,6 +42,15 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
     private readonly RestartAllRequests _requests;
 
+    /// <summary>Set by every wake except the safety-resync timer; read and cleared when a sync starts.</summary>
+    private volatile bool _woken;
+
+    /// <summary>
+    /// The pod object and runtime snapshot the last sync ended with, when that sync found nothing to do and nothing was
+    /// due (its timer is the safety resync): a resync that finds both unchanged is skipped, see <see cref="IsQuiet"/>.
+    /// </summary>
+    private (V1Pod Pod, RuntimePodStatus Runtime)? _settled;
+
     /// <summary>A restart-all request accepted for the next status generation (docs/lifecycle.md §D14).</summary>
     private string? _acceptedRequest;
 
@@ -52,7 +61,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
         _hashes = ContainerHashes.Of(pod.Spec);
         _status = pod.Status?.Phase is null ? null : pod.Status;
         _requests = new RestartAllRequests(agent.Options.DataDir, pod.Metadata.Uid);
-        _timer = agent.Time.CreateTimer(_ => Wake(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = agent.Time.CreateTimer(_ => Signal(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loop = Task.Run(RunAsync);
     }
 
@@ -104,6 +113,12 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
     public void Wake()
     {
+        _woken = true;
+        Signal();
+    }
+
+    private void Signal()
+    {
         // Counted before the write: the loop may run the sync (and count it done) before TryWrite returns.
         _agent.WorkQueued();
         if (!_wake.Writer.TryWrite(true))
@@ -139,6 +154,17 @@ internal sealed partial class PodWorker : IAsyncDisposable
     /// <summary>One pass of the kubelet's SyncPod: observe, publish status, plan, act (docs/lifecycle.md §5.3).</summary>
     private async Task SyncAsync()
     {
+        var woken = _woken;
+        _woken = false;
+        var settled = _settled;
+        _settled = null;
+        if (!woken && settled is { } last && IsQuiet(last.Pod, last.Runtime))
+        {
+            _settled = settled;
+            ScheduleSync(_agent.Time.GetUtcNow() + _agent.Options.ResyncInterval);
+            return;
+        }
+
         ObserveRestartAllRequest();
         if (Deleting || _containersStopped)
         {
@@ -176,7 +202,8 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
         _actionFailed = false;
         await ExecuteAsync(pod, runtime, plan, _deleted.Token);
-        _agent.Prober.SyncPod(pod, _agent.Runtime.GetPodStatus(Uid), CurrentPodIp(pod));
+        var after = _agent.Runtime.GetPodStatus(Uid);
+        _agent.Prober.SyncPod(pod, after, CurrentPodIp(pod));
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
         ScheduleSync(_actionFailed && next > now + SyncErrorBackoff ? now + SyncErrorBackoff : next);
         if (!plan.IsEmpty && !_actionFailed)
@@ -184,7 +211,20 @@ internal sealed partial class PodWorker : IAsyncDisposable
             // D7: act on the result at once (e.g. start init containers right after a RestartAllContainers cleanup).
             Wake();
         }
+        else if (plan.IsEmpty && plan.NextSyncAt is null && !_actionFailed)
+        {
+            _settled = (pod, after);
+        }
     }
+
+    /// <summary>
+    /// True when a safety resync would repeat the last sync: no event since, the same pod object, and a runtime
+    /// snapshot equal to the one that sync ended with. Status generation and planning are pure functions of these
+    /// (plus the prober's results and the reason cache, whose changes wake the worker), so skipping changes nothing,
+    /// while a missed runtime event still shows as a changed snapshot and gets a full sync (docs/decisions.md).
+    /// </summary>
+    private bool IsQuiet(V1Pod pod, RuntimePodStatus runtime) =>
+        ReferenceEquals(pod, _pod) && !Deleting && runtime.SameAs(_agent.Runtime.GetPodStatus(Uid));
 
     /// <summary>A new value of the restart-all annotation starts a cycle at this sync's status, or is refused with an event.</summary>
     private void ObserveRestartAllRequest()

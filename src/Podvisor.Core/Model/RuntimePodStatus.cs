@@ -64,6 +64,10 @@ public sealed record RuntimePodStatus
     public IReadOnlyList<RuntimeSandboxStatus> Sandboxes { get; init; } = [];
     public IReadOnlyList<RuntimeContainerStatus> Containers { get; init; } = [];
 
+    /// <summary>Value equality of the two snapshots: the same sandboxes and container instances in the same states.</summary>
+    public bool SameAs(RuntimePodStatus other) =>
+        Uid == other.Uid && Sandboxes.SequenceEqual(other.Sandboxes) && Containers.SequenceEqual(other.Containers);
+
     /// <summary>Mirrors kubecontainer.PodStatus.FindContainerStatusByName: the newest instance, or null.</summary>
     public RuntimeContainerStatus? FindContainerStatusByName(string name)
     {

@@ -31,6 +31,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     private readonly ConcurrentQueue<string> _calls = new();
     private readonly List<(Func<IReadOnlyList<string>, bool> Done, TaskCompletionSource Signal)> _waiters = [];
     private long _sequence;
+    private int _snapshots;
     private int _nextIp = 2;
 
     /// <summary>
@@ -71,13 +72,16 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public int StartCount(string name) => _calls.Count(c => c == "Start " + name);
 
-    /// <summary>Makes the running instance of a container exit with a code (as if its process ended).</summary>
-    public void Exit(string podUid, string name, int exitCode)
+    /// <summary>
+    /// Makes the running instance of a container exit with a code (as if its process ended); with
+    /// <paramref name="silently"/> no event is published, as if the runtime had lost it.
+    /// </summary>
+    public void Exit(string podUid, string name, int exitCode, bool silently = false)
     {
         var instance = _containers.Values.Where(c => c.PodUid == podUid && c.Status.Name == name && c.Status.State == RuntimeContainerState.Running)
             .OrderByDescending(c => c.Sequence).FirstOrDefault()
             ?? throw new InvalidOperationException($"container {name} is not running");
-        Finish(instance, exitCode);
+        Finish(instance, exitCode, publish: !silently);
     }
 
     public ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
@@ -208,12 +212,19 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         return ValueTask.CompletedTask;
     }
 
-    public RuntimePodStatus GetPodStatus(string podUid) => new()
+    /// <summary>How many snapshots the agent took (<see cref="GetPodStatus"/> calls).</summary>
+    public int Snapshots => _snapshots;
+
+    public RuntimePodStatus GetPodStatus(string podUid)
     {
-        Uid = podUid,
-        Sandboxes = _sandboxes.Values.Where(s => s.PodUid == podUid).OrderByDescending(s => s.Sequence).Select(s => s.Status).ToList(),
-        Containers = _containers.Values.Where(c => c.PodUid == podUid).OrderByDescending(c => c.Sequence).Select(c => c.Status).ToList(),
-    };
+        Interlocked.Increment(ref _snapshots);
+        return new RuntimePodStatus
+        {
+            Uid = podUid,
+            Sandboxes = _sandboxes.Values.Where(s => s.PodUid == podUid).OrderByDescending(s => s.Sequence).Select(s => s.Status).ToList(),
+            Containers = _containers.Values.Where(c => c.PodUid == podUid).OrderByDescending(c => c.Sequence).Select(c => c.Status).ToList(),
+        };
+    }
 
     public ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct)
     {
@@ -235,7 +246,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         }
     }
 
-    private void Finish(Instance instance, int exitCode)
+    private void Finish(Instance instance, int exitCode, bool publish = true)
     {
         lock (instance)
         {
@@ -255,8 +266,10 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         }
 
         Record($"Exited {instance.Status.Name} {exitCode}");
-
-        _events.Writer.TryWrite(new ContainerEvent(instance.PodUid, instance.Status.Id, instance.Status.Name, ContainerEventType.Exited));
+        if (publish)
+        {
+            _events.Writer.TryWrite(new ContainerEvent(instance.PodUid, instance.Status.Id, instance.Status.Name, ContainerEventType.Exited));
+        }
     }
 
     private sealed record Sandbox(string PodUid, RuntimeSandboxStatus Status, long Sequence);

@@ -1,0 +1,63 @@
+using Podvisor.Agent.Tests.Support;
+using Podvisor.Core.Model;
+
+namespace Podvisor.Agent.Tests.Workers;
+
+/// <summary>The 1-minute safety resync (docs/decisions.md): skipped while nothing changed, a full sync when the runtime did.</summary>
+public sealed class SafetyResyncTests
+{
+    private static readonly TimeSpan Resync = TimeSpan.FromMinutes(1);
+
+    private const string Pod = """
+        metadata: {name: resync}
+        spec:
+          restartPolicy: Never
+          containers:
+          - {name: c, command: ["sleep", "3600"]}
+        """;
+
+    [Fact]
+    public async Task A_quiet_resync_takes_one_runtime_snapshot_and_writes_nothing()
+    {
+        await using var h = new ScenarioHarness();
+        var pod = await h.RunAsync(Pod);
+        var snapshots = h.Runtime.Snapshots;
+        var statuses = h.History(pod).Count;
+        var calls = h.Runtime.Calls.Count;
+
+        await h.AdvanceAsync(10 * Resync, Resync);
+
+        Assert.Equal(snapshots + 10, h.Runtime.Snapshots);
+        Assert.Equal(statuses, h.History(pod).Count);
+        Assert.Equal(calls, h.Runtime.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_runtime_change_without_an_event_is_found_by_the_next_resync()
+    {
+        await using var h = new ScenarioHarness();
+        var pod = await h.RunAsync(Pod);
+        await h.AdvanceAsync(3 * Resync, Resync);
+
+        h.Runtime.Exit(pod.Metadata.Uid, "c", 3, silently: true);
+        await h.AdvanceAsync(Resync - TimeSpan.FromSeconds(1), Resync - TimeSpan.FromSeconds(1));
+        Assert.NotNull(h.Container(pod, "c").State.Running);
+
+        await h.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal(3, h.Container(pod, "c").State.Terminated?.ExitCode);
+        Assert.Equal(PodPhases.Failed, h.Status(pod).Phase);
+    }
+
+    [Fact]
+    public async Task An_event_after_a_quiet_resync_still_syncs_at_once()
+    {
+        await using var h = new ScenarioHarness();
+        var pod = await h.RunAsync(Pod);
+        await h.AdvanceAsync(2 * Resync, Resync);
+
+        await h.ExitAsync(pod, "c", 0);
+
+        Assert.Equal(0, h.Container(pod, "c").State.Terminated?.ExitCode);
+        Assert.Equal(PodPhases.Succeeded, h.Status(pod).Phase);
+    }
+}
