@@ -57,8 +57,25 @@ internal sealed partial class PodWorker
             }
         }
 
-        // Step 9: regular containers; independent starts run concurrently (docs/lifecycle.md §D8).
-        await Task.WhenAll(plan.ContainersToStart.Select(c => StartContainerAsync(pod, sandboxId, podIp, c, ct)));
+        // Step 9: regular containers, in spec order as upstream starts them, except that starts no postStart hook can
+        // observe run concurrently (docs/decisions.md): a container with a postStart hook starts once every earlier
+        // one has started, and no later one starts before its hook has finished (kuberuntime_manager.go SyncPod step 7,
+        // startContainer runs postStart before it returns).
+        var wave = new List<Task<bool>>();
+        foreach (var start in plan.ContainersToStart)
+        {
+            if (pod.Spec.Containers[start.Index].Lifecycle?.PostStart is null)
+            {
+                wave.Add(StartContainerAsync(pod, sandboxId, podIp, start, ct));
+                continue;
+            }
+
+            await Task.WhenAll(wave);
+            wave.Clear();
+            await StartContainerAsync(pod, sandboxId, podIp, start, ct);
+        }
+
+        await Task.WhenAll(wave);
     }
 
     /// <summary>status.podIP: the newest sandbox's IP (the one the plan uses; env fieldRefs, hooks and probes target it), the host's for hostNetwork pods.</summary>

@@ -226,10 +226,12 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         };
     }
 
-    public ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Completes asynchronously, as a real exec does, and records the call when it has finished.</summary>
+    public async ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct)
     {
+        await Task.Yield();
         Record("Exec " + (_containers.TryGetValue(containerId, out var c) ? c.Status.Name : containerId));
-        return ValueTask.FromResult(new ExecResult(0, "", false));
+        return new ExecResult(0, "", false);
     }
 
     private void Record(string call)

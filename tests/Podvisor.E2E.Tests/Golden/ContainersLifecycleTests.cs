@@ -45,11 +45,10 @@ public sealed class ContainersLifecycleTests
     }
 
     /// <summary>
-    /// Fails today: the agent starts the plan's regular containers concurrently (PodWorker.Execute, Task.WhenAll), so
-    /// regular-2 starts before regular-1's postStart ran. Upstream SyncPod starts ContainersToStart one after another
-    /// and startContainer runs postStart before returning (kuberuntime_manager.go, kuberuntime_container.go).
+    /// Upstream SyncPod starts ContainersToStart one after another and startContainer runs postStart before returning
+    /// (kuberuntime_manager.go, kuberuntime_container.go); the agent keeps that order around every postStart hook.
     /// </summary>
-    [Fact(Skip = "differs: regular containers start concurrently, before the previous postStart (docs/upstream-tests.md §8; Agent change)")]
+    [Fact]
     public async Task Should_not_launch_second_container_before_PostStart_of_the_first_container_completed()
     {
         var log = await RunToCompletionAsync($$$"""
