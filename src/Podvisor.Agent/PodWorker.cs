@@ -320,6 +320,11 @@ internal sealed partial class PodWorker : IAsyncDisposable
                 RestartAllRequest.RefusedMessage(unused, "no container has been created yet"));
         }
 
+        if (status.Reason == ActiveDeadline.Reason && old?.Reason != ActiveDeadline.Reason)
+        {
+            _agent.Events.Pod(pod, EventRecorder.TypeNormal, ActiveDeadline.Reason, ActiveDeadline.Message);
+        }
+
         _acceptedRequest = null;
         _status = status;
         var json = KubernetesJson.Serialize(status);

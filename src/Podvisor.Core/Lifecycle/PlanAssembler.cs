@@ -38,9 +38,11 @@ internal static class PlanAssembler
             InitContainersToStart = initToStart.ToImmutable(),
             ContainersToStart = toStart.ToImmutable(),
             BackOffs = backOffs.ToImmutable(),
-            NextSyncAt = backOffs.Count == 0 ? null : backOffs.Min(b => b.RetryAt),
+            NextSyncAt = Earliest(backOffs.Count == 0 ? null : backOffs.Min(b => b.RetryAt), ActiveDeadline.At(input.Pod.Spec, input.ApiStatus)),
         };
     }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null || a < b ? a : b;
 
     /// <summary>
     /// Mirrors SyncPod step 6: a sidecar that cannot start is skipped, but a regular init container that cannot start

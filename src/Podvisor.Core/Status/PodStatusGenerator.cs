@@ -58,6 +58,13 @@ public static class PodStatusGenerator
             input.RestartAllRequested));
         SetAddresses(input, old, status);
         status.StartTime = StatusManagerRules.StartTime(old, now);
+        if (!PodPhases.IsTerminal(status.Phase) && ActiveDeadline.IsPast(input.Pod.Spec, status, input.Now))
+        {
+            status.Phase = PodPhases.Failed;
+            status.Reason = ActiveDeadline.Reason;
+            status.Message = ActiveDeadline.Message;
+        }
+
         status.ObservedGeneration = input.Pod.Metadata?.Generation is > 0 ? input.Pod.Metadata.Generation : null;
 
         // A pod that may be restarted on request restarts terminated containers as a rule-carrying pod does.
