@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
+using Podvisor.Core.Status;
 using Microsoft.Extensions.Logging;
 using Podvisor.Agent;
 using Podvisor.Api.Events;
@@ -160,6 +161,7 @@ internal sealed partial class PodStatusIngest(ApiContext api, EventStore events)
         while (api.Store.GetPodByUid(uid) is { } current)
         {
             var pod = current.CloneAs<V1Pod>();
+            status.Conditions = StatusManagerRules.MergeConditions(pod.Status, status);
             pod.Status = status;
             var write = api.Store.UpdateAsync(ResourceKind.Pods, pod, current.ResourceVersion);
             if ((await write.ConfigureAwait(false)).Outcome != StoreOutcome.Conflict)

@@ -190,10 +190,9 @@ internal sealed class PodWriter(ApiContext api)
             return string.IsNullOrEmpty(explicitVersion) ? WriteResult.RetryLater : WriteResult.Fail(ApiError.Modified("pods", name));
         }
 
-        if (!statusOnly)
-        {
-            api.Agent?.UpsertPod(result.Object!.CloneAs<V1Pod>());
-        }
+        // A status write by another client reaches the agent too, as a kubelet sees it in its pod watch: conditions
+        // such as readiness gates take part in the next status generation.
+        api.Agent?.UpsertPod(result.Object!.CloneAs<V1Pod>());
 
         return new WriteResult((V1Pod)result.Object!.Object, null, []);
     }

@@ -11,6 +11,21 @@ namespace Podvisor.Core.Status;
 public static class StatusManagerRules
 {
     /// <summary>
+    /// Mirrors mergePodStatus (status_manager.go): the conditions of a status the agent writes are the conditions other
+    /// writers own as the API has them now (e.g. readiness gates set through the status subresource), then the agent's
+    /// kubelet-owned conditions and its DisruptionTarget. A new list; neither status changes.
+    /// </summary>
+    public static List<V1PodCondition> MergeConditions(V1PodStatus? api, V1PodStatus agent)
+    {
+        var ownsDisruption = agent.Conditions?.Any(c => c.Type == PodConditions.DisruptionTarget) == true;
+        return
+        [
+            .. (api?.Conditions ?? []).Where(c => !PodConditions.OwnedByKubelet.Contains(c.Type) && !(ownsDisruption && c.Type == PodConditions.DisruptionTarget)),
+            .. (agent.Conditions ?? []).Where(c => PodConditions.OwnedByKubelet.Contains(c.Type) || c.Type == PodConditions.DisruptionTarget),
+        ];
+    }
+
+    /// <summary>
     /// Mirrors checkContainerStateTransition as relaxed for restart rules: a container whose old API state is
     /// terminated may not become non-terminated unless the pod policy is Always, or the pod has a RestartAllContainers
     /// rule (gate on), or it failed under OnFailure, or ContainerShouldRestart allows its exit. Sidecars are exempt.

@@ -36,4 +36,48 @@ public sealed class PodsTests
         Assert.Contains("DeadlineExceeded", await k.OkAsync("get", "events", "--field-selector", "involvedObject.name=pod-update-activedeadlineseconds"));
         await h.StopAsync();
     }
+
+    /// <summary>
+    /// Upstream: a pod with two readiness gates is not Ready until both conditions, patched through the status
+    /// subresource, are True, and becomes not Ready again when one turns False.
+    /// </summary>
+    [KubectlTheory]
+    [InlineData("1.33")]
+    public async Task Should_support_pod_readiness_gates(string version)
+    {
+        const string name = "pod-ready";
+        await using var h = await ServeHarness.StartAsync();
+        var k = h.Kubectl(version);
+        await k.RunWithInputAsync("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: pod-ready}
+            spec:
+              readinessGates:
+              - {conditionType: k8s.io/test-condition1}
+              - {conditionType: k8s.io/test-condition2}
+              containers:
+              - {name: pod-readiness-gate, image: busybox, command: [sleep, "3600"]}
+            """, "apply", "-f", "-");
+        using var watch = await h.WatchPodAsync(name);
+        await watch.WaitAsync(p => Condition(p, "ContainersReady") == "True", "ContainersReady");
+        Assert.Equal("False", Condition(watch.Seen[^1], "Ready"));
+
+        await PatchAsync(k, name, "k8s.io/test-condition1", "True");
+        await watch.WaitAsync(p => Condition(p, "k8s.io/test-condition1") == "True", "test-condition1 True");
+        Assert.Equal("False", Condition(watch.Seen[^1], "Ready"));
+
+        await PatchAsync(k, name, "k8s.io/test-condition2", "True");
+        await watch.WaitAsync(p => Condition(p, "Ready") == "True", "Ready after both gates");
+
+        await PatchAsync(k, name, "k8s.io/test-condition1", "False");
+        await watch.WaitAsync(p => Condition(p, "Ready") == "False", "not Ready after a gate turned False");
+        Assert.Equal("True", Condition(watch.Seen[^1], "k8s.io/test-condition2"));
+        await h.StopAsync();
+    }
+
+    private static string? Condition(k8s.Models.V1Pod pod, string type) => pod.Status?.Conditions?.FirstOrDefault(c => c.Type == type)?.Status;
+
+    private static Task<string> PatchAsync(Kubectl k, string pod, string type, string status) =>
+        k.OkAsync("patch", "pod", pod, "--subresource=status", "-p", $$$"""{"status":{"conditions":[{"type":"{{{type}}}","status":"{{{status}}}"}]}}""");
 }
