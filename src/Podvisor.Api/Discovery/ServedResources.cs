@@ -18,7 +18,7 @@ internal sealed record ServedResource(string Group, string Version, V1APIResourc
 internal static class ServedResources
 {
     private static readonly string[] ReadOnly = ["get", "list", "watch"];
-    private static readonly string[] ReadWrite = ["create", "delete", "get", "list", "patch", "update", "watch"];
+    private static readonly string[] ReadWrite = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
     public static readonly IReadOnlyList<ServedResource> All =
     [

@@ -23,6 +23,7 @@ internal sealed class PodEndpoints(ApiContext api)
         app.MapGet("/api/v1/pods", ctx => _collection.HandleAsync(ctx, ResourceKind.Pods, null));
         app.MapGet(Collection, ctx => _collection.HandleAsync(ctx, ResourceKind.Pods, ctx.Route("ns")));
         app.MapPost(Collection, CreateAsync);
+        app.MapDelete(Collection, DeleteCollectionAsync);
         app.MapGet(Item, GetAsync);
         app.MapPut(Item, ctx => UpdateAsync(ctx, statusOnly: false));
         app.MapPatch(Item, ctx => PatchAsync(ctx, statusOnly: false));
@@ -31,7 +32,7 @@ internal sealed class PodEndpoints(ApiContext api)
         app.MapPut(Status, ctx => UpdateAsync(ctx, statusOnly: true));
         app.MapPatch(Status, ctx => PatchAsync(ctx, statusOnly: true));
         MethodNotAllowed.Map(app, "/api/v1/pods", "GET");
-        MethodNotAllowed.Map(app, Collection, "GET", "POST");
+        MethodNotAllowed.Map(app, Collection, "GET", "POST", "DELETE");
         MethodNotAllowed.Map(app, Item, "GET", "PUT", "PATCH", "DELETE");
         MethodNotAllowed.Map(app, Status, "GET", "PUT", "PATCH");
     }
@@ -77,6 +78,56 @@ internal sealed class PodEndpoints(ApiContext api)
 
     private async Task DeleteAsync(HttpContext ctx)
     {
+        var (options, dryRun, error) = await ReadDeleteOptionsAsync(ctx).ConfigureAwait(false);
+        if (options is null)
+        {
+            await ApiResponses.WriteError(ctx, error!).ConfigureAwait(false);
+            return;
+        }
+
+        await RespondAsync(ctx, await _deleter.DeleteAsync(ctx.Route("ns"), ctx.Route("name"), options, dryRun).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// deletecollection: every pod of the namespace the label and field selectors match is deleted as one DELETE
+    /// would (graceful); the response is the list of the deleted pods as they are after it (registry DeleteCollection).
+    /// A pod that is gone meanwhile is skipped.
+    /// </summary>
+    private async Task DeleteCollectionAsync(HttpContext ctx)
+    {
+        var ns = ctx.Route("ns");
+        var (query, queryError) = ListQuery.Parse(ctx.Request.Query, ResourceKind.Pods);
+        var (options, dryRun, error) = query is null ? (null, false, queryError) : await ReadDeleteOptionsAsync(ctx).ConfigureAwait(false);
+        if (query is null || options is null)
+        {
+            await ApiResponses.WriteError(ctx, error!).ConfigureAwait(false);
+            return;
+        }
+
+        var (items, revision) = api.Store.List(ResourceKind.Pods, ns);
+        var deleted = new List<V1Pod>();
+        foreach (var name in items.Where(o => query.Matches(o, ns)).Select(o => o.Name).Order(StringComparer.Ordinal))
+        {
+            var result = await _deleter.DeleteAsync(ns, name, options, dryRun).ConfigureAwait(false);
+            if (result.Error is { Code: not 404 } failed)
+            {
+                await ApiResponses.WriteError(ctx, failed).ConfigureAwait(false);
+                return;
+            }
+
+            if (result.Pod is { } pod)
+            {
+                deleted.Add(pod);
+            }
+        }
+
+        var list = new V1PodList { ApiVersion = "v1", Kind = "PodList", Metadata = new V1ListMeta { ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Items = deleted };
+        await ApiResponses.WriteObject(ctx, 200, list).ConfigureAwait(false);
+    }
+
+    /// <summary>DeleteOptions from the body (optional) and the <c>gracePeriodSeconds</c> and <c>dryRun</c> query parameters.</summary>
+    private static async Task<(V1DeleteOptions? Options, bool DryRun, ApiError? Error)> ReadDeleteOptionsAsync(HttpContext ctx)
+    {
         var (text, error) = await RequestBody.ReadTextAsync(ctx.Request).ConfigureAwait(false);
         var options = new V1DeleteOptions();
         if (!string.IsNullOrWhiteSpace(text))
@@ -87,8 +138,7 @@ internal sealed class PodEndpoints(ApiContext api)
 
         if (options is null)
         {
-            await ApiResponses.WriteError(ctx, error!).ConfigureAwait(false);
-            return;
+            return (null, false, error);
         }
 
         if (long.TryParse(ctx.Request.Query["gracePeriodSeconds"], out var grace))
@@ -96,8 +146,7 @@ internal sealed class PodEndpoints(ApiContext api)
             options.GracePeriodSeconds = grace;
         }
 
-        var dryRun = WriteOptions.From(ctx.Request).DryRun || options.DryRun?.Contains("All") == true;
-        await RespondAsync(ctx, await _deleter.DeleteAsync(ctx.Route("ns"), ctx.Route("name"), options, dryRun).ConfigureAwait(false)).ConfigureAwait(false);
+        return (options, WriteOptions.From(ctx.Request).DryRun || options.DryRun?.Contains("All") == true, null);
     }
 
     private static async Task<(System.Text.Json.Nodes.JsonObject?, ApiError?)> ReadObjectAsync(HttpContext ctx)

@@ -76,6 +76,42 @@ public sealed class PodsTests
         await h.StopAsync();
     }
 
+    /// <summary>
+    /// Upstream creates three labelled pods, deletes them with one DeleteCollection (here <c>kubectl delete --raw</c> on the collection; label selector, grace period 1)
+    /// and waits until none is left; a pod without the label stays.
+    /// </summary>
+    [KubectlTheory]
+    [InlineData("1.33")]
+    public async Task Should_delete_a_collection_of_pods(string version)
+    {
+        await using var h = await ServeHarness.StartAsync();
+        var k = h.Kubectl(version);
+        foreach (var name in new[] { "test-pod-1", "test-pod-2", "test-pod-3", "other" })
+        {
+            var labels = name == "other" ? "{}" : "{type: Testing}";
+            await k.RunWithInputAsync($$$"""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: {{{name}}}, labels: {{{labels}}}}
+                spec:
+                  containers:
+                  - {name: token-test, image: busybox, command: [sleep, "3600"]}
+                """, "apply", "-f", "-");
+        }
+
+        await k.OkAsync("wait", "--for=condition=Ready", "pod", "--all", "--timeout=30s");
+
+        var body = await k.OkAsync("delete", "--raw", "/api/v1/namespaces/default/pods?labelSelector=type%3DTesting&gracePeriodSeconds=1");
+        var deleted = k8s.KubernetesJson.Deserialize<k8s.Models.V1PodList>(body);
+        Assert.Equal("PodList", deleted.Kind);
+        Assert.Equal(["test-pod-1", "test-pod-2", "test-pod-3"], deleted.Items.Select(p => p.Metadata.Name));
+        Assert.All(deleted.Items, p => Assert.NotNull(p.Metadata.DeletionTimestamp));
+
+        await k.OkAsync("wait", "--for=delete", "pod", "-l", "type=Testing", "--timeout=30s");
+        Assert.Equal("other", (await k.OkAsync("get", "pods", "-o", "name")).Trim().Replace("pod/", "", StringComparison.Ordinal));
+        await h.StopAsync();
+    }
+
     private static string? Condition(k8s.Models.V1Pod pod, string type) => pod.Status?.Conditions?.FirstOrDefault(c => c.Type == type)?.Status;
 
     private static Task<string> PatchAsync(Kubectl k, string pod, string type, string status) =>
