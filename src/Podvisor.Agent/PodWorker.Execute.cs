@@ -97,6 +97,7 @@ internal sealed partial class PodWorker
                 Name = pod.Metadata.Name,
                 Namespace = pod.Metadata.NamespaceProperty ?? "default",
                 HostNetwork = pod.Spec.HostNetwork == true,
+                Hostname = pod.Spec.HostNetwork == true ? "" : PodHostname.Of(pod),
                 Attempt = attempt,
                 Volumes = pod.Spec.Volumes?.ToList() ?? [],
             }, ct);

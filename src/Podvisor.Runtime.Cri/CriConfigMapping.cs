@@ -25,8 +25,7 @@ internal static class CriConfigMapping
         var sandbox = new V1.PodSandboxConfig
         {
             Metadata = new V1.PodSandboxMetadata { Name = config.Name, Namespace = config.Namespace, Uid = config.PodUid, Attempt = config.Attempt },
-            // Mirrors generatePodSandboxConfig: a host-network pod keeps the node's hostname.
-            Hostname = config.HostNetwork ? "" : Truncate(config.Name, 63),
+            Hostname = config.Hostname,
             LogDirectory = logDirectory,
             DnsConfig = dns,
             Linux = new V1.LinuxPodSandboxConfig
@@ -140,6 +139,4 @@ internal static class CriConfigMapping
     public static string Encode(V1.PodSandboxConfig config) => config.ToByteString().ToBase64();
 
     public static V1.PodSandboxConfig Decode(string encoded) => V1.PodSandboxConfig.Parser.ParseFrom(ByteString.FromBase64(encoded));
-
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max].TrimEnd('-', '.');
 }

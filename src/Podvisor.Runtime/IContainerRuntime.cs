@@ -13,6 +13,12 @@ public sealed record PodSandboxConfig
     public bool HostNetwork { get; init; }
     public uint Attempt { get; init; }
 
+    /// <summary>
+    /// The pod's hostname (CRI PodSandboxConfig.hostname, from kubelet GeneratePodHostNameAndDomain); empty for a
+    /// host-network pod, which keeps the node's.
+    /// </summary>
+    public string Hostname { get; init; } = "";
+
     /// <summary>The pod's volumes; the process runtime supports emptyDir and hostPath.</summary>
     public IReadOnlyList<V1Volume> Volumes { get; init; } = [];
 }

@@ -45,10 +45,10 @@ public sealed class CriConfigMappingTests
     [Fact]
     public void The_sandbox_carries_pod_identity_hostname_log_directory_and_labels()
     {
-        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "uid-1", Name = "web", Namespace = "ns", Attempt = 2 }, "/data/logs/ns_web_uid-1", new V1.DNSConfig(), "[]");
+        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "uid-1", Name = "web", Namespace = "ns", Attempt = 2, Hostname = "web-0" }, "/data/logs/ns_web_uid-1", new V1.DNSConfig(), "[]");
 
         Assert.Equal(("web", "ns", "uid-1", 2u), (sandbox.Metadata.Name, sandbox.Metadata.Namespace, sandbox.Metadata.Uid, sandbox.Metadata.Attempt));
-        Assert.Equal("web", sandbox.Hostname);
+        Assert.Equal("web-0", sandbox.Hostname);
         Assert.Equal("/data/logs/ns_web_uid-1", sandbox.LogDirectory);
         Assert.Equal(V1.NamespaceMode.Pod, sandbox.Linux.SecurityContext.NamespaceOptions.Network);
         Assert.Equal("uid-1", sandbox.Labels[CriLabels.PodUid]);

@@ -4,14 +4,14 @@ namespace Podvisor.Core.Validation;
 
 /// <summary>
 /// Podvisor's own admission limits, on top of apiserver validation and rendered the same way (docs/contracts.md §3): containers
-/// are host processes, so every init and regular container needs an explicit <c>command</c>; only emptyDir and
-/// hostPath volumes exist; there are no ConfigMaps, Secrets or block devices to draw from.
+/// are host processes, so every init and regular container needs an explicit <c>command</c> or <c>args</c> (the argv);
+/// only emptyDir and hostPath volumes exist; there are no block devices or files to draw env from.
 /// </summary>
 public static class PodvisorAdmission
 {
-    public const string CommandRequired = "podvisor runs containers as host processes and cannot read an image's entrypoint; set command";
+    public const string CommandRequired = "podvisor runs containers as host processes and cannot read an image's entrypoint; set command or args";
     public const string VolumeSourceForbidden = "podvisor supports only emptyDir and hostPath volumes";
-    public const string ConfigSourceForbidden = "podvisor has no ConfigMaps or Secrets; set value or use fieldRef";
+    public const string FileKeyRefForbidden = "podvisor does not support fileKeyRef";
     public const string VolumeDevicesForbidden = "podvisor does not support block volumeDevices";
 
     private static readonly HashSet<string> SupportedVolumeSources = ["emptyDir", "hostPath"];
@@ -43,14 +43,9 @@ public static class PodvisorAdmission
         {
             var c = containers![i];
             var idxPath = path.Index(i);
-            if (!runsImages && c.Command is not { Count: > 0 })
+            if (!runsImages && c.Command is not { Count: > 0 } && c.Args is not { Count: > 0 })
             {
                 errs.Add(FieldError.Required(idxPath.Child("command"), CommandRequired));
-            }
-
-            if (c.EnvFrom is { Count: > 0 })
-            {
-                errs.Add(FieldError.Forbidden(idxPath.Child("envFrom"), ConfigSourceForbidden));
             }
 
             errs.AddRange(ValidateEnvSources(c.Env, idxPath.Child("env")));
@@ -63,19 +58,7 @@ public static class PodvisorAdmission
         return errs;
     }
 
-    private static IEnumerable<FieldError> ValidateEnvSources(IList<V1EnvVar>? env, FieldPath path)
-    {
-        for (var i = 0; i < (env?.Count ?? 0); i++)
-        {
-            var from = env![i].ValueFrom;
-            var sources = new (string Name, object? Value)[]
-            {
-                ("configMapKeyRef", from?.ConfigMapKeyRef), ("secretKeyRef", from?.SecretKeyRef), ("fileKeyRef", from?.FileKeyRef),
-            };
-            foreach (var (name, _) in sources.Where(s => s.Value is not null))
-            {
-                yield return FieldError.Forbidden(path.Index(i).Child("valueFrom").Child(name), ConfigSourceForbidden);
-            }
-        }
-    }
+    private static IEnumerable<FieldError> ValidateEnvSources(IList<V1EnvVar>? env, FieldPath path) =>
+        (env ?? []).Select((e, i) => (e, i)).Where(x => x.e.ValueFrom?.FileKeyRef is not null)
+            .Select(x => FieldError.Forbidden(path.Index(x.i).Child("valueFrom").Child("fileKeyRef"), FileKeyRefForbidden));
 }

@@ -34,6 +34,7 @@ public sealed partial class ProcessRuntime
             SandboxId = sandboxId,
             PodUid = sandbox.Record.PodUid,
             Config = config,
+            Hostname = sandbox.Record.Hostname,
             Directory = directory,
             CreatedAt = _time.GetUtcNow(),
             State = RuntimeContainerState.Created,
@@ -201,7 +202,7 @@ public sealed partial class ProcessRuntime
         return new SpawnSpec
         {
             Argv = config.Argv.Count > 0 ? config.Argv : throw new SpawnFailure("no command specified"),
-            Env = EnvironmentOf(config),
+            Env = EnvironmentOf(record),
             WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
             Credentials = CredentialsFor(config),
             Namespaces = namespaces,
@@ -262,12 +263,17 @@ public sealed partial class ProcessRuntime
         return message.Length == 0 ? null : message;
     }
 
-    /// <summary>The environment in spec order, later entries replacing earlier ones with the same name.</summary>
-    private static List<string> EnvironmentOf(ContainerConfig config)
+    /// <summary>
+    /// The process environment as containerd and runc build it: the default spec's PATH (an image would supply its own),
+    /// <c>HOSTNAME</c> (containerd's CRI plugin: the sandbox hostname, the node's when empty), the config's env in spec
+    /// order replacing earlier entries with the same name, then <c>HOME</c> from /etc/passwd when unset (runc
+    /// setupUser: the user's home, <c>/</c> for a uid without an entry).
+    /// </summary>
+    private static List<string> EnvironmentOf(ContainerRecord record)
     {
-        var env = new List<string>(config.Env.Count);
+        var env = new List<string>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (name, value) in config.Env)
+        void Set(string name, string value)
         {
             if (index.TryGetValue(name, out var at))
             {
@@ -280,8 +286,22 @@ public sealed partial class ProcessRuntime
             }
         }
 
+        Set("PATH", ExecutableLookup.DefaultPath);
+        Set("HOSTNAME", record.Hostname.Length > 0 ? record.Hostname : Environment.MachineName);
+        foreach (var (name, value) in record.Config.Env)
+        {
+            Set(name, value);
+        }
+
+        if (!index.ContainsKey("HOME"))
+        {
+            Set("HOME", Passwd.Find(EffectiveUser(record.Config))?.Home ?? "/");
+        }
+
         return env;
     }
+
+    private static uint EffectiveUser(ContainerConfig config) => (uint)(config.RunAsUser ?? Libc.geteuid());
 
     /// <summary>
     /// runAsUser/runAsGroup as containerd applies them: the gid defaults to the user's primary group from
@@ -303,21 +323,7 @@ public sealed partial class ProcessRuntime
         }
 
         var user = (uint)(config.RunAsUser ?? 0);
-        var group = (uint)(config.RunAsGroup ?? PrimaryGroup(user));
+        var group = (uint)(config.RunAsGroup ?? Passwd.Find(user)?.Gid ?? 0);
         return new Credentials(user, group, [group]);
-    }
-
-    private static uint PrimaryGroup(uint uid)
-    {
-        foreach (var line in File.Exists("/etc/passwd") ? File.ReadLines("/etc/passwd") : [])
-        {
-            var fields = line.Split(':');
-            if (fields.Length > 3 && fields[2] == uid.ToString(System.Globalization.CultureInfo.InvariantCulture) && uint.TryParse(fields[3], out var gid))
-            {
-                return gid;
-            }
-        }
-
-        return 0;
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class ProcessRuntime
         (int Pid, SafeFd Pidfd) started;
         try
         {
-            started = await SpawnExecAsync(container.Record.Config, target, argv, new ExecIo(null, null, write, write));
+            started = await SpawnExecAsync(container.Record, target, argv, new ExecIo(null, null, write, write));
         }
         catch
         {

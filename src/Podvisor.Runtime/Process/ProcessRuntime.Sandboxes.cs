@@ -30,6 +30,7 @@ public sealed partial class ProcessRuntime
             Namespace = config.Namespace,
             Attempt = config.Attempt,
             HostNetwork = config.HostNetwork,
+            Hostname = config.Hostname,
             Netns = network?.Netns,
             HostVeth = network?.HostVeth,
             Ip = network?.Ip,

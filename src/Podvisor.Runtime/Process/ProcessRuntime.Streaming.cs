@@ -47,7 +47,7 @@ public sealed partial class ProcessRuntime
         var input = Task.CompletedTask;
         try
         {
-            var (pid, pidfd) = await SpawnExecAsync(config, target, argv, stdio.Child);
+            var (pid, pidfd) = await SpawnExecAsync(container.Record, target, argv, stdio.Child);
             stdio.CloseChildEnds();
             var exec = ChildProcess.Watch(_reactor, pid, pidfd, _time);
             using var kill = ct.Register(() => exec.SignalGroup(Libc.SIGKILL));
@@ -102,12 +102,13 @@ public sealed partial class ProcessRuntime
     }
 
     /// <summary>The one exec spawn (exec probes, hooks and interactive exec): the container's namespaces, env, user, workingDir.</summary>
-    private async ValueTask<(int Pid, SafeFd Pidfd)> SpawnExecAsync(ContainerConfig config, ChildProcess target, IReadOnlyList<string> argv, ExecIo io)
+    private async ValueTask<(int Pid, SafeFd Pidfd)> SpawnExecAsync(ContainerRecord record, ChildProcess target, IReadOnlyList<string> argv, ExecIo io)
     {
+        var config = record.Config;
         SpawnOutcome outcome;
         try
         {
-            var env = EnvironmentOf(config);
+            var env = EnvironmentOf(record);
             if (io.Terminal is not null && !env.Exists(e => e.StartsWith("TERM=", StringComparison.Ordinal)))
             {
                 env.Add("TERM=xterm");

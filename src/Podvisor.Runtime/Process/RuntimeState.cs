@@ -17,6 +17,9 @@ internal sealed record SandboxRecord
     public uint Attempt { get; init; }
     public bool HostNetwork { get; init; }
 
+    /// <summary>CRI PodSandboxConfig.hostname; empty: the node's.</summary>
+    public string Hostname { get; init; } = "";
+
     /// <summary>Network namespace name under /run/netns, null on the host network.</summary>
     public string? Netns { get; init; }
 
@@ -39,6 +42,9 @@ internal sealed record ContainerRecord
     public required string SandboxId { get; init; }
     public required string PodUid { get; init; }
     public required ContainerConfig Config { get; init; }
+
+    /// <summary>The sandbox's hostname when the container was created (containerd puts HOSTNAME in the spec then); empty: the node's.</summary>
+    public string Hostname { get; init; } = "";
 
     /// <summary>DataDir/pods/UID/containers/NAME/ID: holds the termination-log file.</summary>
     public required string Directory { get; init; }

@@ -13,15 +13,19 @@ public class PodvisorAdmissionTests
         Assert.Empty(Errors("  volumes: [{name: a, emptyDir: {}}, {name: b, hostPath: {path: /tmp}}]\n  containers:\n  - {name: app, image: i, command: [sleep], env: [{name: X, value: y}, {name: P, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}\n"));
 
     [Fact]
-    public void Containers_without_command_are_rejected_with_the_reason()
+    public void Containers_without_command_or_args_are_rejected_with_the_reason()
     {
-        var errs = Errors("  initContainers:\n  - {name: init, image: i}\n  containers:\n  - {name: app, image: i, args: [x]}\n  - {name: ok, image: i, command: [x]}\n");
+        var errs = Errors("  initContainers:\n  - {name: init, image: i}\n  containers:\n  - {name: app, image: i}\n  - {name: ok, image: i, command: [x]}\n");
         Assert.Equal(
         [
-            "spec.initContainers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command",
-            "spec.containers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command",
+            "spec.initContainers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command or args",
+            "spec.containers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command or args",
         ], errs);
     }
+
+    [Fact]
+    public void A_container_with_only_args_is_admitted() =>
+        Assert.Empty(Errors("  containers:\n  - {name: app, image: busybox, args: [/bin/sh, -c, echo hi]}\n"));
 
     [Fact]
     public void An_image_runtime_admits_containers_without_command()
@@ -45,13 +49,12 @@ public class PodvisorAdmissionTests
             Errors($"  volumes: [{{name: v, {source}}}]\n  containers:\n  - {{name: app, image: i, command: [x]}}\n"));
 
     [Fact]
-    public void Config_and_secret_env_sources_are_forbidden()
+    public void Config_and_secret_env_sources_are_admitted_and_file_keys_and_devices_forbidden()
     {
-        var errs = Errors("  containers:\n  - {name: app, image: i, command: [x], envFrom: [{configMapRef: {name: c}}], env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}], volumeDevices: [{name: d, devicePath: /dev/x}]}\n");
+        var errs = Errors("  containers:\n  - {name: app, image: i, command: [x], envFrom: [{configMapRef: {name: c}}, {secretRef: {name: s}}], env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}, {name: B, valueFrom: {configMapKeyRef: {name: c, key: k}}}, {name: C, valueFrom: {fileKeyRef: {volumeName: v, path: p, key: k}}}], volumeDevices: [{name: d, devicePath: /dev/x}]}\n");
         Assert.Equal(
         [
-            "spec.containers[0].envFrom: Forbidden: podvisor has no ConfigMaps or Secrets; set value or use fieldRef",
-            "spec.containers[0].env[0].valueFrom.secretKeyRef: Forbidden: podvisor has no ConfigMaps or Secrets; set value or use fieldRef",
+            "spec.containers[0].env[2].valueFrom.fileKeyRef: Forbidden: podvisor does not support fileKeyRef",
             "spec.containers[0].volumeDevices: Forbidden: podvisor does not support block volumeDevices",
         ], errs);
     }
@@ -60,7 +63,7 @@ public class PodvisorAdmissionTests
     public void Admission_renders_like_validation()
     {
         var errs = PodvisorAdmission.Validate(FromYaml("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - {name: app, image: nginx}\n"));
-        Assert.Equal("The Pod \"web\" is invalid: spec.containers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command",
+        Assert.Equal("The Pod \"web\" is invalid: spec.containers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command or args",
             errs.ToInvalidMessage("Pod", "web"));
         Assert.Equal("FieldValueRequired", errs.ToStatusCauses()[0].Reason);
     }

@@ -132,13 +132,28 @@ public sealed class ContainerProcessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Env_IsExactlyTheSpec_LaterEntriesWin()
+    public async Task Env_IsTheRuntimeDefaultsThenTheSpec_LaterEntriesWin()
     {
         var config = _h.Config("c", "env") with { Env = [new("A", "1"), new("PATH", RuntimeHarness.TestPath), new("A", "2"), new("B", "x y")] };
         await _h.RunToExitAsync(_sandbox, config);
 
         var lines = RuntimeHarness.Log(config).Select(e => e.Content).ToList();
-        Assert.Equal(["A=2", $"PATH={RuntimeHarness.TestPath}", "B=x y"], lines);
+        var home = Passwd.Find(Native.Euid)?.Home ?? "/";
+        Assert.Equal([$"PATH={RuntimeHarness.TestPath}", $"HOSTNAME={RuntimeHarness.Hostname}", "A=2", "B=x y", $"HOME={home}"], lines);
+    }
+
+    [Fact]
+    public async Task Env_Defaults_PathAndHome_ForAUserWithoutAnEntry_AndKeepASpecHome()
+    {
+        var defaults = _h.Config("c", "/usr/bin/env") with { Env = [], RunAsUser = Native.IsRoot ? 54321 : Native.Euid };
+        var home = _h.Config("h", "/usr/bin/env") with { Env = [new("HOME", "/data")] };
+        await _h.RunToExitAsync(_sandbox, defaults);
+        await _h.RunToExitAsync(_sandbox, home);
+
+        var lines = RuntimeHarness.Log(defaults).Select(e => e.Content).ToList();
+        Assert.Equal("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", lines[0]);
+        Assert.Equal(Native.IsRoot ? "HOME=/" : $"HOME={Passwd.Find(Native.Euid)?.Home ?? "/"}", lines[^1]);
+        Assert.Equal(["HOME=/data"], RuntimeHarness.Log(home).Select(e => e.Content).Where(l => l.StartsWith("HOME=", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -21,6 +21,8 @@ internal static partial class Native
 {
     public static bool IsRoot => geteuid() == 0;
 
+    public static uint Euid => geteuid();
+
     [LibraryImport("libc")]
     private static partial uint geteuid();
 
@@ -99,11 +101,14 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     {
         var id = await Runtime.RunPodSandboxAsync(new PodSandboxConfig
         {
-            PodUid = PodUid, Name = "pod", Namespace = "default", HostNetwork = hostNetwork, Volumes = volumes,
+            PodUid = PodUid, Name = "pod", Namespace = "default", HostNetwork = hostNetwork, Hostname = Hostname, Volumes = volumes,
         }, Deadline);
         _sandboxes.Add(id);
         return id;
     }
+
+    /// <summary>The sandboxes' hostname (what the agent passes for a pod named so).</summary>
+    public const string Hostname = "pod-host";
 
     public ContainerConfig Config(string name, params string[] argv) => new()
     {
