@@ -37,6 +37,9 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     }
 
     internal IContainerRuntime Runtime { get; }
+
+    /// <summary>Cancelled when the agent stops: in-flight runtime calls are abandoned, containers keep running.</summary>
+    internal CancellationToken Stopping => _stop.Token;
     internal IPodStatusSink Sink { get; }
     internal AgentOptions Options { get; }
     internal TimeProvider Time { get; }
@@ -85,8 +88,8 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     }
 
     /// <summary>
-    /// Completes when no sync is queued or running and no runtime event is unprocessed: the agent has reacted to
-    /// everything it was told. Tests use it with a fake clock instead of sleeping.
+    /// Completes when no sync is queued or running, no probe attempt is in flight and no runtime event is
+    /// unprocessed: the agent has reacted to everything it was told. Tests use it with a fake clock instead of sleeping.
     /// </summary>
     public Task WaitIdleAsync()
     {
@@ -177,6 +180,10 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     private sealed class ProbeEvents(PodAgent agent) : IProbeEventSink
     {
         public void ProbeResultChanged(string podUid) => agent.Wake(podUid);
+
+        public void AttemptStarted() => agent.WorkQueued();
+
+        public void AttemptFinished() => agent.WorkDone();
 
         public void Unhealthy(V1Pod pod, string containerName, ProbeType type, string message) =>
             agent.Events.Container(pod, containerName, EventRecorder.TypeWarning, EventReasons.Unhealthy, message);

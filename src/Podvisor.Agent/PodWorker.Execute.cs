@@ -191,11 +191,11 @@ internal sealed partial class PodWorker
         {
             _agent.Events.Container(pod, r.Name, EventRecorder.TypeNormal, EventReasons.Killing,
                 $"Container {r.Name} will be restarted in place: {cause}");
-            return _agent.Runtime.StopContainerAsync(r.ContainerId, GracePeriod.StopWindow(0), CancellationToken.None).AsTask();
+            return _agent.Runtime.StopContainerAsync(r.ContainerId, GracePeriod.StopWindow(0), _agent.Stopping).AsTask();
         }));
         foreach (var r in removals.TakeWhile(_ => !Deleting))
         {
-            await _agent.Runtime.RemoveContainerAsync(r.ContainerId, CancellationToken.None);
+            await _agent.Runtime.RemoveContainerAsync(r.ContainerId, _agent.Stopping);
         }
     }
 

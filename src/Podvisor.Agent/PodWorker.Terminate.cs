@@ -36,7 +36,7 @@ internal sealed partial class PodWorker
         {
             foreach (var sandbox in runtime.Sandboxes)
             {
-                await _agent.Runtime.StopPodSandboxAsync(sandbox.Id, CancellationToken.None);
+                await _agent.Runtime.StopPodSandboxAsync(sandbox.Id, _agent.Stopping);
             }
         }
     }
@@ -69,7 +69,7 @@ internal sealed partial class PodWorker
         var grace = GracePeriod.Compute(pod, spec, reason, gracePeriodOverride);
         if (GracePeriod.ShouldRunPreStop(spec, grace))
         {
-            var preStop = await _agent.Hooks.ExecutePreStopAsync(pod, spec, containerId, CurrentPodIp(pod), grace, CancellationToken.None);
+            var preStop = await _agent.Hooks.ExecutePreStopAsync(pod, spec, containerId, CurrentPodIp(pod), grace, _agent.Stopping);
             if (preStop.Result is { Succeeded: false })
             {
                 _agent.Events.Container(pod, name, EventRecorder.TypeWarning, EventReasons.FailedPreStopHook, HookEvents.PreStopHookFailed);
@@ -85,6 +85,6 @@ internal sealed partial class PodWorker
             grace = GracePeriod.AfterWait(grace, _agent.Time.GetUtcNow() - waitStarted);
         }
 
-        await _agent.Runtime.StopContainerAsync(containerId, GracePeriod.StopWindow(grace), CancellationToken.None);
+        await _agent.Runtime.StopContainerAsync(containerId, GracePeriod.StopWindow(grace), _agent.Stopping);
     }
 }

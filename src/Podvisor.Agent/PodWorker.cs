@@ -21,6 +21,9 @@ internal sealed partial class PodWorker : IAsyncDisposable
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
     private readonly ConcurrentDictionary<string, ContainerStartFailure> _reasonCache = new();
     private readonly CancellationTokenSource _deleted = new();
+
+    /// <summary>Cancels a SyncPod's actions on deletion or when the agent stops.</summary>
+    private readonly CancellationTokenSource _syncCancelled;
     private readonly ITimer _timer;
     private readonly Task _loop;
     private V1Pod _pod;
@@ -61,6 +64,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
         _hashes = ContainerHashes.Of(pod.Spec);
         _status = pod.Status?.Phase is null ? null : pod.Status;
         _requests = new RestartAllRequests(agent.Options.DataDir, pod.Metadata.Uid);
+        _syncCancelled = CancellationTokenSource.CreateLinkedTokenSource(_deleted.Token, agent.Stopping);
         _timer = agent.Time.CreateTimer(_ => Signal(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loop = Task.Run(RunAsync);
     }
@@ -135,6 +139,10 @@ internal sealed partial class PodWorker : IAsyncDisposable
             {
                 await SyncAsync();
             }
+            catch (OperationCanceledException) when (_agent.Stopping.IsCancellationRequested)
+            {
+                break;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException || !Deleting)
             {
                 _agent.SyncFailed(ex, PodRef, SyncErrorBackoff);
@@ -201,7 +209,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
         }
 
         _actionFailed = false;
-        await ExecuteAsync(pod, runtime, plan, _deleted.Token);
+        await ExecuteAsync(pod, runtime, plan, _syncCancelled.Token);
         var after = _agent.Runtime.GetPodStatus(Uid);
         _agent.Prober.SyncPod(pod, after, CurrentPodIp(pod));
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
@@ -262,7 +270,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
             .Where(c => c is { State: RuntimeContainerState.Exited, Reason: ContainerReasons.ContainerStatusUnknown });
         foreach (var c in lost)
         {
-            await _agent.Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
+            await _agent.Runtime.RemoveContainerAsync(c.Id, _agent.Stopping);
         }
     }
 
@@ -381,12 +389,12 @@ internal sealed partial class PodWorker : IAsyncDisposable
     {
         foreach (var c in _agent.Runtime.GetPodStatus(Uid).Containers)
         {
-            await _agent.Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
+            await _agent.Runtime.RemoveContainerAsync(c.Id, _agent.Stopping);
         }
 
         foreach (var sandbox in _agent.Runtime.GetPodStatus(Uid).Sandboxes)
         {
-            await _agent.Runtime.RemovePodSandboxAsync(sandbox.Id, CancellationToken.None);
+            await _agent.Runtime.RemovePodSandboxAsync(sandbox.Id, _agent.Stopping);
         }
     }
 
@@ -404,6 +412,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
         _wake.Writer.TryComplete();
         await _timer.DisposeAsync();
         await _loop;
+        _syncCancelled.Dispose();
         _deleted.Dispose();
     }
 }

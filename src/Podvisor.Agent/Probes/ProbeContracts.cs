@@ -50,6 +50,16 @@ public interface IProbeEventSink
     /// <summary>A published probe result of the pod changed: wake its pod worker.</summary>
     void ProbeResultChanged(string podUid);
 
+    /// <summary>A probe attempt began; <see cref="AttemptFinished"/> follows once its result (and any wake) is out.</summary>
+    void AttemptStarted()
+    {
+    }
+
+    /// <summary>The attempt announced by <see cref="AttemptStarted"/> is over.</summary>
+    void AttemptFinished()
+    {
+    }
+
     /// <summary>Record the Warning <c>Unhealthy</c> event; <paramref name="message"/> is upstream's full text.</summary>
     void Unhealthy(V1Pod pod, string containerName, ProbeType type, string message);
 

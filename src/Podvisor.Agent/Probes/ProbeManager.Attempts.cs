@@ -72,6 +72,7 @@ public sealed partial class ProbeManager
 
         if (context is not null)
         {
+            _sink.AttemptStarted();
             _ = RunAttemptAsync(worker, context);
         }
         else if (step == ProbeStep.Wait)
@@ -82,6 +83,18 @@ public sealed partial class ProbeManager
 
     /// <summary>One attempt: probe (with retries on error), record the event, count it against the thresholds, re-arm.</summary>
     private async Task RunAttemptAsync(ProbeWorker worker, ProbeContext context)
+    {
+        try
+        {
+            await RecordAttemptAsync(worker, context);
+        }
+        finally
+        {
+            _sink.AttemptFinished();
+        }
+    }
+
+    private async Task RecordAttemptAsync(ProbeWorker worker, ProbeContext context)
     {
         var outcome = await ProbeWithRetriesAsync(worker, context);
         if (worker.Cancellation.IsCancellationRequested)

@@ -16,8 +16,8 @@ public sealed class AgentPropertyTests
     private static readonly TimeSpan ClockStep = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public void RandomPodsAndExitSequencesKeepTheLifecycleInvariants() =>
-        AgentCase.Generator.SampleAsync(RunAsync, iter: Iterations, threads: 1, print: c => c.ToString()).GetAwaiter().GetResult();
+    public Task RandomPodsAndExitSequencesKeepTheLifecycleInvariants() =>
+        AgentCase.Generator.SampleAsync(RunAsync, iter: Iterations, threads: 1, print: c => c.ToString());
 
     private static async Task RunAsync(AgentCase c)
     {

@@ -229,7 +229,9 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     /// <summary>Completes asynchronously, as a real exec does, and records the call when it has finished.</summary>
     public async ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct)
     {
-        await Task.Yield();
+        // Completes on the thread pool, never inline and never on the caller's synchronization context, as real
+        // exec I/O does: hooks and probes must not rely on it finishing synchronously.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         Record("Exec " + (_containers.TryGetValue(containerId, out var c) ? c.Status.Name : containerId));
         return new ExecResult(0, "", false);
     }

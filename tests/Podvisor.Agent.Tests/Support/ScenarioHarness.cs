@@ -145,8 +145,18 @@ public sealed class ScenarioHarness : IAsyncDisposable
     }
 
     /// <summary>Waits (no sleeping) until the runtime has recorded <paramref name="call"/>, e.g. <c>Stop regular 2s</c>.</summary>
-    public Task WaitForCallAsync(string call) =>
-        Runtime.WaitForCallsAsync(calls => calls.Contains(call)).WaitAsync(SettleTimeout);
+    public async Task WaitForCallAsync(string call)
+    {
+        try
+        {
+            await Runtime.WaitForCallsAsync(calls => calls.Contains(call)).WaitAsync(SettleTimeout);
+        }
+        catch (TimeoutException)
+        {
+            var calls = Runtime.Calls;
+            throw new TimeoutException($"no runtime call '{call}'; last calls: {string.Join(", ", calls.Skip(Math.Max(0, calls.Count - 30)))}");
+        }
+    }
 
     /// <summary>Names of the containers started since <paramref name="mark"/>, in start order.</summary>
     public IReadOnlyList<string> Started(int mark = 0) =>
@@ -172,7 +182,8 @@ public sealed class ScenarioHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Agent.DisposeAsync();
+        // Bounded, so a test that fails mid-termination reports its failure instead of hanging the run.
+        await Agent.DisposeAsync().AsTask().WaitAsync(SettleTimeout);
         Directory.Delete(_dataDir, recursive: true);
     }
 }
