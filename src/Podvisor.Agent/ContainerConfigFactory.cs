@@ -42,7 +42,6 @@ public static class ContainerConfigFactory
             Resources = Resources(container.Resources),
             Env = env,
             WorkingDir = string.IsNullOrEmpty(container.WorkingDir) ? null : container.WorkingDir,
-            Mounts = container.VolumeMounts?.ToList() ?? [],
             RunAsUser = security?.RunAsUser ?? podSecurity?.RunAsUser,
             RunAsGroup = security?.RunAsGroup ?? podSecurity?.RunAsGroup,
             StopSignal = container.Lifecycle?.StopSignal,

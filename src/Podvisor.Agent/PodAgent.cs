@@ -5,6 +5,7 @@ using Podvisor.Agent.Hooks;
 using Podvisor.Agent.Probes;
 using Podvisor.Core.Model;
 using Podvisor.Core.Lifecycle;
+using Podvisor.Agent.Volumes;
 using Podvisor.Runtime;
 
 namespace Podvisor.Agent;
@@ -31,6 +32,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         _logger = logs.CreateLogger<PodAgent>();
         Events = new EventRecorder(sink, time, options.NodeName);
         Backoff = new CrashLoopBackoff(options.CrashLoopBackOffMax);
+        Volumes = VolumeManager.For(options);
         Hooks = new LifecycleHookRunner(runtime, time);
         Prober = new ProbeManager(time, new ProbeExecutor(runtime, time), new ProbeEvents(this));
         _eventPump = Task.Run(PumpRuntimeEventsAsync);
@@ -46,6 +48,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     /// <summary>Records events about the agent's pods (e.g. the pod source's Scheduled event).</summary>
     public EventRecorder Events { get; }
     internal CrashLoopBackoff Backoff { get; }
+    internal VolumeManager Volumes { get; }
     internal ProbeManager Prober { get; }
     internal LifecycleHookRunner Hooks { get; }
 

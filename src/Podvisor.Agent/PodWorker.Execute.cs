@@ -91,6 +91,7 @@ internal sealed partial class PodWorker
 
         try
         {
+            _agent.Volumes.SetUp(pod);
             return await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig
             {
                 PodUid = Uid,
@@ -99,7 +100,6 @@ internal sealed partial class PodWorker
                 HostNetwork = pod.Spec.HostNetwork == true,
                 Hostname = pod.Spec.HostNetwork == true ? "" : PodHostname.Of(pod),
                 Attempt = attempt,
-                Volumes = pod.Spec.Volumes?.ToList() ?? [],
             }, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -127,7 +127,10 @@ internal sealed partial class PodWorker
         ContainerConfig config;
         try
         {
-            config = ContainerConfigFactory.Create(pod, spec, start.Kind, restartCount, podIp, _agent.Options);
+            config = ContainerConfigFactory.Create(pod, spec, start.Kind, restartCount, podIp, _agent.Options) with
+            {
+                Mounts = _agent.Volumes.Mounts(pod, spec),
+            };
         }
         catch (ContainerConfigException ex)
         {

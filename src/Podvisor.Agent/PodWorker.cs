@@ -396,6 +396,8 @@ internal sealed partial class PodWorker : IAsyncDisposable
         {
             await _agent.Runtime.RemovePodSandboxAsync(sandbox.Id, _agent.Stopping);
         }
+
+        _agent.Volumes.TearDown(Uid);
     }
 
     private void DeleteLogs(V1Pod pod)

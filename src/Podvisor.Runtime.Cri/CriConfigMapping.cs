@@ -20,7 +20,7 @@ internal static class CriConfigMapping
     private const long QuotaPeriod = 100_000;
     private const long MinQuotaPeriod = 1000;
 
-    public static V1.PodSandboxConfig Sandbox(PodSandboxConfig config, string logDirectory, V1.DNSConfig dns, string volumesJson)
+    public static V1.PodSandboxConfig Sandbox(PodSandboxConfig config, string logDirectory, V1.DNSConfig dns)
     {
         var sandbox = new V1.PodSandboxConfig
         {
@@ -42,11 +42,10 @@ internal static class CriConfigMapping
             },
         };
         sandbox.Labels.Add(CriLabels.PodLabels(config.PodUid, config.Name, config.Namespace));
-        sandbox.Annotations[CriLabels.Volumes] = volumesJson;
         return sandbox;
     }
 
-    public static V1.ContainerConfig Container(V1.PodSandboxConfig sandbox, ContainerConfig config, IEnumerable<V1.Mount> mounts, string terminationLogFile)
+    public static V1.ContainerConfig Container(V1.PodSandboxConfig sandbox, ContainerConfig config, string terminationLogFile)
     {
         var meta = sandbox.Metadata;
         var container = new V1.ContainerConfig
@@ -69,7 +68,7 @@ internal static class CriConfigMapping
         container.Command.Add(config.Command);
         container.Args.Add(config.Args);
         container.Envs.Add(config.Env.Select(e => new V1.KeyValue { Key = e.Key, Value = e.Value }));
-        container.Mounts.Add(mounts);
+        container.Mounts.Add(Mounts(config, terminationLogFile));
         container.Labels.Add(CriLabels.PodLabels(meta.Uid, meta.Name, meta.Namespace));
         container.Labels[CriLabels.ContainerName] = config.Name;
         container.Annotations[CriLabels.ContainerHash] = config.Hash;
@@ -78,9 +77,17 @@ internal static class CriConfigMapping
         return container;
     }
 
-    /// <summary>The volume manager's bind mounts as CRI mounts (private propagation, as the kubelet's default).</summary>
-    public static IEnumerable<V1.Mount> Mounts(IEnumerable<BindMount> mounts) =>
-        mounts.Select(m => new V1.Mount { HostPath = m.Source, ContainerPath = m.Target, Readonly = m.ReadOnly });
+    /// <summary>
+    /// The container's mounts plus, as the kubelet's makeMounts, its termination-log file at terminationMessagePath
+    /// (private propagation, the kubelet's default).
+    /// </summary>
+    public static IEnumerable<V1.Mount> Mounts(ContainerConfig config, string terminationLogFile)
+    {
+        var mounts = config.Mounts.Select(m => new V1.Mount { HostPath = m.HostPath, ContainerPath = m.ContainerPath, Readonly = m.ReadOnly });
+        return string.IsNullOrEmpty(config.TerminationMessagePath)
+            ? mounts
+            : mounts.Append(new V1.Mount { HostPath = terminationLogFile, ContainerPath = config.TerminationMessagePath });
+    }
 
     /// <summary>Mirrors generateLinuxContainerResources: cpu shares from the request (else the limit), CFS quota from the limit.</summary>
     public static V1.LinuxContainerResources Resources(ContainerResources resources)

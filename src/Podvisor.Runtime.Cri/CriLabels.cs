@@ -17,7 +17,6 @@ internal static class CriLabels
     public const string ContainerHash = "podvisor.dev/container-hash";
     public const string RestartCount = "podvisor.dev/restart-count";
     public const string TerminationLog = "podvisor.dev/termination-log";
-    public const string Volumes = "podvisor.dev/volumes";
     public const string SandboxConfig = "podvisor.dev/sandbox-config";
 
     public static Dictionary<string, string> PodLabels(string uid, string name, string ns) => new()

@@ -216,5 +216,5 @@ internal sealed class CriPodCache
     }
 }
 
-/// <summary>A sandbox as cached: its status, the CRI config CreateContainer needs again, and the pod's volumes.</summary>
-internal sealed record CachedSandbox(string PodUid, RuntimeSandboxStatus Status, V1.PodSandboxConfig Config, IReadOnlyList<Process.VolumeRecord> Volumes);
+/// <summary>A sandbox as cached: its status, the CRI config CreateContainer needs again.</summary>
+internal sealed record CachedSandbox(string PodUid, RuntimeSandboxStatus Status, V1.PodSandboxConfig Config);

@@ -15,25 +15,15 @@ public sealed partial class CriRuntime
     {
         var sandbox = _cache.Sandbox(sandboxId) ?? throw new ContainerStartException($"pod sandbox {sandboxId} not found");
         // Mirrors the kubelet: each instance gets its own termination-message file on the host, mounted at its path.
-        var terminationLog = Path.Combine(PodVolumes.PodDirectory(_options.DataDir, sandbox.PodUid), "containers", config.Name, Guid.NewGuid().ToString("N")[..8]);
+        var terminationLog = Path.Combine(HostMounts.ContainersDirectory(_options.DataDir, sandbox.PodUid), config.Name, Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Path.GetDirectoryName(terminationLog)!);
         await File.WriteAllBytesAsync(terminationLog, [], ct);
         Directory.CreateDirectory(Path.GetDirectoryName(config.LogPath)!);
-        IReadOnlyList<BindMount> mounts;
-        try
-        {
-            mounts = PodVolumes.Resolve(config, sandbox.Volumes, terminationLog);
-        }
-        catch (SpawnFailure e)
-        {
-            throw new ContainerStartException(e.Message, e);
-        }
-
         await EnsureImageAsync(config.Image, ct);
         var request = new V1.CreateContainerRequest
         {
             PodSandboxId = sandboxId,
-            Config = CriConfigMapping.Container(sandbox.Config, config, CriConfigMapping.Mounts(mounts), terminationLog),
+            Config = CriConfigMapping.Container(sandbox.Config, config, terminationLog),
             SandboxConfig = sandbox.Config,
         };
         string id;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -79,10 +78,9 @@ public sealed partial class CriRuntime : IContainerRuntime, IAsyncDisposable
 
     public async ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
-        var volumes = PodVolumes.SetUp(PodVolumes.PodDirectory(_options.DataDir, config.PodUid), config.Volumes, privileged: true);
         var logDirectory = Directory.CreateDirectory(LogPaths.PodDirectory(_options.DataDir, config.Namespace, config.Name, config.PodUid)).FullName;
         var dns = CriConfigMapping.HostDns(File.Exists(_options.ResolvConf) ? await File.ReadAllTextAsync(_options.ResolvConf, ct) : "");
-        var sandbox = CriConfigMapping.Sandbox(config, logDirectory, dns, JsonSerializer.Serialize(volumes));
+        var sandbox = CriConfigMapping.Sandbox(config, logDirectory, dns);
         sandbox.Annotations[CriLabels.SandboxConfig] = CriConfigMapping.Encode(sandbox);
         string id;
         try
@@ -115,7 +113,11 @@ public sealed partial class CriRuntime : IContainerRuntime, IAsyncDisposable
         _cache.Remove(sandboxId);
         if (podUid is not null && _cache.Get(podUid).Sandboxes.Count == 0)
         {
-            PodVolumes.TearDown(PodVolumes.PodDirectory(_options.DataDir, podUid));
+            var containers = HostMounts.ContainersDirectory(_options.DataDir, podUid);
+            if (Directory.Exists(containers))
+            {
+                Directory.Delete(containers, recursive: true);
+            }
         }
     }
 
@@ -140,12 +142,11 @@ public sealed partial class CriRuntime : IContainerRuntime, IAsyncDisposable
 
     private static DateTime Deadline(TimeSpan timeout) => DateTime.UtcNow + timeout;
 
-    /// <summary>Reads a sandbox's status and the config and volumes Podvisor stored on it into the cache.</summary>
+    /// <summary>Reads a sandbox's status and the config Podvisor stored on it into the cache.</summary>
     private async Task RefreshSandboxAsync(string sandboxId, CancellationToken ct)
     {
         var status = (await _connection.Runtime.PodSandboxStatusAsync(new V1.PodSandboxStatusRequest { PodSandboxId = sandboxId }, deadline: Deadline(CallTimeout), cancellationToken: ct)).Status;
         var config = CriConfigMapping.Decode(status.Annotations[CriLabels.SandboxConfig]);
-        var volumes = JsonSerializer.Deserialize<List<VolumeRecord>>(status.Annotations[CriLabels.Volumes]) ?? [];
         _cache.PutSandbox(new CachedSandbox(status.Metadata.Uid, new RuntimeSandboxStatus
         {
             Id = status.Id,
@@ -153,7 +154,7 @@ public sealed partial class CriRuntime : IContainerRuntime, IAsyncDisposable
             Ip = status.Network is { Ip.Length: > 0 } network ? network.Ip : null,
             Attempt = status.Metadata.Attempt,
             CreatedAt = CriPodCache.FromNanoseconds(status.CreatedAt),
-        }, config, volumes));
+        }, config));
     }
 }
 

@@ -1,10 +1,9 @@
 using System.Threading.Channels;
-using k8s.Models;
 using Podvisor.Core.Model;
 
 namespace Podvisor.Runtime;
 
-/// <summary>What a pod sandbox needs (CRI PodSandboxConfig): identity, network mode and volumes.</summary>
+/// <summary>What a pod sandbox needs (CRI PodSandboxConfig): identity and network mode. Volumes are the agent's.</summary>
 public sealed record PodSandboxConfig
 {
     public required string PodUid { get; init; }
@@ -18,10 +17,13 @@ public sealed record PodSandboxConfig
     /// host-network pod, which keeps the node's.
     /// </summary>
     public string Hostname { get; init; } = "";
-
-    /// <summary>The pod's volumes; the process runtime supports emptyDir and hostPath.</summary>
-    public IReadOnlyList<V1Volume> Volumes { get; init; } = [];
 }
+
+/// <summary>
+/// A host path exposed in a container (CRI Mount). The agent's volume manager has already set the host path up
+/// (volume directory, subPath); the runtime only binds it (docs/contracts.md).
+/// </summary>
+public sealed record Mount(string HostPath, string ContainerPath, bool ReadOnly = false);
 
 /// <summary>
 /// What a container instance needs (CRI ContainerConfig). Env is already resolved by the agent (fieldRef, $(VAR)).
@@ -54,7 +56,7 @@ public sealed record ContainerConfig
     public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = [];
 
     public string? WorkingDir { get; init; }
-    public IReadOnlyList<V1VolumeMount> Mounts { get; init; } = [];
+    public IReadOnlyList<Mount> Mounts { get; init; } = [];
     public long? RunAsUser { get; init; }
     public long? RunAsGroup { get; init; }
 
@@ -88,13 +90,13 @@ public sealed record ExecResult(int ExitCode, string Output, bool TimedOut);
 /// </summary>
 public interface IContainerRuntime
 {
-    /// <summary>Creates the sandbox (network namespace + IP, pod directory, volumes) and returns its id.</summary>
+    /// <summary>Creates the sandbox (network namespace + IP, pod directory) and returns its id.</summary>
     ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct);
 
-    /// <summary>Kills anything left in the sandbox and tears down its network; volumes stay until removal.</summary>
+    /// <summary>Kills anything left in the sandbox and tears down its network.</summary>
     ValueTask StopPodSandboxAsync(string sandboxId, CancellationToken ct);
 
-    /// <summary>Removes a stopped sandbox and the pod's volumes and directories.</summary>
+    /// <summary>Removes a stopped sandbox and, with the pod's last sandbox, the runtime's per-container files.</summary>
     ValueTask RemovePodSandboxAsync(string sandboxId, CancellationToken ct);
 
     /// <summary>Creates (does not start) a container instance in the sandbox; returns its id.</summary>
@@ -124,6 +126,9 @@ public interface IContainerRuntime
 
 /// <summary>A container could not be started (missing binary, permission denied, bad working dir ...).</summary>
 public sealed class ContainerStartException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A pod sandbox could not be set up (network failure ...).</summary>
+public sealed class PodSandboxException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>Kubelet-style log layout: <c>DATA/logs/NAMESPACE_NAME_UID/CONTAINER/RESTARTCOUNT.log</c>.</summary>
 public static class LogPaths

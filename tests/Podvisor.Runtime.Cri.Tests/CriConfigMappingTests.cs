@@ -45,7 +45,7 @@ public sealed class CriConfigMappingTests
     [Fact]
     public void The_sandbox_carries_pod_identity_hostname_log_directory_and_labels()
     {
-        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "uid-1", Name = "web", Namespace = "ns", Attempt = 2, Hostname = "web-0" }, "/data/logs/ns_web_uid-1", new V1.DNSConfig(), "[]");
+        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "uid-1", Name = "web", Namespace = "ns", Attempt = 2, Hostname = "web-0" }, "/data/logs/ns_web_uid-1", new V1.DNSConfig());
 
         Assert.Equal(("web", "ns", "uid-1", 2u), (sandbox.Metadata.Name, sandbox.Metadata.Namespace, sandbox.Metadata.Uid, sandbox.Metadata.Attempt));
         Assert.Equal("web-0", sandbox.Hostname);
@@ -58,7 +58,7 @@ public sealed class CriConfigMappingTests
     [Fact]
     public void A_host_network_sandbox_uses_the_node_network_and_hostname()
     {
-        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns", HostNetwork = true }, "/logs", new V1.DNSConfig(), "[]");
+        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns", HostNetwork = true }, "/logs", new V1.DNSConfig());
 
         Assert.Equal(V1.NamespaceMode.Node, sandbox.Linux.SecurityContext.NamespaceOptions.Network);
         Assert.Equal("", sandbox.Hostname);
@@ -67,14 +67,14 @@ public sealed class CriConfigMappingTests
     [Fact]
     public void A_container_keeps_command_and_args_apart_and_logs_relative_to_the_sandbox_log_directory()
     {
-        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/data/logs/ns_web_u", new V1.DNSConfig(), "[]");
+        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/data/logs/ns_web_u", new V1.DNSConfig());
         var config = new ContainerConfig
         {
             Name = "app", Kind = ContainerKind.Regular, Hash = "h", RestartCount = 3, Image = "registry/app:1",
             Argv = ["--port", "80"], Args = ["--port", "80"], LogPath = "/data/logs/ns_web_u/app/3.log",
         };
 
-        var container = CriConfigMapping.Container(sandbox, config, [], "/data/pods/u/containers/app/x");
+        var container = CriConfigMapping.Container(sandbox, config, "/data/pods/u/containers/app/x");
 
         Assert.Empty(container.Command); // the image's ENTRYPOINT runs
         Assert.Equal(["--port", "80"], container.Args);
@@ -82,6 +82,23 @@ public sealed class CriConfigMappingTests
         Assert.Equal(3u, container.Metadata.Attempt);
         Assert.Equal(("h", "3"), (container.Annotations[CriLabels.ContainerHash], container.Annotations[CriLabels.RestartCount]));
         Assert.Equal("app", container.Labels[CriLabels.ContainerName]);
+    }
+
+    [Fact]
+    public void Mounts_are_the_agents_host_paths_plus_the_termination_log_at_its_path()
+    {
+        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/data/logs/ns_web_u", new V1.DNSConfig());
+        var config = new ContainerConfig
+        {
+            Name = "app", Kind = ContainerKind.Regular, Hash = "h", Argv = ["x"], LogPath = "/data/logs/ns_web_u/app/0.log",
+            Mounts = [new Mount("/data/pods/u/volumes/kubernetes.io~empty-dir/d", "/d"), new Mount("/etc/hosts", "/h", ReadOnly: true)],
+        };
+
+        var mounts = CriConfigMapping.Container(sandbox, config, "/data/pods/u/containers/app/x").Mounts;
+
+        Assert.Equal(
+            [("/data/pods/u/volumes/kubernetes.io~empty-dir/d", "/d", false), ("/etc/hosts", "/h", true), ("/data/pods/u/containers/app/x", "/dev/termination-log", false)],
+            mounts.Select(m => (m.HostPath, m.ContainerPath, m.Readonly)));
     }
 
     [Fact]
@@ -97,7 +114,7 @@ public sealed class CriConfigMappingTests
     [Fact]
     public void The_sandbox_config_round_trips_through_its_annotation()
     {
-        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/logs", new V1.DNSConfig(), "[]");
+        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/logs", new V1.DNSConfig());
 
         Assert.Equal(sandbox, CriConfigMapping.Decode(CriConfigMapping.Encode(sandbox)));
     }

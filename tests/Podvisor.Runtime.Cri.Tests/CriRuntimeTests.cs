@@ -43,9 +43,9 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
     public async Task Restart_all_replaces_every_container_in_the_same_sandbox_with_the_same_pod_IP_and_emptyDir_content()
     {
         await using var pod = await CriTestPod.StartAsync(containerd);
-        var sandboxId = await pod.SandboxAsync(new V1Volume { Name = "scratch", EmptyDir = new V1EmptyDirVolumeSource() });
+        var sandboxId = await pod.SandboxAsync();
         var ip = pod.Status.PodIp;
-        var mount = new V1VolumeMount { Name = "scratch", MountPath = "/scratch" };
+        var mount = new Mount(pod.VolumeDirectory("scratch"), "/scratch");
         var first = new[] { "a", "b" }.Select(n => pod.Config(n, command: ["sleep", "3600"]) with { Mounts = [mount] }).ToList();
         var ids = new List<string>();
         foreach (var config in first)

@@ -27,7 +27,7 @@ public sealed partial class ProcessRuntime
     {
         var sandbox = Sandbox(sandboxId);
         var id = NewId();
-        var directory = Path.Combine(PodVolumes.PodDirectory(_options.DataDir, sandbox.Record.PodUid), "containers", config.Name, id);
+        var directory = Path.Combine(HostMounts.ContainersDirectory(_options.DataDir, sandbox.Record.PodUid), config.Name, id);
         var record = new ContainerRecord
         {
             Id = id,
@@ -188,13 +188,13 @@ public sealed partial class ProcessRuntime
             throw new SpawnFailure($"sandbox \"{sandbox.Record.Id}\" is not ready");
         }
 
-        var mounts = PodVolumes.Resolve(config, sandbox.Record.Volumes, record.TerminationLogFile);
+        var mounts = HostMounts.Resolve(config, record.TerminationLogFile);
         NamespacePlan namespaces = new NamespacePlan.Host();
         if (_privileged)
         {
             namespaces = new NamespacePlan.NewContainer(sandbox.Netns.Fd, mounts);
         }
-        else if (PodVolumes.Link(mounts, record.TerminationLogFile) is { Count: > 0 } links)
+        else if (HostMounts.Link(mounts, record.TerminationLogFile) is { Count: > 0 } links)
         {
             Update(sandbox, r => r with { Links = [.. r.Links, .. links] });
         }

@@ -5,13 +5,12 @@ namespace Podvisor.Runtime.Process;
 public sealed partial class ProcessRuntime
 {
     /// <summary>
-    /// Mirrors CRI RunPodSandbox: pod directory and volumes, then (as root, not hostNetwork) a network namespace with
+    /// Mirrors CRI RunPodSandbox: (as root, not hostNetwork) a network namespace with
     /// loopback, a veth to the bridge and an IP from the pod CIDR. Failures throw <see cref="PodSandboxException"/>.
     /// </summary>
     public async ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
         var id = NewId();
-        var volumes = Wrap(() => PodVolumes.SetUp(PodVolumes.PodDirectory(_options.DataDir, config.PodUid), config.Volumes, _privileged));
         PodNetworkInfo? network = null;
         if (!config.HostNetwork && _privileged)
         {
@@ -36,7 +35,6 @@ public sealed partial class ProcessRuntime
             Ip = network?.Ip,
             CreatedAt = _time.GetUtcNow(),
             Ready = true,
-            Volumes = volumes,
         });
         if (network is not null)
         {
@@ -54,7 +52,7 @@ public sealed partial class ProcessRuntime
         return id;
     }
 
-    /// <summary>Kills the sandbox's remaining containers, removes its veth and network namespace; volumes stay.</summary>
+    /// <summary>Kills the sandbox's remaining containers, removes its veth and network namespace.</summary>
     public async ValueTask StopPodSandboxAsync(string sandboxId, CancellationToken ct)
     {
         if (!_sandboxes.TryGetValue(sandboxId, out var sandbox))
@@ -77,7 +75,7 @@ public sealed partial class ProcessRuntime
 
     /// <summary>
     /// Stops the sandbox if needed, forgets its containers (their logs stay), frees its IP, and, when no other sandbox
-    /// of the pod remains, unmounts and deletes the pod directory with its volumes.
+    /// of the pod remains, removes its mount-path symlinks and termination-log files (volumes are the agent's).
     /// </summary>
     public async ValueTask RemovePodSandboxAsync(string sandboxId, CancellationToken ct)
     {
@@ -109,9 +107,12 @@ public sealed partial class ProcessRuntime
         _store.DeleteSandbox(sandboxId);
         if (last)
         {
-            var podDir = PodVolumes.PodDirectory(_options.DataDir, sandbox.Record.PodUid);
-            RemoveLinks(sandbox.Record.Links, podDir);
-            PodVolumes.TearDown(podDir);
+            RemoveLinks(sandbox.Record.Links, HostMounts.PodDirectory(_options.DataDir, sandbox.Record.PodUid));
+            var containers = HostMounts.ContainersDirectory(_options.DataDir, sandbox.Record.PodUid);
+            if (Directory.Exists(containers))
+            {
+                Directory.Delete(containers, recursive: true);
+            }
         }
     }
 
@@ -131,18 +132,6 @@ public sealed partial class ProcessRuntime
     {
         var fd = Libc.open(PodNetwork.NetnsPath(netns), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         return fd >= 0 ? new SafeFd(fd) : throw new PodSandboxException($"open network namespace {netns}: {Libc.Describe(Libc.Errno)}");
-    }
-
-    private static T Wrap<T>(Func<T> setUp)
-    {
-        try
-        {
-            return setUp();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new PodSandboxException(e.Message, e);
-        }
     }
 
     private static async Task<T> WrapAsync<T>(Func<Task<T>> setUp)

@@ -4,9 +4,6 @@ using Podvisor.Core.Model;
 
 namespace Podvisor.Runtime.Process;
 
-/// <summary>A volume as set up on the host: emptyDir directory (tmpfs when <see cref="Tmpfs"/>) or hostPath.</summary>
-internal sealed record VolumeRecord(string Name, string Path, bool IsFile, bool Tmpfs);
-
 /// <summary>Persisted sandbox state (DataDir/runtime/sandboxes/ID.json).</summary>
 internal sealed record SandboxRecord
 {
@@ -29,7 +26,6 @@ internal sealed record SandboxRecord
     public string? Ip { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public bool Ready { get; init; }
-    public IReadOnlyList<VolumeRecord> Volumes { get; init; } = [];
 
     /// <summary>Symlinks made at mount paths when running without root (removed with the sandbox).</summary>
     public IReadOnlyList<string> Links { get; init; } = [];

@@ -46,11 +46,15 @@ internal sealed class CriTestPod : IAsyncDisposable
         Runtime = await CriRuntime.OpenAsync(Options(_containerd), Deadline);
     }
 
-    public async Task<string> SandboxAsync(params k8s.Models.V1Volume[] volumes)
+    public async Task<string> SandboxAsync()
     {
-        SandboxId = await Runtime.RunPodSandboxAsync(new PodSandboxConfig { PodUid = Uid, Name = Name, Namespace = "default", Volumes = volumes }, Deadline);
+        SandboxId = await Runtime.RunPodSandboxAsync(new PodSandboxConfig { PodUid = Uid, Name = Name, Namespace = "default" }, Deadline);
         return SandboxId;
     }
+
+    /// <summary>A host directory where the agent's volume manager would put the pod's emptyDir <paramref name="name"/>.</summary>
+    public string VolumeDirectory(string name) =>
+        Directory.CreateDirectory(Path.Combine(_containerd.DataDir, "pods", Uid, "volumes", "kubernetes.io~empty-dir", name)).FullName;
 
     public ContainerConfig Config(string name, IReadOnlyList<string>? command = null, IReadOnlyList<string>? args = null, int restartCount = 0) => new()
     {

@@ -97,11 +97,11 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         Runtime = await ProcessRuntime.OpenAsync(Options(DataDir, _privileged));
     }
 
-    public async Task<string> SandboxAsync(bool hostNetwork = false, params V1Volume[] volumes)
+    public async Task<string> SandboxAsync(bool hostNetwork = false)
     {
         var id = await Runtime.RunPodSandboxAsync(new PodSandboxConfig
         {
-            PodUid = PodUid, Name = "pod", Namespace = "default", HostNetwork = hostNetwork, Hostname = Hostname, Volumes = volumes,
+            PodUid = PodUid, Name = "pod", Namespace = "default", HostNetwork = hostNetwork, Hostname = Hostname,
         }, Deadline);
         _sandboxes.Add(id);
         return id;
@@ -109,6 +109,14 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     /// <summary>The sandboxes' hostname (what the agent passes for a pod named so).</summary>
     public const string Hostname = "pod-host";
+
+    /// <summary>A host directory (0777) where the agent's volume manager would put the pod's emptyDir <paramref name="name"/>.</summary>
+    public string VolumeDirectory(string name)
+    {
+        var path = Directory.CreateDirectory(Path.Combine(DataDir, "pods", PodUid, "volumes", "kubernetes.io~empty-dir", name)).FullName;
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
+        return path;
+    }
 
     public ContainerConfig Config(string name, params string[] argv) => new()
     {

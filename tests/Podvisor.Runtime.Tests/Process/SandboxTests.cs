@@ -1,14 +1,14 @@
-using k8s.Models;
 using Podvisor.Core.Model;
 using Podvisor.Runtime.Process;
 
 namespace Podvisor.Runtime.Tests.Process;
 
-/// <summary>Pod sandboxes: network namespace and IP, volumes, exec, recovery (docs/lifecycle.md §D13).</summary>
+/// <summary>
+/// Pod sandboxes: network namespace and IP, host-path mounts, exec, recovery (docs/lifecycle.md §D13). Volume set-up
+/// is the agent's (tests/Podvisor.Agent.Tests/Volumes).
+/// </summary>
 public sealed class SandboxTests : IAsyncLifetime
 {
-    private static readonly V1Volume Data = new() { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() };
-
     private RuntimeHarness _h = null!;
 
     public async Task InitializeAsync() => _h = await RuntimeHarness.StartAsync();
@@ -67,68 +67,51 @@ public sealed class SandboxTests : IAsyncLifetime
     }
 
     [RootFact]
-    public async Task EmptyDir_VisibleAtMountPath_SurvivesRestarts_ReadOnlyHonoured()
+    public async Task HostPathMount_VisibleAtMountPath_SurvivesRestarts_ReadOnlyHonoured()
     {
-        var sandboxId = await _h.SandboxAsync(false, Data);
+        var sandboxId = await _h.SandboxAsync();
+        var volume = _h.VolumeDirectory("data");
         var mountPath = Path.Combine(_h.Scratch, "mnt");
-        var mount = new V1VolumeMount { Name = "data", MountPath = mountPath };
+        var mount = new Mount(volume, mountPath);
 
         var write = await _h.RunToExitAsync(sandboxId, _h.Config("w", "sh", "-c", $"echo kept > {mountPath}/flag") with { Mounts = [mount] });
         var readConfig = _h.Config("r", "cat", $"{mountPath}/flag") with { Mounts = [mount] };
         var read = await _h.RunToExitAsync(sandboxId, readConfig);
-        var readOnly = new V1VolumeMount { Name = "data", MountPath = mountPath, ReadOnlyProperty = true };
+        var readOnly = new Mount(volume, mountPath, ReadOnly: true);
         var denied = await _h.RunToExitAsync(sandboxId, _h.Config("ro", "sh", "-c", $"echo x > {mountPath}/other") with { Mounts = [readOnly] });
 
         Assert.Equal(0, write.ExitCode);
         Assert.Equal((0, "kept\n"), (read.ExitCode, RuntimeHarness.Output(readConfig)));
         Assert.NotEqual(0, denied.ExitCode);
         Assert.False(File.Exists(Path.Combine(mountPath, "flag"))); // the host sees only the (empty) mount point
-        var volume = Path.Combine(_h.DataDir, "pods", _h.PodUid, "volumes", "kubernetes.io~empty-dir", "data");
         Assert.Equal("kept\n", File.ReadAllText(Path.Combine(volume, "flag")));
     }
 
     [RootFact]
-    public async Task EmptyDirMemory_IsTmpfs_AndRemovedWithTheSandbox()
+    public async Task FileMount_IsBoundAsAFile_AndRemovingTheLastSandboxKeepsHostPaths()
     {
-        var memory = new V1Volume { Name = "mem", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory" } };
-        var sandboxId = await _h.SandboxAsync(false, memory);
-        var config = _h.Config("c", "sh", "-c", "grep ' /cache ' /proc/self/mounts") with { Mounts = [new V1VolumeMount { Name = "mem", MountPath = "/cache" }] };
+        var sandboxId = await _h.SandboxAsync();
+        var file = Path.Combine(_h.Scratch, "config.txt");
+        File.WriteAllText(file, "value\n");
+        var config = _h.Config("c", "cat", "/etc/app.conf") with { Mounts = [new Mount(file, "/etc/app.conf", ReadOnly: true)] };
         await _h.RunToExitAsync(sandboxId, config);
-        Assert.StartsWith("tmpfs /cache tmpfs", RuntimeHarness.Log(config).Single().Content);
+        Assert.Equal("value\n", RuntimeHarness.Output(config));
 
         await _h.Runtime.RemovePodSandboxAsync(sandboxId, _h.Deadline);
 
-        Assert.False(Directory.Exists(Path.Combine(_h.DataDir, "pods", _h.PodUid)));
-        Assert.DoesNotContain(Path.Combine(_h.DataDir, "pods"), File.ReadAllText("/proc/self/mountinfo"));
-        Assert.Empty(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes);
-    }
-
-    [Fact]
-    public async Task HostPath_TypeChecks()
-    {
-        var dir = Path.Combine(_h.Scratch, "created");
-        var file = Path.Combine(_h.Scratch, "file");
-        await _h.SandboxAsync(true,
-            new V1Volume { Name = "d", HostPath = new V1HostPathVolumeSource { Path = dir, Type = "DirectoryOrCreate" } },
-            new V1Volume { Name = "f", HostPath = new V1HostPathVolumeSource { Path = file, Type = "FileOrCreate" } });
-        Assert.True(Directory.Exists(dir));
         Assert.True(File.Exists(file));
-
-        var error = await Assert.ThrowsAsync<PodSandboxException>(() => _h.SandboxAsync(true,
-            new V1Volume { Name = "x", HostPath = new V1HostPathVolumeSource { Path = file, Type = "Directory" } }));
-        Assert.Equal($"hostPath type check failed: {file} is not a directory", error.Message);
-        await Assert.ThrowsAsync<PodSandboxException>(() => _h.SandboxAsync(true,
-            new V1Volume { Name = "s", Secret = new V1SecretVolumeSource { SecretName = "s" } }));
+        Assert.False(Directory.Exists(Path.Combine(_h.DataDir, "pods", _h.PodUid, "containers")));
+        Assert.Empty(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes);
     }
 
     [RootFact]
     public async Task Exec_RunsInTheContainersNamespacesWithItsEnvAndUser()
     {
-        var sandboxId = await _h.SandboxAsync(false, Data);
+        var sandboxId = await _h.SandboxAsync();
         var ready = _h.Fifo("ready");
         var config = _h.Config("c", "sh", "-c", $"echo hello > /data/greeting; echo > {ready}; exec sleep 1000") with
         {
-            Mounts = [new V1VolumeMount { Name = "data", MountPath = "/data" }],
+            Mounts = [new Mount(_h.VolumeDirectory("data"), "/data")],
             Env = [new("PATH", RuntimeHarness.TestPath), new("GREETING_FILE", "greeting")],
             WorkingDir = "/data",
             RunAsUser = 1234,
@@ -171,7 +154,7 @@ public sealed class SandboxTests : IAsyncLifetime
     [Fact]
     public async Task Recovery_KeepsSandboxes_KillsRunningContainers_KeepsExitedOnes()
     {
-        var sandboxId = await _h.SandboxAsync(false, Data);
+        var sandboxId = await _h.SandboxAsync();
         var before = _h.Runtime.GetPodStatus(_h.PodUid).Sandboxes.Single();
         var done = await _h.RunToExitAsync(sandboxId, _h.Config("done", "sh", "-c", "exit 3"));
         var pidFifo = _h.Fifo("pid");
@@ -216,10 +199,10 @@ public sealed class SandboxTests : IAsyncLifetime
     public async Task Unprivileged_UsesHostNetwork_AndSymlinksMountPaths()
     {
         await using var h = await RuntimeHarness.StartAsync(privileged: false);
-        var sandboxId = await h.SandboxAsync(false, Data);
+        var sandboxId = await h.SandboxAsync();
         Assert.Null(h.Runtime.GetPodStatus(h.PodUid).Sandboxes.Single().Ip);
         var mountPath = Path.Combine(h.Scratch, "mnt", "data");
-        var mount = new V1VolumeMount { Name = "data", MountPath = mountPath };
+        var mount = new Mount(h.VolumeDirectory("data"), mountPath);
 
         await h.RunToExitAsync(sandboxId, h.Config("w", "sh", "-c", $"echo kept > {mountPath}/flag") with { Mounts = [mount] });
         var read = h.Config("r", "cat", $"{mountPath}/flag") with { Mounts = [mount] };

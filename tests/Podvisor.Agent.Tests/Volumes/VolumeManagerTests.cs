@@ -1,0 +1,109 @@
+using k8s.Models;
+using Podvisor.Agent.Volumes;
+using Podvisor.Runtime;
+
+namespace Podvisor.Agent.Tests.Volumes;
+
+/// <summary>The agent's volume manager: kubelet layout, emptyDir (tmpfs for medium Memory), hostPath type checks, subPath.</summary>
+public sealed class VolumeManagerTests : IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("podvisor-volumes-").FullName;
+
+    private string Scratch => Directory.CreateDirectory(Path.Combine(_dataDir, "scratch")).FullName;
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
+
+    [Fact]
+    public void EmptyDir_LivesInTheKubeletLayout_0777_AndIsMountedAtItsMountPath_WithSubPathCreated()
+    {
+        var volumes = new VolumeManager(_dataDir, privileged: false);
+        var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
+            new V1VolumeMount { Name = "data", MountPath = "/d" },
+            new V1VolumeMount { Name = "data", MountPath = "/s", SubPath = "sub/dir", ReadOnlyProperty = true });
+
+        volumes.SetUp(pod);
+        var mounts = volumes.Mounts(pod, pod.Spec.Containers[0]);
+
+        var volume = Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~empty-dir", "data");
+        Assert.Equal((UnixFileMode)0b111_111_111, File.GetUnixFileMode(volume));
+        Assert.Equal([new Mount(volume, "/d"), new Mount(Path.Combine(volume, "sub/dir"), "/s", ReadOnly: true)], mounts);
+        Assert.True(Directory.Exists(Path.Combine(volume, "sub/dir")));
+
+        volumes.TearDown("uid-1");
+        Assert.False(Directory.Exists(Path.Combine(_dataDir, "pods", "uid-1")));
+    }
+
+    [Fact]
+    public void HostPath_TypeChecks()
+    {
+        var volumes = new VolumeManager(_dataDir, privileged: false);
+        var dir = Path.Combine(Scratch, "created");
+        var file = Path.Combine(Scratch, "file");
+        volumes.SetUp(Pod([
+            new V1Volume { Name = "d", HostPath = new V1HostPathVolumeSource { Path = dir, Type = "DirectoryOrCreate" } },
+            new V1Volume { Name = "f", HostPath = new V1HostPathVolumeSource { Path = file, Type = "FileOrCreate" } }]));
+        Assert.True(Directory.Exists(dir));
+        Assert.True(File.Exists(file));
+
+        var error = Assert.Throws<VolumeSetupException>(() => volumes.SetUp(Pod([
+            new V1Volume { Name = "x", HostPath = new V1HostPathVolumeSource { Path = file, Type = "Directory" } }])));
+        Assert.Equal($"hostPath type check failed: {file} is not a directory", error.Message);
+        Assert.Throws<VolumeSetupException>(() => volumes.SetUp(Pod([
+            new V1Volume { Name = "s", Secret = new V1SecretVolumeSource { SecretName = "s" } }])));
+    }
+
+    [Fact]
+    public void HostPath_IsMountedFromTheHostPathItself()
+    {
+        var volumes = new VolumeManager(_dataDir, privileged: false);
+        var pod = Pod([new V1Volume { Name = "h", HostPath = new V1HostPathVolumeSource { Path = Scratch } }],
+            new V1VolumeMount { Name = "h", MountPath = "/h" });
+
+        Assert.Equal([new Mount(Scratch, "/h")], volumes.Mounts(pod, pod.Spec.Containers[0]));
+    }
+
+    [Fact]
+    public void A_bad_subPath_is_a_container_config_error()
+    {
+        var volumes = new VolumeManager(_dataDir, privileged: false);
+        var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
+            new V1VolumeMount { Name = "data", MountPath = "/x", SubPath = "../up" });
+
+        var error = Assert.Throws<ContainerConfigException>(() => volumes.Mounts(pod, pod.Spec.Containers[0]));
+        Assert.Equal("subPath \"../up\" must be a relative path without '..'", error.Message);
+    }
+
+    [RootFact]
+    public void EmptyDirMemory_IsTmpfs_AndRemovedWithThePod()
+    {
+        var volumes = new VolumeManager(_dataDir, privileged: true);
+        var pod = Pod([new V1Volume { Name = "mem", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory" } }]);
+
+        volumes.SetUp(pod);
+        volumes.SetUp(pod); // idempotent: a new sandbox finds the same tmpfs
+
+        var path = Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~empty-dir", "mem");
+        Assert.Single(File.ReadLines("/proc/self/mounts"), l => l.StartsWith($"tmpfs {path} tmpfs", StringComparison.Ordinal));
+        volumes.TearDown("uid-1");
+        Assert.False(Directory.Exists(Path.Combine(_dataDir, "pods", "uid-1")));
+        Assert.DoesNotContain(Path.Combine(_dataDir, "pods"), File.ReadAllText("/proc/self/mountinfo"));
+    }
+
+    private static V1Pod Pod(IList<V1Volume> volumes, params V1VolumeMount[] mounts) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "p", Uid = "uid-1" },
+        Spec = new V1PodSpec { Volumes = volumes, Containers = [new V1Container { Name = "app", VolumeMounts = mounts }] },
+    };
+}
+
+/// <summary>A fact that needs root (tmpfs mounts).</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            Skip = "needs root: tmpfs mounts are root-only";
+        }
+    }
+}
