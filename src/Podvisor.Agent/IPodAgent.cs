@@ -20,6 +20,9 @@ public interface IPodAgent
     /// <see cref="IPodStatusSink.PodTerminated"/> is called when every container is gone.
     /// </summary>
     void DeletePod(string uid, long? gracePeriodSeconds);
+
+    /// <summary>A ConfigMap or Secret in <paramref name="ns"/> was created, changed or deleted: its pods sync again.</summary>
+    void ConfigObjectsChanged(string ns);
 }
 
 /// <summary>Where the agent writes what it observes. Implementations must be thread-safe and must not block.</summary>

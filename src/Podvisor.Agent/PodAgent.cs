@@ -81,6 +81,14 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         }
     }
 
+    public void ConfigObjectsChanged(string ns)
+    {
+        foreach (var worker in _workers.Values.Where(w => w.Namespace == ns))
+        {
+            worker.Wake();
+        }
+    }
+
     /// <summary>Wakes a pod's worker (probe results, external triggers).</summary>
     public void Wake(string uid)
     {

@@ -115,6 +115,9 @@ internal sealed partial class PodWorker : IAsyncDisposable
         return new V1Pod { ApiVersion = pod.ApiVersion, Kind = pod.Kind, Metadata = metadata, Spec = pod.Spec, Status = pod.Status };
     }
 
+    /// <summary>The pod's namespace (fixed for its UID).</summary>
+    public string Namespace => _pod.Metadata.NamespaceProperty ?? "default";
+
     public void Wake()
     {
         _woken = true;

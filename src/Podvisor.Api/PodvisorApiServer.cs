@@ -194,6 +194,8 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
         new PodEndpoints(_api).Map(app);
         new LogEndpoints(_api).Map(app);
         new EventEndpoints(_api).Map(app);
+        new Objects.ObjectEndpoints(_api, new Objects.ConfigMapStrategy()).Map(app);
+        new Objects.ObjectEndpoints(_api, new Objects.SecretStrategy()).Map(app);
         new NamespaceEndpoints(_api, _terminator).Map(app);
         new StreamEndpoints(_api).Map(app);
         _node.Map(app);

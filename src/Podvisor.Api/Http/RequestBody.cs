@@ -72,6 +72,13 @@ internal static class RequestBody
         }
     }
 
+    /// <summary>The body parsed as one JSON or YAML object.</summary>
+    public static async Task<(JsonObject? Node, ApiError? Error)> ReadObjectAsync(HttpRequest request)
+    {
+        var (text, error) = await ReadTextAsync(request).ConfigureAwait(false);
+        return text is null ? (null, error) : ParseObject(text);
+    }
+
     /// <summary>Converts a JSON node to a typed object; a type mismatch (e.g. a string where a number belongs) is a 400.</summary>
     public static (T? Value, ApiError? Error) Decode<T>(JsonNode node)
         where T : class

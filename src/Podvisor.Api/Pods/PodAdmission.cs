@@ -25,15 +25,5 @@ internal static class PodAdmission
     /// <summary>A status write (the status subresource): ValidatePodStatusUpdate's rules that Podvisor mirrors.</summary>
     public static ApiError? AdmitStatusUpdate(V1Pod pod) => ToInvalid(pod, PodStatusValidation.ValidateStatusUpdate(pod.Status));
 
-    private static ApiError? ToInvalid(V1Pod pod, ErrorList errors)
-    {
-        if (errors.IsEmpty)
-        {
-            return null;
-        }
-
-        var name = pod.Metadata?.Name ?? "";
-        return ApiError.Invalid("Pod", name, errors.ToStatusMessage("Pod", name),
-            errors.Select(e => new FieldCause(e.Reason, e.Body, e.Field)).ToList());
-    }
+    private static ApiError? ToInvalid(V1Pod pod, ErrorList errors) => Objects.ObjectWrites.Invalid("Pod", pod.Metadata?.Name, errors);
 }

@@ -23,7 +23,7 @@ internal sealed class PodDeleter(ApiContext api)
             }
 
             var pod = current.CloneAs<V1Pod>();
-            if (CheckPreconditions(pod, options.Preconditions) is { } failed)
+            if (Objects.ObjectWrites.CheckPreconditions(pod.Metadata, options.Preconditions, "pods") is { } failed)
             {
                 return WriteResult.Fail(failed);
             }
@@ -86,21 +86,5 @@ internal sealed class PodDeleter(ApiContext api)
         }
 
         return grace < 0 ? 1 : grace;
-    }
-
-    private static ApiError? CheckPreconditions(V1Pod pod, V1Preconditions? preconditions)
-    {
-        var name = pod.Metadata.Name;
-        if (preconditions?.Uid is { } uid && uid != pod.Metadata.Uid)
-        {
-            return ApiError.Conflict("pods", name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {pod.Metadata.Uid}");
-        }
-
-        if (preconditions?.ResourceVersion is { } rv && rv != pod.Metadata.ResourceVersion)
-        {
-            return ApiError.Conflict("pods", name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {pod.Metadata.ResourceVersion}");
-        }
-
-        return null;
     }
 }

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Podvisor.Api.Http;
+using Podvisor.Api.Objects;
 using Podvisor.Api.Patching;
 using Podvisor.Api.Store;
 using Podvisor.Api.Watch;
@@ -47,14 +48,14 @@ internal sealed class PodEndpoints(ApiContext api)
 
     private async Task CreateAsync(HttpContext ctx)
     {
-        var (body, error) = await ReadObjectAsync(ctx).ConfigureAwait(false);
+        var (body, error) = await RequestBody.ReadObjectAsync(ctx.Request).ConfigureAwait(false);
         var result = body is null ? WriteResult.Fail(error!) : await _writer.CreateAsync(ctx.Route("ns"), body, WriteOptions.From(ctx.Request)).ConfigureAwait(false);
         await RespondAsync(ctx, result).ConfigureAwait(false);
     }
 
     private async Task UpdateAsync(HttpContext ctx, bool statusOnly)
     {
-        var (body, error) = await ReadObjectAsync(ctx).ConfigureAwait(false);
+        var (body, error) = await RequestBody.ReadObjectAsync(ctx.Request).ConfigureAwait(false);
         var result = body is null
             ? WriteResult.Fail(error!)
             : await _writer.UpdateAsync(ctx.Route("ns"), ctx.Route("name"), body, WriteOptions.From(ctx.Request), statusOnly).ConfigureAwait(false);
@@ -78,7 +79,7 @@ internal sealed class PodEndpoints(ApiContext api)
 
     private async Task DeleteAsync(HttpContext ctx)
     {
-        var (options, dryRun, error) = await ReadDeleteOptionsAsync(ctx).ConfigureAwait(false);
+        var (options, dryRun, error) = await ObjectWrites.ReadDeleteOptionsAsync(ctx.Request).ConfigureAwait(false);
         if (options is null)
         {
             await ApiResponses.WriteError(ctx, error!).ConfigureAwait(false);
@@ -97,7 +98,7 @@ internal sealed class PodEndpoints(ApiContext api)
     {
         var ns = ctx.Route("ns");
         var (query, queryError) = ListQuery.Parse(ctx.Request.Query, ResourceKind.Pods);
-        var (options, dryRun, error) = query is null ? (null, false, queryError) : await ReadDeleteOptionsAsync(ctx).ConfigureAwait(false);
+        var (options, dryRun, error) = query is null ? (null, false, queryError) : await ObjectWrites.ReadDeleteOptionsAsync(ctx.Request).ConfigureAwait(false);
         if (query is null || options is null)
         {
             await ApiResponses.WriteError(ctx, error!).ConfigureAwait(false);
@@ -125,39 +126,9 @@ internal sealed class PodEndpoints(ApiContext api)
         await ApiResponses.WriteObject(ctx, 200, list).ConfigureAwait(false);
     }
 
-    /// <summary>DeleteOptions from the body (optional) and the <c>gracePeriodSeconds</c> and <c>dryRun</c> query parameters.</summary>
-    private static async Task<(V1DeleteOptions? Options, bool DryRun, ApiError? Error)> ReadDeleteOptionsAsync(HttpContext ctx)
-    {
-        var (text, error) = await RequestBody.ReadTextAsync(ctx.Request).ConfigureAwait(false);
-        var options = new V1DeleteOptions();
-        if (!string.IsNullOrWhiteSpace(text))
-        {
-            var (node, parseError) = RequestBody.ParseObject(text);
-            (options, error) = node is null ? (null, parseError) : RequestBody.Decode<V1DeleteOptions>(node);
-        }
-
-        if (options is null)
-        {
-            return (null, false, error);
-        }
-
-        if (long.TryParse(ctx.Request.Query["gracePeriodSeconds"], out var grace))
-        {
-            options.GracePeriodSeconds = grace;
-        }
-
-        return (options, WriteOptions.From(ctx.Request).DryRun || options.DryRun?.Contains("All") == true, null);
-    }
-
-    private static async Task<(System.Text.Json.Nodes.JsonObject?, ApiError?)> ReadObjectAsync(HttpContext ctx)
-    {
-        var (text, error) = await RequestBody.ReadTextAsync(ctx.Request).ConfigureAwait(false);
-        return text is null ? (null, error) : RequestBody.ParseObject(text);
-    }
-
     private static Task RespondAsync(HttpContext ctx, WriteResult result)
     {
-        PodDecoder.AddWarnings(ctx.Response, result.Warnings);
+        ObjectDecoder.AddWarnings(ctx.Response, result.Warnings);
         return result.Pod is { } pod ? ApiResponses.WriteObject(ctx, result.Code, pod) : ApiResponses.WriteError(ctx, result.Error!);
     }
 }

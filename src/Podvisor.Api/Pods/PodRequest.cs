@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
-using Podvisor.Core.Serialization;
-using Microsoft.Extensions.Primitives;
 using Podvisor.Api.Http;
 
 namespace Podvisor.Api.Pods;
@@ -25,68 +23,17 @@ internal sealed record WriteResult(V1Pod? Pod, ApiError? Error, IReadOnlyList<st
     public static WriteResult Fail(ApiError error, IReadOnlyList<string>? warnings = null) => new(null, error, warnings ?? []);
 }
 
-/// <summary>Decodes a pod body the way the apiserver's codec does for pods: kind check, typed decode, strict fields.</summary>
+/// <summary>Decodes a pod body as the apiserver's codec does (<see cref="ObjectDecoder"/>) with Go's zero-value spec.</summary>
 internal static class PodDecoder
 {
     public static (V1Pod? Pod, ApiError? Error, IReadOnlyList<string> Warnings) Decode(JsonObject body, WriteOptions options)
     {
-        string? apiVersion = null;
-        var kindError = TypeMetaField(body, "kind", out var kind);
-        var typeError = kindError ?? TypeMetaField(body, "apiVersion", out apiVersion);
-        if (typeError is not null)
+        var (pod, error, warnings) = ObjectDecoder.Decode<V1Pod>(body, options, "Pod");
+        if (pod is not null)
         {
-            return (null, ApiError.BadRequest(typeError), []);
+            pod.Spec ??= new V1PodSpec(); // Go's zero value: validation then reports what is missing
         }
 
-        if ((kind is not null && kind != "Pod") || (apiVersion is not null && apiVersion != "v1"))
-        {
-            return (null, ApiError.BadRequest($"{kind} in version \"{apiVersion}\" cannot be handled as a Pod: no kind \"{kind}\" is registered for version \"{apiVersion}\""), []);
-        }
-
-        var decoded = StrictDecoder.DecodePod(body.ToJsonString());
-        if (decoded.Pod is not { } pod)
-        {
-            return (null, ApiError.BadRequest(decoded.ToBadRequestMessage()), []);
-        }
-
-        pod.Metadata ??= new V1ObjectMeta();
-        pod.Spec ??= new V1PodSpec(); // Go's zero value: validation then reports what is missing
-        var unknown = options.FieldValidation == "Ignore" || !decoded.IsStrictError ? [] : decoded.Errors;
-        if (unknown.Count > 0 && options.FieldValidation == "Strict")
-        {
-            return (null, ApiError.BadRequest(decoded.ToBadRequestMessage()), []);
-        }
-
-        pod.ApiVersion = "v1";
-        pod.Kind = "Pod";
-        return (pod, null, unknown);
-    }
-
-    /// <summary>kind and apiVersion must be strings (upstream json.Unmarshal into TypeMeta); null when absent.</summary>
-    private static string? TypeMetaField(JsonObject body, string name, out string? value)
-    {
-        value = null;
-        if (body[name] is not { } node)
-        {
-            return null;
-        }
-
-        if (node is JsonValue v && v.TryGetValue<string>(out var text))
-        {
-            value = text;
-            return null;
-        }
-
-        var type = node switch { JsonObject => "object", JsonArray => "array", _ => node.GetValueKind() is System.Text.Json.JsonValueKind.Number ? "number" : "bool" };
-        return $"couldn't get version/kind; json parse error: json: cannot unmarshal {type} into Go struct field .{name} of type string";
-    }
-
-    /// <summary>Adds RFC 7234 Warning headers (code 299), as the apiserver does for field-validation warnings.</summary>
-    public static void AddWarnings(HttpResponse response, IReadOnlyList<string> warnings)
-    {
-        if (warnings.Count > 0)
-        {
-            response.Headers.Append("Warning", new StringValues(warnings.Select(w => "299 - \"" + w.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"").ToArray()));
-        }
+        return (pod, error, warnings);
     }
 }

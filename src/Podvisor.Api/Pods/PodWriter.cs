@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Podvisor.Api.Http;
+using Podvisor.Api.Objects;
 using Podvisor.Api.Patching;
 using Podvisor.Api.Store;
 using Podvisor.Core.Status;
@@ -18,7 +18,6 @@ namespace Podvisor.Api.Pods;
 internal sealed class PodWriter(ApiContext api)
 {
     private const int MaxAttempts = 8;
-    private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
     public async Task<WriteResult> CreateAsync(string ns, JsonObject body, WriteOptions options)
     {
@@ -64,7 +63,7 @@ internal sealed class PodWriter(ApiContext api)
         var warnings = new List<string>();
         return await RetryAsync(ns, name, warnings, async current =>
         {
-            var patchBody = patchType == PatchTypes.Apply ? ApplyConfigurationJson(body) : (body, null);
+            var patchBody = patchType == PatchTypes.Apply ? ObjectWrites.ApplyConfigurationJson(body) : (body, null);
             if (patchBody.Item2 is { } applyError)
             {
                 return WriteResult.Fail(applyError);
@@ -88,21 +87,10 @@ internal sealed class PodWriter(ApiContext api)
     /// <summary>Decoded pod to stored pod (also used by server-side apply of a pod that does not exist yet).</summary>
     private async Task<WriteResult> CreateDecodedAsync(string ns, V1Pod pod, WriteOptions options, IReadOnlyList<string> warnings)
     {
-        pod.Metadata.NamespaceProperty = ns;
-        if (string.IsNullOrEmpty(pod.Metadata.Name) && !string.IsNullOrEmpty(pod.Metadata.GenerateName))
+        ObjectWrites.PrepareMetaForCreate(pod.Metadata, ns, api.NowTruncated);
+        if (ObjectWrites.CheckNamespace(api, ns, "pods", pod.Metadata.Name) is { } refused)
         {
-            pod.Metadata.Name = pod.Metadata.GenerateName + RandomSuffix();
-        }
-
-        if (api.Store.Get(ResourceKind.Namespaces, null, ns) is not { } stored)
-        {
-            return WriteResult.Fail(ApiError.NotFound("namespaces", ns));
-        }
-
-        if (stored.Metadata.DeletionTimestamp is not null)
-        {
-            // NamespaceLifecycle admission (plugin/pkg/admission/namespace/lifecycle).
-            return WriteResult.Fail(ApiError.Forbidden("pods", pod.Metadata.Name ?? "", $"unable to create new content in namespace {ns} because it is being terminated"));
+            return WriteResult.Fail(refused);
         }
 
         if (PodAdmission.AdmitCreate(pod, api.Gates, api.RunsImages) is { } invalid)
@@ -128,13 +116,7 @@ internal sealed class PodWriter(ApiContext api)
 
     private void PrepareForCreate(V1Pod pod)
     {
-        var meta = pod.Metadata;
-        meta.Uid = Guid.NewGuid().ToString();
-        meta.CreationTimestamp = api.NowTruncated;
-        meta.Generation = 1;
-        meta.ResourceVersion = null;
-        meta.DeletionTimestamp = null;
-        meta.DeletionGracePeriodSeconds = null;
+        pod.Metadata.Generation = 1;
         if (string.IsNullOrEmpty(pod.Spec.NodeName))
         {
             pod.Spec.NodeName = api.NodeName;
@@ -200,15 +182,9 @@ internal sealed class PodWriter(ApiContext api)
     /// <summary>Mirrors podStrategy.PrepareForUpdate: status and system metadata come from the stored object.</summary>
     private static V1Pod PrepareForUpdate(V1Pod pod, V1Pod old)
     {
-        var meta = pod.Metadata;
-        meta.NamespaceProperty = old.Metadata.NamespaceProperty;
-        meta.Uid = old.Metadata.Uid;
-        meta.CreationTimestamp = old.Metadata.CreationTimestamp;
-        meta.DeletionTimestamp = old.Metadata.DeletionTimestamp;
-        meta.DeletionGracePeriodSeconds = old.Metadata.DeletionGracePeriodSeconds;
-        meta.ManagedFields ??= old.Metadata.ManagedFields;
+        ObjectWrites.PrepareMetaForUpdate(pod.Metadata, old.Metadata);
         var specChanged = KubernetesJson.Serialize(pod.Spec) != KubernetesJson.Serialize(old.Spec);
-        meta.Generation = (old.Metadata.Generation ?? 1) + (specChanged ? 1 : 0);
+        pod.Metadata.Generation = (old.Metadata.Generation ?? 1) + (specChanged ? 1 : 0);
         pod.Spec.NodeName ??= old.Spec.NodeName;
         pod.Status = old.Status;
         return pod;
@@ -220,29 +196,5 @@ internal sealed class PodWriter(ApiContext api)
         return old;
     }
 
-    /// <summary>An apply configuration (YAML or JSON) as JSON text.</summary>
-    private static (string?, ApiError?) ApplyConfigurationJson(string body)
-    {
-        var (node, error) = RequestBody.ParseObject(body);
-        if (node is null)
-        {
-            return (null, error);
-        }
-
-        node.Remove("status");
-        (node["metadata"] as JsonObject)?.Remove("managedFields");
-        return (node.ToJsonString(), null);
-    }
-
     private static V1Pod CloneOf(V1Pod pod) => KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(pod));
-
-    /// <summary>Mirrors apiserver names.SimpleNameGenerator: five characters from a consonant-and-digit alphabet.</summary>
-    private static string RandomSuffix() =>
-        string.Create(5, 0, (span, _) =>
-        {
-            for (var i = 0; i < span.Length; i++)
-            {
-                span[i] = GenerateNameAlphabet[RandomNumberGenerator.GetInt32(GenerateNameAlphabet.Length)];
-            }
-        });
 }

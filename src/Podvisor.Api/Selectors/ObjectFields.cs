@@ -74,4 +74,16 @@ internal static class ObjectFields
             _ => null,
         };
     }
+
+    /// <summary>DefaultClusterScopedAttr/DefaultNamespaceScopedAttr: what configmaps offer (configmap/strategy.go).</summary>
+    public static string? NameAndNamespace(IKubernetesObject<V1ObjectMeta> obj, string field) => field switch
+    {
+        "metadata.name" => obj.Metadata.Name ?? "",
+        "metadata.namespace" => obj.Metadata.NamespaceProperty ?? "",
+        _ => null,
+    };
+
+    /// <summary>SelectableFields of pkg/registry/core/secret/strategy.go: the defaults plus <c>type</c>.</summary>
+    public static string? Secret(IKubernetesObject<V1ObjectMeta> obj, string field) =>
+        field == "type" ? ((V1Secret)obj).Type ?? "" : NameAndNamespace(obj, field);
 }

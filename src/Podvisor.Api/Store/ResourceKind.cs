@@ -26,7 +26,14 @@ internal sealed class ResourceKind
     public static readonly ResourceKind Nodes = new(
         "Node", "nodes", "NodeList", namespaced: false, ObjectFields.Node, new NodeTablePrinter(), json => KubernetesJson.Deserialize<V1Node>(json));
 
-    public static readonly IReadOnlyList<ResourceKind> All = [Pods, Events, Namespaces, Nodes];
+    public static readonly ResourceKind ConfigMaps = new(
+        "ConfigMap", "configmaps", "ConfigMapList", namespaced: true, ObjectFields.NameAndNamespace, new ConfigMapTablePrinter(),
+        json => KubernetesJson.Deserialize<V1ConfigMap>(json));
+
+    public static readonly ResourceKind Secrets = new(
+        "Secret", "secrets", "SecretList", namespaced: true, ObjectFields.Secret, new SecretTablePrinter(), json => KubernetesJson.Deserialize<V1Secret>(json));
+
+    public static readonly IReadOnlyList<ResourceKind> All = [Pods, Events, Namespaces, Nodes, ConfigMaps, Secrets];
 
     private ResourceKind(
         string kind,

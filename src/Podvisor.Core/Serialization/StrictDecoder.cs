@@ -5,11 +5,12 @@ using k8s.Models;
 namespace Podvisor.Core.Serialization;
 
 /// <summary>
-/// The outcome of decoding an API request body. <see cref="Pod"/> is null only when the body could not be decoded at
-/// all; with only strict errors (unknown or duplicate fields) it holds the pod without them, for
-/// <c>fieldValidation=Warn|Ignore</c>.
+/// The outcome of decoding an API request body as a <paramref name="Kind"/>. <see cref="Value"/> is null only when the
+/// body could not be decoded at all; with only strict errors (unknown or duplicate fields) it holds the object without
+/// them, for <c>fieldValidation=Warn|Ignore</c>.
 /// </summary>
-public sealed record StrictDecodeResult(V1Pod? Pod, IReadOnlyList<string> Errors, bool IsStrictError)
+public sealed record StrictDecodeResult<T>(T? Value, IReadOnlyList<string> Errors, bool IsStrictError, string Kind)
+    where T : class
 {
     public bool IsValid => Errors.Count == 0;
 
@@ -23,41 +24,40 @@ public sealed record StrictDecodeResult(V1Pod? Pod, IReadOnlyList<string> Errors
     /// The 400 BadRequest Status message (apiserver transformDecodeError):
     /// <c>Pod in version "v1" cannot be handled as a Pod: strict decoding error: ...</c>.
     /// </summary>
-    public string ToBadRequestMessage() => $"Pod in version \"v1\" cannot be handled as a Pod: {Message}";
+    public string ToBadRequestMessage() => $"{Kind} in version \"v1\" cannot be handled as a {Kind}: {Message}";
 }
 
-/// <summary>Strict decoding of a Pod from a JSON request body (the API create/update path).</summary>
+/// <summary>Strict decoding of a v1 object from a JSON request body (the API create/update path).</summary>
 public static class StrictDecoder
 {
-    /// <summary>Decodes <paramref name="json"/> as a v1 Pod, reporting unknown and duplicate fields by full path.</summary>
-    public static StrictDecodeResult DecodePod(string json)
+    public static StrictDecodeResult<V1Pod> DecodePod(string json) => Decode<V1Pod>(json, "Pod");
+
+    /// <summary>Decodes <paramref name="json"/> as a v1 <paramref name="kind"/>, reporting unknown and duplicate fields by full path.</summary>
+    public static StrictDecodeResult<T> Decode<T>(string json, string kind)
+        where T : class
     {
         var (node, parseError) = JsonTreeReader.Read(json);
         if (parseError is not null)
         {
-            return new StrictDecodeResult(null, [$"json parse error at line {parseError.Line}, column {parseError.Column}: {parseError.Message}"], false);
+            return new(null, [$"json parse error at line {parseError.Line}, column {parseError.Column}: {parseError.Message}"], false, kind);
         }
 
-        var (bound, issues) = NodeBinder.Bind(node!, typeof(V1Pod));
+        var (bound, issues) = NodeBinder.Bind(node!, typeof(T));
         var typeErrors = issues.Where(i => !i.IsStrict).Select(i => i.Message).ToList();
         if (typeErrors.Count > 0)
         {
-            return new StrictDecodeResult(null, typeErrors, false);
+            return new(null, typeErrors, false, kind);
         }
 
         try
         {
-            var pod = KubernetesJson.Deserialize<V1Pod>(bound);
-            if (pod is null)
-            {
-                return new StrictDecodeResult(null, ["the request body must be a Pod object"], false);
-            }
-
-            return new StrictDecodeResult(pod, issues.Select(i => i.Message).ToList(), issues.Count > 0);
+            return KubernetesJson.Deserialize<T>(bound) is { } value
+                ? new(value, issues.Select(i => i.Message).ToList(), issues.Count > 0, kind)
+                : new(null, [$"the request body must be a {kind} object"], false, kind);
         }
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException or InvalidOperationException or OverflowException)
         {
-            return new StrictDecodeResult(null, [e.Message], false);
+            return new(null, [e.Message], false, kind);
         }
     }
 }

@@ -50,7 +50,8 @@ public sealed class FieldPath
         for (var i = parts.Count - 1; i >= 0; i--)
         {
             var p = parts[i];
-            if (p.isSubscript)
+            // Go's Path.String prints a segment without a name as its (here empty) index: NewPath("") is "[]".
+            if (p.isSubscript || p.segment.Length == 0)
             {
                 sb.Append('[').Append(p.segment).Append(']');
                 continue;

@@ -11,7 +11,7 @@ public class StrictDecoderTests
     {
         var result = StrictDecoder.DecodePod(Valid);
         Assert.True(result.IsValid);
-        Assert.Equal("p", result.Pod!.Metadata.Name);
+        Assert.Equal("p", result.Value!.Metadata.Name);
         Assert.Equal("", result.Message);
     }
 
@@ -23,8 +23,8 @@ public class StrictDecoderTests
         Assert.True(result.IsStrictError);
         Assert.Equal("strict decoding error: unknown field \"spec.x\", unknown field \"spec.y\"", result.Message);
         Assert.Equal("Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: unknown field \"spec.x\", unknown field \"spec.y\"", result.ToBadRequestMessage());
-        Assert.NotNull(result.Pod);
-        Assert.Equal("a", result.Pod!.Spec.Containers[0].Name);
+        Assert.NotNull(result.Value);
+        Assert.Equal("a", result.Value!.Spec.Containers[0].Name);
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public class StrictDecoderTests
         Assert.Equal(
             "strict decoding error: duplicate field \"metadata.name\", unknown field \"spec.containers[0].restartPolicyRules[0].onExit\" (the v1.35 announcement's onExit key does not exist; use exitCodes directly under the rule)",
             result.Message);
-        Assert.Equal("q", result.Pod!.Metadata.Name);
+        Assert.Equal("q", result.Value!.Metadata.Name);
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public class StrictDecoderTests
         var body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"env\":[{\"name\":\"N\",\"value\":42}]}]}}";
         var result = StrictDecoder.DecodePod(body);
         Assert.False(result.IsStrictError);
-        Assert.Null(result.Pod);
+        Assert.Null(result.Value);
         Assert.Equal("invalid value for \"spec.containers[0].env[0].value\": expected a string, got number 42", result.Message);
     }
 
@@ -58,7 +58,7 @@ public class StrictDecoderTests
     public void Garbage_is_rejected_without_throwing(string body)
     {
         var result = StrictDecoder.DecodePod(body);
-        Assert.Null(result.Pod);
+        Assert.Null(result.Value);
         Assert.False(result.IsValid);
         Assert.False(result.IsStrictError);
         Assert.NotEmpty(result.Message);

@@ -27,6 +27,10 @@ internal sealed class FakeAgent : IPodAgent
     /// <summary>The pod as the agent first received it (after a restart: with its last stored status).</summary>
     public V1Pod? FirstUpsert(string uid) => _first.GetValueOrDefault(uid);
 
+    public void ConfigObjectsChanged(string ns)
+    {
+    }
+
     public void UpsertPod(V1Pod pod)
     {
         var uid = pod.Metadata.Uid;

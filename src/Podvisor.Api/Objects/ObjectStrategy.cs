@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Podvisor.Api.Http;
+using Podvisor.Api.Pods;
+using Podvisor.Api.Store;
+using Podvisor.Core.Validation;
+
+namespace Podvisor.Api.Objects;
+
+/// <summary>
+/// The per-kind part of a plain namespaced resource (upstream: its RESTCreateStrategy/RESTUpdateStrategy): decoding,
+/// defaulting and normalization before a write, and validation. Everything else is <see cref="ObjectEndpoints"/>.
+/// </summary>
+internal interface IObjectStrategy
+{
+    ResourceKind Kind { get; }
+
+    (IKubernetesObject<V1ObjectMeta>? Object, ApiError? Error, IReadOnlyList<string> Warnings) Decode(JsonObject body, WriteOptions options);
+
+    /// <summary>Defaults and conversion to the stored form (e.g. a secret's stringData into data); also on update.</summary>
+    void Normalize(IKubernetesObject<V1ObjectMeta> obj);
+
+    ErrorList ValidateCreate(IKubernetesObject<V1ObjectMeta> obj);
+
+    ErrorList ValidateUpdate(IKubernetesObject<V1ObjectMeta> obj, IKubernetesObject<V1ObjectMeta> old);
+}
+
+/// <summary>A typed <see cref="IObjectStrategy"/>.</summary>
+internal abstract class ObjectStrategy<T>(ResourceKind kind) : IObjectStrategy
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    public ResourceKind Kind { get; } = kind;
+
+    public (IKubernetesObject<V1ObjectMeta>? Object, ApiError? Error, IReadOnlyList<string> Warnings) Decode(JsonObject body, WriteOptions options) =>
+        ObjectDecoder.Decode<T>(body, options, Kind.Kind);
+
+    public void Normalize(IKubernetesObject<V1ObjectMeta> obj) => Normalize((T)obj);
+
+    public ErrorList ValidateCreate(IKubernetesObject<V1ObjectMeta> obj) => Validate((T)obj);
+
+    public ErrorList ValidateUpdate(IKubernetesObject<V1ObjectMeta> obj, IKubernetesObject<V1ObjectMeta> old) => ValidateUpdate((T)obj, (T)old);
+
+    protected virtual void Normalize(T obj)
+    {
+    }
+
+    protected abstract ErrorList Validate(T obj);
+
+    protected abstract ErrorList ValidateUpdate(T obj, T old);
+}
+
+/// <summary>configMapStrategy (pkg/registry/core/configmap/strategy.go).</summary>
+internal sealed class ConfigMapStrategy() : ObjectStrategy<V1ConfigMap>(ResourceKind.ConfigMaps)
+{
+    protected override ErrorList Validate(V1ConfigMap obj) => ConfigObjectValidation.ValidateConfigMap(obj);
+
+    protected override ErrorList ValidateUpdate(V1ConfigMap obj, V1ConfigMap old) => ConfigObjectValidation.ValidateConfigMapUpdate(obj, old);
+}
+
+/// <summary>
+/// secretStrategy (pkg/registry/core/secret/strategy.go) with the v1 conversion: <c>stringData</c> is merged into
+/// <c>data</c> (its keys win) and dropped; <c>type</c> defaults to <c>Opaque</c> (SetDefaults_Secret).
+/// </summary>
+internal sealed class SecretStrategy() : ObjectStrategy<V1Secret>(ResourceKind.Secrets)
+{
+    protected override void Normalize(V1Secret obj)
+    {
+        if (obj.StringData is { Count: > 0 } stringData)
+        {
+            obj.Data ??= new Dictionary<string, byte[]>();
+            foreach (var (key, value) in stringData)
+            {
+                obj.Data[key] = System.Text.Encoding.UTF8.GetBytes(value ?? "");
+            }
+        }
+
+        obj.StringData = null;
+        obj.Type = string.IsNullOrEmpty(obj.Type) ? "Opaque" : obj.Type;
+    }
+
+    protected override ErrorList Validate(V1Secret obj) => ConfigObjectValidation.ValidateSecret(obj);
+
+    protected override ErrorList ValidateUpdate(V1Secret obj, V1Secret old) => ConfigObjectValidation.ValidateSecretUpdate(obj, old);
+}

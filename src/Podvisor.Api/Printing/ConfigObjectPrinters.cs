@@ -1,0 +1,45 @@
+using k8s;
+using k8s.Models;
+
+namespace Podvisor.Api.Printing;
+
+/// <summary>The rows of <c>kubectl get configmaps</c>: printConfigMap in pkg/printers/internalversion/printers.go.</summary>
+internal sealed class ConfigMapTablePrinter : ITablePrinter
+{
+    private static readonly TableColumn[] ConfigMapColumns =
+    [
+        new("Name", "string", "name", "Name must be unique within a namespace.", 0),
+        new("Data", "string", "", "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.", 0),
+        new("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0),
+    ];
+
+    public IReadOnlyList<TableColumn> Columns => ConfigMapColumns;
+
+    public TableRow Print(IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now)
+    {
+        var cm = (V1ConfigMap)obj;
+        long count = (cm.Data?.Count ?? 0) + (cm.BinaryData?.Count ?? 0);
+        return new TableRow([cm.Metadata.Name ?? "", count, HumanDuration.Since(cm.Metadata.CreationTimestamp, now)], []);
+    }
+}
+
+/// <summary>The rows of <c>kubectl get secrets</c>: printSecret in pkg/printers/internalversion/printers.go.</summary>
+internal sealed class SecretTablePrinter : ITablePrinter
+{
+    private static readonly TableColumn[] SecretColumns =
+    [
+        new("Name", "string", "name", "Name must be unique within a namespace.", 0),
+        new("Type", "string", "", "Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types", 0),
+        new("Data", "string", "", "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4", 0),
+        new("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0),
+    ];
+
+    public IReadOnlyList<TableColumn> Columns => SecretColumns;
+
+    public TableRow Print(IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now)
+    {
+        var secret = (V1Secret)obj;
+        long count = secret.Data?.Count ?? 0;
+        return new TableRow([secret.Metadata.Name ?? "", secret.Type ?? "", count, HumanDuration.Since(secret.Metadata.CreationTimestamp, now)], []);
+    }
+}
