@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Podvisor.Api.Http;
+using Podvisor.Api.Pods;
 using Podvisor.Api.Store;
 using Podvisor.Core.Validation;
 
