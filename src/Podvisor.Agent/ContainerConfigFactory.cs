@@ -10,15 +10,15 @@ namespace Podvisor.Agent;
 public sealed class ContainerConfigException(string message) : Exception(message);
 
 /// <summary>
-/// Mirrors kubelet generateContainerConfig for the process runtime: env with fieldRef and $(VAR) expansion
-/// (makeEnvironmentVariables), command/args expansion (ExpandContainerCommandAndArgs), log path and restart count.
+/// Mirrors kubelet generateContainerConfig for the process runtime: env from ConfigMaps, Secrets, fieldRef and
+/// $(VAR) expansion (makeEnvironmentVariables), command/args expansion (ExpandContainerCommandAndArgs), log path and restart count.
 /// </summary>
 public static class ContainerConfigFactory
 {
     public static ContainerConfig Create(
-        V1Pod pod, V1Container container, ContainerKind kind, int restartCount, string? podIp, AgentOptions options)
+        V1Pod pod, V1Container container, ContainerKind kind, int restartCount, string? podIp, AgentOptions options, IConfigObjects objects)
     {
-        var env = ResolveEnv(pod, container, podIp, options);
+        var env = ResolveEnv(pod, container, podIp, options, objects);
         var lookup = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in env)
         {
@@ -96,27 +96,52 @@ public static class ContainerConfigFactory
         return max + 1;
     }
 
-    /// <summary>Mirrors makeEnvironmentVariables: spec order, later values can reference earlier ones with $(NAME).</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> ResolveEnv(V1Pod pod, V1Container container, string? podIp, AgentOptions options)
+    /// <summary>
+    /// Mirrors makeEnvironmentVariables: envFrom sources first (later ones win, keys prefixed), then env in spec
+    /// order overriding them; <c>$(NAME)</c> in a value expands to envFrom variables and earlier env. A missing
+    /// non-optional ConfigMap, Secret or key throws the kubelet's error (CreateContainerConfigError).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> ResolveEnv(
+        V1Pod pod, V1Container container, string? podIp, AgentOptions options, IConfigObjects objects)
     {
-        if (container.EnvFrom is { Count: > 0 } envFrom && envFrom.Any(e => e.ConfigMapRef?.Optional != true && e.SecretRef?.Optional != true))
+        var sources = new EnvSources(pod.Metadata.NamespaceProperty ?? "default", objects);
+        var defined = new Dictionary<string, string>(StringComparer.Ordinal);
+        var order = new List<string>();
+        void Define(string name, string value)
         {
-            throw new ContainerConfigException("podvisor does not serve ConfigMaps or Secrets: envFrom is not supported");
+            if (!defined.ContainsKey(name))
+            {
+                order.Add(name);
+            }
+
+            defined[name] = value;
         }
 
-        var result = new List<KeyValuePair<string, string>>();
-        var defined = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var envFrom in container.EnvFrom ?? [])
+        {
+            foreach (var (key, value) in sources.EnvFrom(envFrom).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                Define((envFrom.Prefix ?? "") + key, value);
+            }
+        }
+
         foreach (var e in container.Env ?? [])
         {
-            var value = e.ValueFrom is null ? CommandExpansion.Expand(e.Value ?? "", defined) : ValueFrom(pod, e, podIp, options);
-            defined[e.Name] = value;
-            result.Add(new(e.Name, value));
+            if (!string.IsNullOrEmpty(e.Value) || e.ValueFrom is null)
+            {
+                Define(e.Name, CommandExpansion.Expand(e.Value ?? "", defined));
+            }
+            else if (ValueFrom(pod, e, podIp, options, sources) is { } value)
+            {
+                Define(e.Name, value);
+            }
         }
 
-        return result;
+        return order.Select(name => new KeyValuePair<string, string>(name, defined[name])).ToList();
     }
 
-    private static string ValueFrom(V1Pod pod, V1EnvVar e, string? podIp, AgentOptions options)
+    /// <summary>A valueFrom source's value; null when an optional ConfigMap, Secret or key is missing (the variable is left out).</summary>
+    private static string? ValueFrom(V1Pod pod, V1EnvVar e, string? podIp, AgentOptions options, EnvSources sources)
     {
         if (e.ValueFrom.FieldRef is { } fieldRef)
         {
@@ -124,17 +149,89 @@ public static class ContainerConfigFactory
                 ?? throw new ContainerConfigException($"unsupported fieldPath: {fieldRef.FieldPath}");
         }
 
-        if (e.ValueFrom.ResourceFieldRef is not null)
+        if (e.ValueFrom.ConfigMapKeyRef is { } configMapKey)
         {
-            throw new ContainerConfigException($"env {e.Name}: resourceFieldRef is not supported by podvisor");
+            return sources.ConfigMapKey(configMapKey);
         }
 
-        if (e.ValueFrom.ConfigMapKeyRef?.Optional == true || e.ValueFrom.SecretKeyRef?.Optional == true)
+        if (e.ValueFrom.SecretKeyRef is { } secretKey)
         {
-            return "";
+            return sources.SecretKey(secretKey);
         }
 
-        throw new ContainerConfigException($"env {e.Name}: podvisor does not serve ConfigMaps or Secrets");
+        throw new ContainerConfigException($"env {e.Name}: resourceFieldRef is not supported by podvisor");
+    }
+
+    /// <summary>The ConfigMaps and Secrets of one env resolution, each read once (makeEnvironmentVariables' maps).</summary>
+    private sealed class EnvSources(string ns, IConfigObjects objects)
+    {
+        private readonly Dictionary<string, V1ConfigMap?> _configMaps = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, V1Secret?> _secrets = new(StringComparer.Ordinal);
+
+        public IEnumerable<KeyValuePair<string, string>> EnvFrom(V1EnvFromSource source)
+        {
+            if (source.ConfigMapRef is { } configMapRef)
+            {
+                return ConfigMap(configMapRef.Name, configMapRef.Optional == true)?.Data ?? new Dictionary<string, string>();
+            }
+
+            if (source.SecretRef is { } secretRef)
+            {
+                return (Secret(secretRef.Name, secretRef.Optional == true)?.Data ?? new Dictionary<string, byte[]>())
+                    .Select(kv => new KeyValuePair<string, string>(kv.Key, Utf8(kv.Value)));
+            }
+
+            return [];
+        }
+
+        public string? ConfigMapKey(V1ConfigMapKeySelector selector)
+        {
+            var optional = selector.Optional == true;
+            if (ConfigMap(selector.Name, optional) is not { } configMap)
+            {
+                return null;
+            }
+
+            return configMap.Data?.TryGetValue(selector.Key, out var value) == true ? value
+                : optional ? null
+                : throw new ContainerConfigException($"couldn't find key {selector.Key} in ConfigMap {ns}/{selector.Name}");
+        }
+
+        public string? SecretKey(V1SecretKeySelector selector)
+        {
+            var optional = selector.Optional == true;
+            if (Secret(selector.Name, optional) is not { } secret)
+            {
+                return null;
+            }
+
+            return secret.Data?.TryGetValue(selector.Key, out var value) == true ? Utf8(value)
+                : optional ? null
+                : throw new ContainerConfigException($"couldn't find key {selector.Key} in Secret {ns}/{selector.Name}");
+        }
+
+        /// <summary>The ConfigMap, or null when it is missing and optional; the kubelet's error when missing and required.</summary>
+        private V1ConfigMap? ConfigMap(string name, bool optional)
+        {
+            if (!_configMaps.TryGetValue(name, out var configMap))
+            {
+                _configMaps[name] = configMap = objects.GetConfigMap(ns, name);
+            }
+
+            return configMap ?? (optional ? null : throw new ContainerConfigException($"configmap \"{name}\" not found"));
+        }
+
+        private V1Secret? Secret(string name, bool optional)
+        {
+            if (!_secrets.TryGetValue(name, out var secret))
+            {
+                _secrets[name] = secret = objects.GetSecret(ns, name);
+            }
+
+            return secret ?? (optional ? null : throw new ContainerConfigException($"secret \"{name}\" not found"));
+        }
+
+        private static string Utf8(byte[] value) => System.Text.Encoding.UTF8.GetString(value);
     }
 
     /// <summary>The downward-API fields kubelet supports for env (podFieldSelectorRuntimeValue + ExtractFieldPathAsString).</summary>

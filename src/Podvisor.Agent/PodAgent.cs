@@ -23,10 +23,12 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     private int _inFlight;
     private TaskCompletionSource _idle = NewIdle(completed: true);
 
-    public PodAgent(IContainerRuntime runtime, IPodStatusSink sink, AgentOptions options, TimeProvider time, ILoggerFactory logs)
+    /// <param name="configObjects">The ConfigMaps and Secrets pods reference; none by default.</param>
+    public PodAgent(IContainerRuntime runtime, IPodStatusSink sink, AgentOptions options, TimeProvider time, ILoggerFactory logs, IConfigObjects? configObjects = null)
     {
         Runtime = runtime;
         Sink = sink;
+        ConfigObjects = configObjects ?? NoConfigObjects.Instance;
         Options = options;
         Time = time;
         _logger = logs.CreateLogger<PodAgent>();
@@ -43,6 +45,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     /// <summary>Cancelled when the agent stops: in-flight runtime calls are abandoned, containers keep running.</summary>
     internal CancellationToken Stopping => _stop.Token;
     internal IPodStatusSink Sink { get; }
+    internal IConfigObjects ConfigObjects { get; }
     internal AgentOptions Options { get; }
     internal TimeProvider Time { get; }
     /// <summary>Records events about the agent's pods (e.g. the pod source's Scheduled event).</summary>

@@ -127,7 +127,7 @@ internal sealed partial class PodWorker
         ContainerConfig config;
         try
         {
-            config = ContainerConfigFactory.Create(pod, spec, start.Kind, restartCount, podIp, _agent.Options) with
+            config = ContainerConfigFactory.Create(pod, spec, start.Kind, restartCount, podIp, _agent.Options, _agent.ConfigObjects) with
             {
                 Mounts = _agent.Volumes.Mounts(pod, spec),
             };

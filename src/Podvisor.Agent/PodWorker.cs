@@ -214,6 +214,12 @@ internal sealed partial class PodWorker : IAsyncDisposable
         _actionFailed = false;
         await ExecuteAsync(pod, runtime, plan, _syncCancelled.Token);
         var after = _agent.Runtime.GetPodStatus(Uid);
+        if (_actionFailed)
+        {
+            // A failed start (e.g. CreateContainerConfigError) is in the reason cache: show it now, not after the retry backoff.
+            Publish(pod, after, podIsTerminal: false);
+        }
+
         _agent.Prober.SyncPod(pod, after, CurrentPodIp(pod));
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
         ScheduleSync(_actionFailed && next > now + SyncErrorBackoff ? now + SyncErrorBackoff : next);

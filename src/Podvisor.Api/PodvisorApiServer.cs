@@ -26,7 +26,7 @@ namespace Podvisor.Api;
 /// that SQLite makes durable. The agent is attached with <see cref="Attach"/>; the server feeds it pods
 /// (<see cref="IPodAgent.UpsertPod"/>, <see cref="IPodAgent.DeletePod"/>) and is its <see cref="IPodStatusSink"/>.
 /// </summary>
-public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
+public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDisposable
 {
     private readonly PodvisorApiServerOptions _options;
     private readonly ApiContext _api;
@@ -135,6 +135,11 @@ public sealed class PodvisorApiServer : IPodStatusSink, IAsyncDisposable
     public void EventRecorded(Corev1Event evt) => _ingest.EventRecorded(evt);
 
     public void PodTerminated(string uid) => _ingest.PodTerminated(uid);
+
+    /// <summary>The stored ConfigMap (stored objects are never changed in place: a write stores a new one).</summary>
+    public V1ConfigMap? GetConfigMap(string ns, string name) => _api.Store.Get(ResourceKind.ConfigMaps, ns, name)?.Object as V1ConfigMap;
+
+    public V1Secret? GetSecret(string ns, string name) => _api.Store.Get(ResourceKind.Secrets, ns, name)?.Object as V1Secret;
 
     /// <summary>
     /// Starts Kestrel. Port 0 reuses the port recorded in DATA/port by the last run when it is free (so a kubeconfig

@@ -16,7 +16,7 @@ public sealed class ContainerConfigFactoryTests
             Env = [new V1EnvVar { Name = "POD_NAME", Value = "web" }],
         };
 
-        var config = ContainerConfigFactory.Create(Pod(container), container, ContainerKind.Regular, 0, null, new AgentOptions { DataDir = "/data" });
+        var config = ContainerConfigFactory.Create(Pod(container), container, ContainerKind.Regular, 0, null, new AgentOptions { DataDir = "/data" }, NoConfigObjects.Instance);
 
         Assert.Empty(config.Command);
         Assert.Equal(["--name", "web"], config.Args);

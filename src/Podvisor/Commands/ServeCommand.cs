@@ -66,7 +66,7 @@ internal static class ServeCommand
         }
 
         await using var lifetime = (IAsyncDisposable)containers;
-        await using var agent = new PodAgent(containers, server, agentOptions, TimeProvider.System, logs);
+        await using var agent = new PodAgent(containers, server, agentOptions, TimeProvider.System, logs, server);
         server.Attach(agent, containers is ProcessRuntime processes ? new ProcessPodExec(processes) : null);
         string url;
         try

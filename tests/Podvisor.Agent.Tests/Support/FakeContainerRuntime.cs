@@ -84,6 +84,10 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         Finish(instance, exitCode, publish: !silently);
     }
 
+    /// <summary>The config the newest instance of a container was created with.</summary>
+    public ContainerConfig ConfigOf(string podUid, string name) =>
+        _containers.Values.Where(c => c.PodUid == podUid && c.Status.Name == name).OrderByDescending(c => c.Sequence).First().Config;
+
     public ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
         Record("RunPodSandbox");

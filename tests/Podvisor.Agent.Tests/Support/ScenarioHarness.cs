@@ -46,8 +46,11 @@ public sealed class ScenarioHarness : IAsyncDisposable
             CrashLoopBackOffMax = crashLoopBackOffMax,
             NodeName = "node-1",
             HostIp = "192.0.2.10",
-        }, Time, Logs);
+        }, Time, Logs, ConfigObjects);
     }
+
+    /// <summary>The ConfigMaps and Secrets the agent's pods see; call <see cref="PodAgent.ConfigObjectsChanged"/> after a change.</summary>
+    public InMemoryConfigObjects ConfigObjects { get; } = new();
 
     public FakeTimeProvider Time { get; }
     public FakeContainerRuntime Runtime { get; }

@@ -1,0 +1,173 @@
+using k8s;
+using k8s.Models;
+using Podvisor.Agent.Tests.Support;
+using Podvisor.Core.Model;
+
+namespace Podvisor.Agent.Tests;
+
+/// <summary>
+/// makeEnvironmentVariables over ConfigMaps and Secrets: envFrom (prefix, optional, later sources win), env
+/// overriding it, configMapKeyRef / secretKeyRef (optional objects and keys), $(VAR) over both, and the kubelet's
+/// errors for what is missing.
+/// </summary>
+public sealed class EnvResolutionTests
+{
+    private readonly InMemoryConfigObjects _objects = new();
+
+    public EnvResolutionTests()
+    {
+        _objects.Put(InMemoryConfigObjects.ConfigMap("app", new() { ["mode"] = "fast", ["level"] = "3" }));
+        _objects.Put(InMemoryConfigObjects.ConfigMap("extra", new() { ["mode"] = "slow", ["zone"] = "b" }));
+        _objects.Put(InMemoryConfigObjects.Secret("creds", new() { ["user"] = "admin", ["password"] = "s3cr\u00e9t" }));
+    }
+
+    [Fact]
+    public void ConfigMapKeyRef_and_SecretKeyRef_resolve_to_the_values()
+    {
+        var env = Resolve("""
+            env:
+            - {name: MODE, valueFrom: {configMapKeyRef: {name: app, key: mode}}}
+            - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+            """);
+
+        Assert.Equal([("MODE", "fast"), ("PASSWORD", "s3cr\u00e9t")], env);
+    }
+
+    [Theory]
+    [InlineData("{configMapKeyRef: {name: missing, key: mode}}", "configmap \"missing\" not found")]
+    [InlineData("{configMapKeyRef: {name: app, key: missing}}", "couldn't find key missing in ConfigMap default/app")]
+    [InlineData("{secretKeyRef: {name: missing, key: user}}", "secret \"missing\" not found")]
+    [InlineData("{secretKeyRef: {name: creds, key: missing}}", "couldn't find key missing in Secret default/creds")]
+    public void A_missing_required_object_or_key_is_the_kubelets_error(string valueFrom, string message)
+    {
+        var error = Assert.Throws<ContainerConfigException>(() => Resolve($"env: [{{name: X, valueFrom: {valueFrom}}}]"));
+
+        Assert.Equal(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("{configMapKeyRef: {name: missing, key: mode, optional: true}}")]
+    [InlineData("{configMapKeyRef: {name: app, key: missing, optional: true}}")]
+    [InlineData("{secretKeyRef: {name: missing, key: user, optional: true}}")]
+    [InlineData("{secretKeyRef: {name: creds, key: missing, optional: true}}")]
+    public void A_missing_optional_object_or_key_leaves_the_variable_out(string valueFrom)
+    {
+        var env = Resolve($"env: [{{name: A, value: a}}, {{name: X, valueFrom: {valueFrom}}}, {{name: B, value: $(X)}}]");
+
+        Assert.Equal([("A", "a"), ("B", "$(X)")], env);
+    }
+
+    [Fact]
+    public void EnvFrom_adds_every_key_with_its_prefix_later_sources_win_and_env_overrides()
+    {
+        var env = Resolve("""
+            envFrom:
+            - configMapRef: {name: app}
+            - configMapRef: {name: extra}
+            - {prefix: DB_, secretRef: {name: creds}}
+            env:
+            - {name: zone, value: override}
+            """);
+
+        Assert.Equal([("level", "3"), ("mode", "slow"), ("zone", "override"), ("DB_password", "s3cr\u00e9t"), ("DB_user", "admin")], env);
+    }
+
+    [Fact]
+    public void EnvFrom_of_a_missing_object_fails_unless_optional()
+    {
+        Assert.Equal("configmap \"nope\" not found",
+            Assert.Throws<ContainerConfigException>(() => Resolve("envFrom: [{configMapRef: {name: nope}}]")).Message);
+        Assert.Equal("secret \"nope\" not found",
+            Assert.Throws<ContainerConfigException>(() => Resolve("envFrom: [{secretRef: {name: nope}}]")).Message);
+        Assert.Empty(Resolve("envFrom: [{configMapRef: {name: nope, optional: true}}, {secretRef: {name: nope, optional: true}}]"));
+    }
+
+    [Fact]
+    public void Values_expand_envFrom_variables_and_earlier_env_but_not_later_env()
+    {
+        var env = Resolve("""
+            envFrom: [{configMapRef: {name: app}}]
+            env:
+            - {name: URL, value: "http://$(mode):$(PORT)/$(LATER)"}
+            - {name: PORT, value: "80"}
+            - {name: BOTH, value: "$(mode)-$(PORT)"}
+            - {name: LATER, value: x}
+            """);
+
+        Assert.Contains(("URL", "http://fast:$(PORT)/$(LATER)"), env);
+        Assert.Contains(("BOTH", "fast-80"), env);
+    }
+
+    [Fact]
+    public void Each_object_is_read_once_per_resolution()
+    {
+        Resolve("""
+            envFrom: [{configMapRef: {name: app}}]
+            env:
+            - {name: A, valueFrom: {configMapKeyRef: {name: app, key: mode}}}
+            - {name: B, valueFrom: {configMapKeyRef: {name: app, key: level}}}
+            - {name: C, valueFrom: {secretKeyRef: {name: creds, key: user}}}
+            - {name: D, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+            """);
+
+        Assert.Equal(2, _objects.Reads);
+    }
+
+    [Fact]
+    public void An_object_in_another_namespace_is_not_seen()
+    {
+        var container = Container("env: [{name: X, valueFrom: {configMapKeyRef: {name: app, key: mode}}}]");
+        var pod = Pod(container);
+        pod.Metadata.NamespaceProperty = "other";
+
+        Assert.Equal("configmap \"app\" not found",
+            Assert.Throws<ContainerConfigException>(() => ContainerConfigFactory.ResolveEnv(pod, container, null, Options, _objects)).Message);
+    }
+
+    [Fact]
+    public async Task A_pod_waits_in_CreateContainerConfigError_until_its_ConfigMap_appears()
+    {
+        await using var h = new ScenarioHarness();
+        var pod = await h.RunAsync("""
+            metadata: {name: cm}
+            spec:
+              containers:
+              - name: c
+                command: ["sleep", "100"]
+                env: [{name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}]
+            """);
+
+        var waiting = h.Status(pod).ContainerStatuses.Single().State.Waiting;
+        Assert.Equal((ContainerReasons.CreateContainerConfigError, "configmap \"settings\" not found"), (waiting.Reason, waiting.Message));
+        Assert.Contains(h.EventsWithReason(EventReasons.Failed), e => e.Message == "Error: configmap \"settings\" not found");
+        Assert.Empty(h.Started());
+
+        h.ConfigObjects.Put(InMemoryConfigObjects.ConfigMap("settings", new() { ["mode"] = "fast" }));
+        h.Agent.ConfigObjectsChanged("default");
+        await h.SettleAsync();
+
+        Assert.Equal(["c"], h.Started());
+        Assert.NotNull(h.Status(pod).ContainerStatuses.Single().State.Running);
+        Assert.Contains(new KeyValuePair<string, string>("MODE", "fast"), h.Runtime.ConfigOf(pod.Metadata.Uid, "c").Env);
+    }
+
+    private static AgentOptions Options { get; } = new() { DataDir = "/data", NodeName = "node-1", HostIp = "192.0.2.10" };
+
+    private List<(string, string)> Resolve(string containerYaml)
+    {
+        var container = Container(containerYaml);
+        return ContainerConfigFactory.ResolveEnv(Pod(container), container, null, Options, _objects).Select(kv => (kv.Key, kv.Value)).ToList();
+    }
+
+    private static V1Container Container(string yaml)
+    {
+        var container = KubernetesYaml.Deserialize<V1Container>("name: c\n" + yaml);
+        return container;
+    }
+
+    private static V1Pod Pod(V1Container container) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "web", NamespaceProperty = "default", Uid = "uid-1" },
+        Spec = new V1PodSpec { Containers = [container] },
+    };
+}

@@ -1,0 +1,65 @@
+using Podvisor.E2E.Tests.Api;
+
+namespace Podvisor.E2E.Tests.Serve;
+
+/// <summary>
+/// A pod's env from ConfigMaps and Secrets against serve, with real kubectl and real processes: a missing ConfigMap
+/// is the kubelet's CreateContainerConfigError, and the pod starts once the objects are applied.
+/// </summary>
+[Collection(ServeCollection.Name)]
+public sealed class ConfigObjectTests
+{
+    private const string Pod = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: configured}
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: busybox
+            command: [sh, -c, 'echo "mode=$MODE level=$level user=$DB_user password=$PASSWORD"']
+            envFrom:
+            - configMapRef: {name: settings}
+            - {prefix: DB_, secretRef: {name: creds}}
+            env:
+            - {name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}
+            - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+            - {name: OPTIONAL, valueFrom: {configMapKeyRef: {name: absent, key: x, optional: true}}}
+        """;
+
+    private const string Objects = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: settings}
+        data: {mode: fast, level: "3"}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: creds}
+        stringData: {user: admin, password: s3cret}
+        """;
+
+    public static TheoryData<string> Versions => new(Kubectl.Versions);
+
+    [KubectlTheory]
+    [MemberData(nameof(Versions))]
+    public async Task A_pod_waits_for_its_ConfigMap_and_Secret_then_runs_with_their_values(string version)
+    {
+        await using var h = await ServeHarness.StartAsync();
+        var k = h.Kubectl(version);
+        await k.RunWithInputAsync(Pod, "apply", "-f", "-");
+        using var watch = await h.WatchPodAsync("configured");
+        var waiting = await watch.WaitAsync(
+            p => p.Status?.ContainerStatuses?.SingleOrDefault()?.State?.Waiting?.Reason == "CreateContainerConfigError",
+            "CreateContainerConfigError");
+        Assert.Equal("configmap \"settings\" not found", waiting.Status.ContainerStatuses.Single().State.Waiting.Message);
+        Assert.Contains("CreateContainerConfigError", await k.OkAsync("get", "pod", "configured"));
+
+        Assert.Equal("configmap/settings created\nsecret/creds created\n", await k.RunWithInputAsync(Objects, "apply", "-f", "-").ContinueWith(t => t.Result.Stdout));
+        await watch.WaitAsync(p => p.Status?.Phase == "Succeeded", "phase Succeeded");
+
+        Assert.Equal("mode=fast level=3 user=admin password=s3cret\n", await k.OkAsync("logs", "configured"));
+        await h.StopAsync();
+    }
+}
