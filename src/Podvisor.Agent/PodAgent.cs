@@ -34,7 +34,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         _logger = logs.CreateLogger<PodAgent>();
         Events = new EventRecorder(sink, time, options.NodeName);
         Backoff = new CrashLoopBackoff(options.CrashLoopBackOffMax);
-        Volumes = VolumeManager.For(options);
+        Volumes = VolumeManager.For(options, ConfigObjects, time);
         Hooks = new LifecycleHookRunner(runtime, time);
         Prober = new ProbeManager(time, new ProbeExecutor(runtime, time), new ProbeEvents(this));
         _eventPump = Task.Run(PumpRuntimeEventsAsync);

@@ -1,5 +1,6 @@
 using k8s.Models;
 using Podvisor.Agent.Hooks;
+using Podvisor.Agent.Volumes;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 using Podvisor.Core.Status;
@@ -92,6 +93,17 @@ internal sealed partial class PodWorker
         try
         {
             _agent.Volumes.SetUp(pod);
+        }
+        catch (VolumeSetupException ex)
+        {
+            // The kubelet waits for volumes before the sandbox: the pod stays ContainerCreating and the sync retries.
+            _agent.Events.Pod(pod, EventRecorder.TypeWarning, EventReasons.FailedMount, ex.MountFailure);
+            _actionFailed = true;
+            return null;
+        }
+
+        try
+        {
             return await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig
             {
                 PodUid = Uid,

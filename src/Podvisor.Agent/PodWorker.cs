@@ -5,6 +5,7 @@ using k8s.Models;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 using Podvisor.Core.Status;
+using Podvisor.Agent.Volumes;
 
 namespace Podvisor.Agent;
 
@@ -209,6 +210,11 @@ internal sealed partial class PodWorker : IAsyncDisposable
         {
             // The waiting state (CrashLoopBackOff) is part of this sync's outcome: publish it now, not at the next wake.
             Publish(pod, runtime, podIsTerminal: false);
+        }
+
+        if (runtime.Sandboxes.Count > 0 && VolumeManager.HasProjectedVolumes(pod))
+        {
+            _agent.Volumes.Refresh(pod);
         }
 
         _actionFailed = false;

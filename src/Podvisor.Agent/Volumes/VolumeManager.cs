@@ -4,51 +4,92 @@ using Podvisor.Runtime.Process.Native;
 
 namespace Podvisor.Agent.Volumes;
 
-/// <summary>A pod volume could not be set up (unsupported type, hostPath type check, tmpfs mount).</summary>
-public sealed class VolumeSetupException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>A pod volume could not be set up (unsupported type, hostPath type check, missing ConfigMap, tmpfs mount).</summary>
+public sealed class VolumeSetupException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The volume that failed; set by <see cref="VolumeManager.SetUp"/>.</summary>
+    public string? Volume { get; init; }
+
+    /// <summary>The kubelet's FailedMount event message.</summary>
+    public string MountFailure => $"MountVolume.SetUp failed for volume \"{Volume}\" : {Message}";
+}
 
 /// <summary>
-/// Mirrors the kubelet's volume manager for emptyDir and hostPath: volumes in the kubelet's layout
-/// (<c>DATA/pods/UID/volumes/kubernetes.io~empty-dir/NAME</c>; a hostPath is the host path itself), set up before
-/// the pod's containers are created, and each container's volumeMounts as CRI host-path mounts (makeMounts).
-/// Volumes belong to the pod, not to one sandbox: a new sandbox for the same pod finds its emptyDir content again.
+/// Mirrors the kubelet's volume manager: volumes in the kubelet's layout
+/// (<c>DATA/pods/UID/volumes/kubernetes.io~PLUGIN/NAME</c>; a hostPath is the host path itself), set up before the
+/// pod's sandbox and containers are created, and each container's volumeMounts as CRI host-path mounts (makeMounts).
+/// configMap, secret, downwardAPI and projected volumes are written with <see cref="AtomicWriter"/> and rewritten by
+/// <see cref="Refresh"/> when their objects change. Volumes belong to the pod, not to one sandbox: a new sandbox for
+/// the same pod finds its emptyDir content again.
 /// </summary>
-public sealed class VolumeManager(string dataDir, bool privileged)
+public sealed class VolumeManager(string dataDir, bool privileged, IConfigObjects objects, AgentOptions options, TimeProvider time)
 {
-    private const string EmptyDirPlugin = "kubernetes.io~empty-dir";
     private const UnixFileMode EmptyDirMode = (UnixFileMode)0b111_111_111; // 0777, as the kubelet's emptyDir
 
     /// <summary>The agent's volume manager; tmpfs (emptyDir medium Memory) needs root.</summary>
-    public static VolumeManager For(AgentOptions options) => new(options.DataDir, Environment.IsPrivilegedProcess);
+    public static VolumeManager For(AgentOptions options, IConfigObjects objects, TimeProvider time) =>
+        new(options.DataDir, Environment.IsPrivilegedProcess, objects, options, time);
 
     public string PodDirectory(string uid) => Path.Combine(dataDir, "pods", uid);
 
-    /// <summary>Creates (or finds) every volume of the pod. Throws <see cref="VolumeSetupException"/> on a bad volume.</summary>
+    /// <summary>
+    /// Creates (or finds) every volume of the pod, in spec order. Throws <see cref="VolumeSetupException"/> (with
+    /// <see cref="VolumeSetupException.Volume"/>) at the first volume that cannot be set up.
+    /// </summary>
     public void SetUp(V1Pod pod)
     {
-        try
+        foreach (var volume in pod.Spec.Volumes ?? [])
         {
-            foreach (var volume in pod.Spec.Volumes ?? [])
+            try
             {
                 if (volume.EmptyDir is { } emptyDir)
                 {
-                    SetUpEmptyDir(EmptyDirPath(pod.Metadata.Uid, volume.Name), volume.Name, emptyDir);
+                    SetUpEmptyDir(VolumePath(pod.Metadata.Uid, volume), emptyDir);
                 }
                 else if (volume.HostPath is { } hostPath)
                 {
                     HostPathTypeChecker.Check(hostPath);
                 }
+                else if (VolumePayload.IsProjected(volume))
+                {
+                    AtomicWriter.Write(VolumePath(pod.Metadata.Uid, volume), VolumePayload.Of(volume, pod, objects, options), time.GetUtcNow());
+                }
                 else
                 {
-                    throw new VolumeSetupException($"volume \"{volume.Name}\": unsupported volume type (the process runtime supports emptyDir and hostPath)");
+                    throw new VolumeSetupException("unsupported volume type (podvisor supports emptyDir, hostPath, configMap, secret, downwardAPI and projected)");
                 }
             }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new VolumeSetupException(e.Message, e);
+            catch (VolumeSetupException e)
+            {
+                throw new VolumeSetupException(e.Message, e.InnerException) { Volume = volume.Name };
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new VolumeSetupException(e.Message, e) { Volume = volume.Name };
+            }
         }
     }
+
+    /// <summary>
+    /// Rewrites the pod's configMap, secret, downwardAPI and projected volumes whose content changed (the kubelet's
+    /// periodic remount). A volume that cannot be projected now keeps its files, as the kubelet keeps them.
+    /// </summary>
+    public void Refresh(V1Pod pod)
+    {
+        foreach (var volume in (pod.Spec.Volumes ?? []).Where(VolumePayload.IsProjected))
+        {
+            try
+            {
+                AtomicWriter.Write(VolumePath(pod.Metadata.Uid, volume), VolumePayload.Of(volume, pod, objects, options), time.GetUtcNow());
+            }
+            catch (Exception e) when (e is VolumeSetupException or IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    /// <summary>True when the pod has a volume <see cref="Refresh"/> rewrites.</summary>
+    public static bool HasProjectedVolumes(V1Pod pod) => pod.Spec.Volumes?.Any(VolumePayload.IsProjected) == true;
 
     /// <summary>
     /// The container's volumeMounts as host-path mounts (subPath created as a directory when missing, as the
@@ -61,13 +102,14 @@ public sealed class VolumeManager(string dataDir, bool privileged)
         {
             var volume = (pod.Spec.Volumes ?? []).FirstOrDefault(v => v.Name == mount.Name)
                 ?? throw new ContainerConfigException($"cannot find volume \"{mount.Name}\" to mount into container \"{container.Name}\"");
-            var hostPath = volume.HostPath?.Path ?? EmptyDirPath(pod.Metadata.Uid, volume.Name);
+            var hostPath = volume.HostPath?.Path ?? VolumePath(pod.Metadata.Uid, volume);
             if (!string.IsNullOrEmpty(mount.SubPath))
             {
                 hostPath = SubPath(hostPath, mount.SubPath);
             }
 
-            mounts.Add(new Mount(hostPath, mount.MountPath, mount.ReadOnlyProperty == true));
+            // configMap, secret, downwardAPI and projected volumes are always read-only, as the kubelet mounts them.
+            mounts.Add(new Mount(hostPath, mount.MountPath, mount.ReadOnlyProperty == true || VolumePayload.IsProjected(volume)));
         }
 
         return mounts;
@@ -88,7 +130,16 @@ public sealed class VolumeManager(string dataDir, bool privileged)
         }
     }
 
-    private string EmptyDirPath(string uid, string name) => Path.Combine(PodDirectory(uid), "volumes", EmptyDirPlugin, name);
+    /// <summary>The kubelet's directory of a volume: <c>volumes/kubernetes.io~PLUGIN/NAME</c>.</summary>
+    private string VolumePath(string uid, V1Volume volume)
+    {
+        var plugin = volume.ConfigMap is not null ? "configmap"
+            : volume.Secret is not null ? "secret"
+            : volume.DownwardAPI is not null ? "downward-api"
+            : volume.Projected is not null ? "projected"
+            : "empty-dir";
+        return Path.Combine(PodDirectory(uid), "volumes", "kubernetes.io~" + plugin, volume.Name);
+    }
 
     private static string SubPath(string volumePath, string subPath)
     {
@@ -106,7 +157,7 @@ public sealed class VolumeManager(string dataDir, bool privileged)
         return source;
     }
 
-    private void SetUpEmptyDir(string path, string name, V1EmptyDirVolumeSource source)
+    private void SetUpEmptyDir(string path, V1EmptyDirVolumeSource source)
     {
         Directory.CreateDirectory(path);
         File.SetUnixFileMode(path, EmptyDirMode);
@@ -115,7 +166,7 @@ public sealed class VolumeManager(string dataDir, bool privileged)
             var size = source.SizeLimit is { } limit ? $",size={(long)limit.ToDecimal()}" : "";
             if (Libc.mount("tmpfs", path, "tmpfs", Libc.MS_NOSUID | Libc.MS_NODEV, "mode=0777" + size) != 0)
             {
-                throw new VolumeSetupException($"volume \"{name}\": mount tmpfs: {Libc.Describe(Libc.Errno)}");
+                throw new VolumeSetupException($"mount tmpfs: {Libc.Describe(Libc.Errno)}");
             }
         }
     }

@@ -75,6 +75,7 @@ public static class EventReasons
     public const string FailedPostStartHook = "FailedPostStartHook";
     public const string SandboxChanged = "SandboxChanged";
     public const string FailedCreatePodSandBox = "FailedCreatePodSandBox";
+    public const string FailedMount = "FailedMount";
     public const string ProbeWarning = "ProbeWarning";
 
     /// <summary>docs/lifecycle.md §D12: one Normal event per RestartAllContainers cycle.</summary>

@@ -5,16 +5,16 @@ namespace Podvisor.Core.Validation;
 /// <summary>
 /// Podvisor's own admission limits, on top of apiserver validation and rendered the same way (docs/contracts.md §3): containers
 /// are host processes, so every init and regular container needs an explicit <c>command</c> or <c>args</c> (the argv);
-/// only emptyDir and hostPath volumes exist; there are no block devices or files to draw env from.
+/// only emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes exist; there are no block devices or files to draw env from.
 /// </summary>
 public static class PodvisorAdmission
 {
     public const string CommandRequired = "podvisor runs containers as host processes and cannot read an image's entrypoint; set command or args";
-    public const string VolumeSourceForbidden = "podvisor supports only emptyDir and hostPath volumes";
+    public const string VolumeSourceForbidden = "podvisor supports only emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes";
     public const string FileKeyRefForbidden = "podvisor does not support fileKeyRef";
     public const string VolumeDevicesForbidden = "podvisor does not support block volumeDevices";
 
-    private static readonly HashSet<string> SupportedVolumeSources = ["emptyDir", "hostPath"];
+    private static readonly HashSet<string> SupportedVolumeSources = ["emptyDir", "hostPath", "configMap", "secret", "downwardAPI", "projected"];
 
     /// <summary>
     /// The Podvisor-specific errors for <paramref name="pod"/>; empty when Podvisor can run it. With

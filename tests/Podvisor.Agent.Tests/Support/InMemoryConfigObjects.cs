@@ -17,6 +17,8 @@ public sealed class InMemoryConfigObjects : IConfigObjects
     public void Put(V1Secret secret) =>
         _objects[("Secret", secret.Metadata.NamespaceProperty ?? "default", secret.Metadata.Name)] = secret;
 
+    public void Remove(string kind, string name) => _objects.TryRemove((kind, "default", name), out _);
+
     public V1ConfigMap? GetConfigMap(string ns, string name) => Get<V1ConfigMap>("ConfigMap", ns, name);
 
     public V1Secret? GetSecret(string ns, string name) => Get<V1Secret>("Secret", ns, name);

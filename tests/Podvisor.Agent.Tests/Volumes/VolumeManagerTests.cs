@@ -13,10 +13,13 @@ public sealed class VolumeManagerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dataDir, recursive: true);
 
+    private VolumeManager New(bool privileged) =>
+        new(_dataDir, privileged, NoConfigObjects.Instance, new AgentOptions { DataDir = _dataDir, NodeName = "node-1", HostIp = "192.0.2.10" }, TimeProvider.System);
+
     [Fact]
     public void EmptyDir_LivesInTheKubeletLayout_0777_AndIsMountedAtItsMountPath_WithSubPathCreated()
     {
-        var volumes = new VolumeManager(_dataDir, privileged: false);
+        var volumes = New(privileged: false);
         var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
             new V1VolumeMount { Name = "data", MountPath = "/d" },
             new V1VolumeMount { Name = "data", MountPath = "/s", SubPath = "sub/dir", ReadOnlyProperty = true });
@@ -36,7 +39,7 @@ public sealed class VolumeManagerTests : IDisposable
     [Fact]
     public void HostPath_TypeChecks()
     {
-        var volumes = new VolumeManager(_dataDir, privileged: false);
+        var volumes = New(privileged: false);
         var dir = Path.Combine(Scratch, "created");
         var file = Path.Combine(Scratch, "file");
         volumes.SetUp(Pod([
@@ -55,7 +58,7 @@ public sealed class VolumeManagerTests : IDisposable
     [Fact]
     public void HostPath_IsMountedFromTheHostPathItself()
     {
-        var volumes = new VolumeManager(_dataDir, privileged: false);
+        var volumes = New(privileged: false);
         var pod = Pod([new V1Volume { Name = "h", HostPath = new V1HostPathVolumeSource { Path = Scratch } }],
             new V1VolumeMount { Name = "h", MountPath = "/h" });
 
@@ -65,7 +68,7 @@ public sealed class VolumeManagerTests : IDisposable
     [Fact]
     public void A_bad_subPath_is_a_container_config_error()
     {
-        var volumes = new VolumeManager(_dataDir, privileged: false);
+        var volumes = New(privileged: false);
         var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
             new V1VolumeMount { Name = "data", MountPath = "/x", SubPath = "../up" });
 
@@ -76,7 +79,7 @@ public sealed class VolumeManagerTests : IDisposable
     [RootFact]
     public void EmptyDirMemory_IsTmpfs_AndRemovedWithThePod()
     {
-        var volumes = new VolumeManager(_dataDir, privileged: true);
+        var volumes = New(privileged: true);
         var pod = Pod([new V1Volume { Name = "mem", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory" } }]);
 
         volumes.SetUp(pod);

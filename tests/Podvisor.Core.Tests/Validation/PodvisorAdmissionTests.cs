@@ -36,16 +36,20 @@ public class PodvisorAdmissionTests
     }
 
     [Theory]
-    [InlineData("configMap: {name: c}", "configMap")]
-    [InlineData("secret: {secretName: s}", "secret")]
+    [InlineData("configMap: {name: c}")]
+    [InlineData("secret: {secretName: s}")]
+    [InlineData("projected: {sources: []}")]
+    [InlineData("downwardAPI: {items: []}")]
+    public void Volumes_the_agent_writes_from_API_objects_are_admitted(string source) =>
+        Assert.Empty(Errors($"  volumes: [{{name: v, {source}}}]\n  containers:\n  - {{name: app, image: i, command: [x]}}\n"));
+
+    [Theory]
     [InlineData("persistentVolumeClaim: {claimName: c}", "persistentVolumeClaim")]
     [InlineData("nfs: {server: s, path: /p}", "nfs")]
-    [InlineData("projected: {sources: []}", "projected")]
-    [InlineData("downwardAPI: {items: []}", "downwardAPI")]
     [InlineData("csi: {driver: d}", "csi")]
     [InlineData("image: {reference: busybox}", "image")]
     public void Other_volume_sources_are_forbidden(string source, string field) =>
-        Assert.Equal([$"spec.volumes[0].{field}: Forbidden: podvisor supports only emptyDir and hostPath volumes"],
+        Assert.Equal([$"spec.volumes[0].{field}: Forbidden: podvisor supports only emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes"],
             Errors($"  volumes: [{{name: v, {source}}}]\n  containers:\n  - {{name: app, image: i, command: [x]}}\n"));
 
     [Fact]

@@ -40,6 +40,33 @@ public sealed class ConfigObjectTests
         stringData: {user: admin, password: s3cret}
         """;
 
+    /// <summary>Prints its config file whenever it changes, and the mode of its secret file once.</summary>
+    private const string Reader = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: reader}
+        spec:
+          containers:
+          - name: main
+            image: busybox
+            command: [sh, -c]
+            args:
+            - |
+              echo "secret $(cat /etc/creds/user) mode $(stat -L -c %a /etc/creds/user)"
+              last=""
+              while true; do
+                now="$(cat /etc/app/mode)"
+                if [ "$now" != "$last" ]; then echo "mode $now"; last="$now"; fi
+                sleep 0.1
+              done
+            volumeMounts:
+            - {name: app, mountPath: /etc/app}
+            - {name: creds, mountPath: /etc/creds}
+          volumes:
+          - {name: app, configMap: {name: settings}}
+          - {name: creds, secret: {secretName: creds}}
+        """;
+
     public static TheoryData<string> Versions => new(Kubectl.Versions);
 
     [KubectlTheory]
@@ -60,6 +87,24 @@ public sealed class ConfigObjectTests
         await watch.WaitAsync(p => p.Status?.Phase == "Succeeded", "phase Succeeded");
 
         Assert.Equal("mode=fast level=3 user=admin password=s3cret\n", await k.OkAsync("logs", "configured"));
+        await h.StopAsync();
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Versions))]
+    public async Task ConfigMap_and_Secret_volumes_hold_their_keys_and_a_changed_ConfigMap_reaches_the_running_pod(string version)
+    {
+        await using var h = await ServeHarness.StartAsync();
+        var k = h.Kubectl(version);
+        await k.RunWithInputAsync(Objects, "apply", "-f", "-");
+        await k.RunWithInputAsync(Reader, "apply", "-f", "-");
+        await k.OkAsync("wait", "--for=condition=Ready", "pod/reader", "--timeout=30s");
+        using var logs = k.Stream("logs", "-f", "reader");
+        await logs.WaitForLineAsync(l => l == "secret admin mode 644", "the secret file, mode 0644");
+        await logs.WaitForLineAsync(l => l == "mode fast", "the ConfigMap's value");
+
+        await k.RunWithInputAsync(Objects.Replace("mode: fast", "mode: slow", StringComparison.Ordinal), "apply", "-f", "-");
+        await logs.WaitForLineAsync(l => l == "mode slow", "the changed value in the mounted file");
         await h.StopAsync();
     }
 }

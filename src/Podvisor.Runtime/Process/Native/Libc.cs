@@ -156,6 +156,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int stat(string path, byte* buffer);
 
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rename(string oldPath, string newPath);
+
     public const uint S_IFMT = 0xF000, S_IFSOCK = 0xC000, S_IFREG = 0x8000, S_IFBLK = 0x6000, S_IFDIR = 0x4000, S_IFCHR = 0x2000;
 
     /// <summary>The file type bits of stat(2) st_mode (following symlinks), or null if the path does not exist.</summary>

@@ -1,0 +1,175 @@
+using k8s;
+using k8s.Models;
+using Podvisor.Agent.Tests.Support;
+using Podvisor.Agent.Volumes;
+using Podvisor.Runtime;
+
+namespace Podvisor.Agent.Tests.Volumes;
+
+/// <summary>
+/// configMap, secret, downwardAPI and projected volumes as the kubelet writes them: the AtomicWriter layout
+/// (<c>..data</c> symlink to a timestamped directory, a symlink per top-level name), modes, items, optional
+/// objects and keys with the kubelet's errors, and rewrites that swap <c>..data</c> only when the content changed.
+/// </summary>
+public sealed class ProjectedVolumeTests : IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("podvisor-projected-").FullName;
+    private readonly InMemoryConfigObjects _objects = new();
+    private readonly VolumeManager _volumes;
+
+    public ProjectedVolumeTests()
+    {
+        _volumes = new VolumeManager(_dataDir, privileged: false, _objects,
+            new AgentOptions { DataDir = _dataDir, NodeName = "node-1", HostIp = "192.0.2.10" }, TimeProvider.System);
+        _objects.Put(InMemoryConfigObjects.ConfigMap("app", new() { ["mode"] = "fast", ["app.conf"] = "a=1\n" }));
+        _objects.Put(InMemoryConfigObjects.Secret("creds", new() { ["user"] = "admin" }));
+    }
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
+
+    private string VolumeDir(string plugin, string name) => Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~" + plugin, name);
+
+    [Fact]
+    public void A_configMap_volume_has_every_key_as_a_0644_file_behind_the_data_symlink()
+    {
+        var pod = Pod("- {name: cfg, configMap: {name: app}}");
+        _volumes.SetUp(pod);
+
+        var dir = VolumeDir("configmap", "cfg");
+        Assert.Equal("fast", File.ReadAllText(Path.Combine(dir, "mode")));
+        Assert.Equal("a=1\n", File.ReadAllText(Path.Combine(dir, "app.conf")));
+        Assert.Equal(Path.Combine("..data", "mode"), new FileInfo(Path.Combine(dir, "mode")).LinkTarget);
+        var data = new FileInfo(Path.Combine(dir, "..data")).LinkTarget!;
+        Assert.Matches(@"^\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\d+$", data);
+        Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(Path.Combine(dir, data, "mode")));
+        Assert.Equal([data, "..data", "app.conf", "mode"], Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Items_choose_keys_paths_and_modes_and_defaultMode_applies_to_the_rest()
+    {
+        var pod = Pod("""
+            - name: cfg
+              configMap:
+                name: app
+                defaultMode: 0400
+                items: [{key: mode, path: conf/mode.txt}, {key: app.conf, path: app.conf, mode: 0600}]
+            """);
+        _volumes.SetUp(pod);
+
+        var dir = VolumeDir("configmap", "cfg");
+        Assert.Equal("fast", File.ReadAllText(Path.Combine(dir, "conf", "mode.txt")));
+        Assert.Equal((UnixFileMode)0b100_000_000, File.GetUnixFileMode(Path.Combine(dir, "..data", "conf", "mode.txt")));
+        Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(Path.Combine(dir, "..data", "app.conf")));
+        Assert.False(File.Exists(Path.Combine(dir, "mode")));
+    }
+
+    [Theory]
+    [InlineData("configMap: {name: nope}", "configmap \"nope\" not found")]
+    [InlineData("configMap: {name: app, items: [{key: nope, path: p}]}", "configmap references non-existent config key: nope")]
+    [InlineData("secret: {secretName: nope}", "secret \"nope\" not found")]
+    [InlineData("secret: {secretName: creds, items: [{key: nope, path: p}]}", "references non-existent secret key: nope")]
+    [InlineData("projected: {sources: [{configMap: {name: nope}}]}", "configmap \"nope\" not found")]
+    public void A_missing_object_or_key_is_the_kubelets_FailedMount_and_writes_nothing(string source, string message)
+    {
+        var error = Assert.Throws<VolumeSetupException>(() => _volumes.SetUp(Pod($"- {{name: v, {source}}}")));
+
+        Assert.Equal($"MountVolume.SetUp failed for volume \"v\" : {message}", error.MountFailure);
+        Assert.False(Directory.Exists(Path.Combine(_dataDir, "pods", "uid-1", "volumes")) && Directory.EnumerateFiles(Path.Combine(_dataDir, "pods", "uid-1", "volumes"), "*", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact]
+    public void Optional_objects_and_keys_that_are_missing_give_no_files()
+    {
+        _volumes.SetUp(Pod("""
+            - {name: a, configMap: {name: nope, optional: true}}
+            - {name: b, secret: {secretName: creds, optional: true, items: [{key: nope, path: p}, {key: user, path: u}]}}
+            """));
+
+        Assert.Equal(["..data"], Directory.EnumerateFileSystemEntries(VolumeDir("configmap", "a")).Select(Path.GetFileName).Where(n => !n!.StartsWith("..2", StringComparison.Ordinal)));
+        Assert.Equal("admin", File.ReadAllText(Path.Combine(VolumeDir("secret", "b"), "u")));
+        Assert.False(File.Exists(Path.Combine(VolumeDir("secret", "b"), "p")));
+    }
+
+    [Fact]
+    public void Secret_files_are_0644_by_default_and_take_defaultMode()
+    {
+        _volumes.SetUp(Pod("""
+            - {name: s, secret: {secretName: creds}}
+            - {name: t, secret: {secretName: creds, defaultMode: 0400}}
+            """));
+
+        Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(Path.Combine(VolumeDir("secret", "s"), "..data", "user")));
+        Assert.Equal((UnixFileMode)0b100_000_000, File.GetUnixFileMode(Path.Combine(VolumeDir("secret", "t"), "..data", "user")));
+    }
+
+    [Fact]
+    public void DownwardAPI_and_projected_volumes_write_pod_fields_and_several_sources_into_one_directory()
+    {
+        var pod = Pod("""
+            - name: info
+              downwardAPI:
+                items:
+                - {path: name, fieldRef: {fieldPath: metadata.name}}
+                - {path: labels, fieldRef: {fieldPath: metadata.labels}}
+            - name: all
+              projected:
+                sources:
+                - configMap: {name: app, items: [{key: mode, path: mode}]}
+                - secret: {name: creds}
+                - downwardAPI: {items: [{path: ns, fieldRef: {fieldPath: metadata.namespace}}]}
+            """);
+        pod.Metadata.Labels = new Dictionary<string, string> { ["tier"] = "web", ["app"] = "say \"hi\"" };
+        _volumes.SetUp(pod);
+
+        Assert.Equal("p", File.ReadAllText(Path.Combine(VolumeDir("downward-api", "info"), "name")));
+        Assert.Equal("app=\"say \\\"hi\\\"\"\ntier=\"web\"", File.ReadAllText(Path.Combine(VolumeDir("downward-api", "info"), "labels")));
+        var all = VolumeDir("projected", "all");
+        Assert.Equal(("fast", "admin", "default"),
+            (File.ReadAllText(Path.Combine(all, "mode")), File.ReadAllText(Path.Combine(all, "user")), File.ReadAllText(Path.Combine(all, "ns"))));
+    }
+
+    [Fact]
+    public void Refresh_swaps_the_data_directory_only_when_the_content_changed()
+    {
+        var pod = Pod("- {name: cfg, configMap: {name: app}}");
+        _volumes.SetUp(pod);
+        var dir = VolumeDir("configmap", "cfg");
+        var first = new FileInfo(Path.Combine(dir, "..data")).LinkTarget;
+
+        _volumes.Refresh(pod);
+        Assert.Equal(first, new FileInfo(Path.Combine(dir, "..data")).LinkTarget);
+
+        _objects.Put(InMemoryConfigObjects.ConfigMap("app", new() { ["mode"] = "slow", ["new"] = "n" }));
+        _volumes.Refresh(pod);
+        var second = new FileInfo(Path.Combine(dir, "..data")).LinkTarget;
+        Assert.NotEqual(first, second);
+        Assert.False(Directory.Exists(Path.Combine(dir, first!)));
+        Assert.Equal(("slow", "n"), (File.ReadAllText(Path.Combine(dir, "mode")), File.ReadAllText(Path.Combine(dir, "new"))));
+        Assert.False(File.Exists(Path.Combine(dir, "app.conf")), "a removed key's file goes");
+
+        // The object gone: the kubelet keeps the files it has.
+        _objects.Remove("ConfigMap", "app");
+        _volumes.Refresh(pod);
+        Assert.Equal(second, new FileInfo(Path.Combine(dir, "..data")).LinkTarget);
+    }
+
+    [Fact]
+    public void Projected_volumes_are_mounted_read_only()
+    {
+        var pod = Pod("- {name: cfg, configMap: {name: app}}");
+        pod.Spec.Containers[0].VolumeMounts = [new V1VolumeMount { Name = "cfg", MountPath = "/etc/app" }];
+
+        Assert.Equal([new Mount(VolumeDir("configmap", "cfg"), "/etc/app", ReadOnly: true)], _volumes.Mounts(pod, pod.Spec.Containers[0]));
+    }
+
+    private static V1Pod Pod(string volumesYaml) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "default", Uid = "uid-1" },
+        Spec = new V1PodSpec
+        {
+            Volumes = KubernetesYaml.Deserialize<List<V1Volume>>(volumesYaml),
+            Containers = [new V1Container { Name = "app" }],
+        },
+    };
+}
