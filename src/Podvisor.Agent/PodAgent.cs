@@ -42,7 +42,10 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
 
     internal IContainerRuntime Runtime { get; }
 
-    /// <summary>Cancelled when the agent stops: in-flight runtime calls are abandoned, containers keep running.</summary>
+    /// <summary>
+    /// Cancelled when the agent stops: a sync's starts are abandoned (containers keep running); a termination in
+    /// progress finishes, within its grace period, so a deleted pod leaves nothing behind.
+    /// </summary>
     internal CancellationToken Stopping => _stop.Token;
     internal IPodStatusSink Sink { get; }
     internal IConfigObjects ConfigObjects { get; }

@@ -26,7 +26,7 @@ internal sealed partial class PodWorker
         {
             // Step 3: ... or only the containers the plan names, in parallel (docs/lifecycle.md §D8), then the RestartAll cleanup.
             await Task.WhenAll(plan.ContainersToKill.Select(k =>
-                KillContainerAsync(pod, k.ContainerId, k.Name, k.Reason, gracePeriodOverride: null, k.Message, Task.CompletedTask)));
+                KillContainerAsync(pod, k.ContainerId, k.Name, k.Reason, gracePeriodOverride: null, k.Message, Task.CompletedTask, _agent.Time.GetUtcNow())));
             await RemoveForRestartAllAsync(pod, plan);
         }
 
@@ -166,7 +166,7 @@ internal sealed partial class PodWorker
         {
             // Mirrors startContainer step 4: the event hides the message (it may hold secrets), the reason cache keeps it.
             _agent.Events.Container(pod, spec.Name, EventRecorder.TypeWarning, EventReasons.FailedPostStartHook, HookEvents.PostStartHookFailed);
-            await KillContainerAsync(pod, id, spec.Name, KillReason.Unknown, null, HookEvents.FailedPostStartHookKillMessage, Task.CompletedTask);
+            await KillContainerAsync(pod, id, spec.Name, KillReason.Unknown, null, HookEvents.FailedPostStartHookKillMessage, Task.CompletedTask, _agent.Time.GetUtcNow());
             _reasonCache[spec.Name] = new ContainerStartFailure(HookEvents.PostStartHookError, failed.Message);
             return false;
         }
@@ -206,11 +206,11 @@ internal sealed partial class PodWorker
         {
             _agent.Events.Container(pod, r.Name, EventRecorder.TypeNormal, EventReasons.Killing,
                 $"Container {r.Name} will be restarted in place: {cause}");
-            return _agent.Runtime.StopContainerAsync(r.ContainerId, GracePeriod.StopWindow(0), _agent.Stopping).AsTask();
+            return _agent.Runtime.StopContainerAsync(r.ContainerId, GracePeriod.StopWindow(0), CancellationToken.None).AsTask();
         }));
         foreach (var r in removals.TakeWhile(_ => !Deleting))
         {
-            await _agent.Runtime.RemoveContainerAsync(r.ContainerId, _agent.Stopping);
+            await _agent.Runtime.RemoveContainerAsync(r.ContainerId, CancellationToken.None);
         }
     }
 

@@ -20,12 +20,13 @@ internal sealed partial class PodWorker
             .Where(c => c.State is RuntimeContainerState.Running or RuntimeContainerState.Created or RuntimeContainerState.Unknown)
             .ToList();
         var done = running.Select(c => c.Name).Distinct().ToDictionary(n => n, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var started = _agent.Time.GetUtcNow();
         await Task.WhenAll(running.Select(async c =>
         {
             try
             {
                 await KillContainerAsync(pod, c.Id, c.Name, KillReason.Unknown, gracePeriodOverride,
-                    $"Stopping container {c.Name}", TurnOf(pod.Spec, c.Name, done));
+                    $"Stopping container {c.Name}", TurnOf(pod.Spec, c.Name, done), started);
             }
             finally
             {
@@ -36,7 +37,7 @@ internal sealed partial class PodWorker
         {
             foreach (var sandbox in runtime.Sandboxes)
             {
-                await _agent.Runtime.StopPodSandboxAsync(sandbox.Id, _agent.Stopping);
+                await _agent.Runtime.StopPodSandboxAsync(sandbox.Id, CancellationToken.None);
             }
         }
     }
@@ -62,29 +63,35 @@ internal sealed partial class PodWorker
     /// Mirrors kuberuntime killContainer (docs/lifecycle.md §10.1): Killing event, preStop within the grace period (its time counts),
     /// the sidecar's turn (within what is left), then the stop signal with at least the 2 s minimum before SIGKILL.
     /// </summary>
-    private async Task KillContainerAsync(V1Pod pod, string containerId, string name, KillReason reason, long? gracePeriodOverride, string message, Task turn)
+    /// <param name="started">When the kill began: the sidecar's turn is measured from it (after preStop), not from
+    /// whenever this task got to run, so every container of one pod kill shares the same clock.</param>
+    private async Task KillContainerAsync(
+        V1Pod pod, string containerId, string name, KillReason reason, long? gracePeriodOverride, string message, Task turn, DateTimeOffset started)
     {
         _agent.Events.Container(pod, name, EventRecorder.TypeNormal, EventReasons.Killing, message);
         var spec = pod.Spec.FindContainer(name) ?? new V1Container { Name = name };
         var grace = GracePeriod.Compute(pod, spec, reason, gracePeriodOverride);
         if (GracePeriod.ShouldRunPreStop(spec, grace))
         {
-            var preStop = await _agent.Hooks.ExecutePreStopAsync(pod, spec, containerId, CurrentPodIp(pod), grace, _agent.Stopping);
+            var preStop = await _agent.Hooks.ExecutePreStopAsync(pod, spec, containerId, CurrentPodIp(pod), grace, CancellationToken.None);
             if (preStop.Result is { Succeeded: false })
             {
                 _agent.Events.Container(pod, name, EventRecorder.TypeWarning, EventReasons.FailedPreStopHook, HookEvents.PreStopHookFailed);
             }
 
             grace = GracePeriod.AfterWait(grace, preStop.Elapsed);
+            started += preStop.Elapsed;
         }
 
         if (grace > 0 && !turn.IsCompleted)
         {
-            var waitStarted = _agent.Time.GetUtcNow();
-            await turn.WaitAsync(Durations.TimerSeconds(grace), _agent.Time).ContinueWith(_ => { }, TaskScheduler.Default);
-            grace = GracePeriod.AfterWait(grace, _agent.Time.GetUtcNow() - waitStarted);
+            var left = Durations.TimerDue(Durations.Seconds(grace) - (_agent.Time.GetUtcNow() - started));
+            await turn.WaitAsync(left, _agent.Time).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
-        await _agent.Runtime.StopContainerAsync(containerId, GracePeriod.StopWindow(grace), _agent.Stopping);
+        // Whether or not it waited (its turn may have come before this task ran), the time since the kill began counts.
+        grace = GracePeriod.AfterWait(grace, _agent.Time.GetUtcNow() - started);
+
+        await _agent.Runtime.StopContainerAsync(containerId, GracePeriod.StopWindow(grace), CancellationToken.None);
     }
 }

@@ -23,7 +23,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ContainerStartFailure> _reasonCache = new();
     private readonly CancellationTokenSource _deleted = new();
 
-    /// <summary>Cancels a SyncPod's actions on deletion or when the agent stops.</summary>
+    /// <summary>Cancels a SyncPod's starts on deletion or when the agent stops.</summary>
     private readonly CancellationTokenSource _syncCancelled;
     private readonly ITimer _timer;
     private readonly Task _loop;
@@ -285,7 +285,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
             .Where(c => c is { State: RuntimeContainerState.Exited, Reason: ContainerReasons.ContainerStatusUnknown });
         foreach (var c in lost)
         {
-            await _agent.Runtime.RemoveContainerAsync(c.Id, _agent.Stopping);
+            await _agent.Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
         }
     }
 
@@ -404,12 +404,12 @@ internal sealed partial class PodWorker : IAsyncDisposable
     {
         foreach (var c in _agent.Runtime.GetPodStatus(Uid).Containers)
         {
-            await _agent.Runtime.RemoveContainerAsync(c.Id, _agent.Stopping);
+            await _agent.Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
         }
 
         foreach (var sandbox in _agent.Runtime.GetPodStatus(Uid).Sandboxes)
         {
-            await _agent.Runtime.RemovePodSandboxAsync(sandbox.Id, _agent.Stopping);
+            await _agent.Runtime.RemovePodSandboxAsync(sandbox.Id, CancellationToken.None);
         }
 
         _agent.Volumes.TearDown(Uid);

@@ -59,25 +59,12 @@ internal sealed class ConfigMapStrategy() : ObjectStrategy<V1ConfigMap>(Resource
 }
 
 /// <summary>
-/// secretStrategy (pkg/registry/core/secret/strategy.go) with the v1 conversion: <c>stringData</c> is merged into
-/// <c>data</c> (its keys win) and dropped; <c>type</c> defaults to <c>Opaque</c> (SetDefaults_Secret).
+/// secretStrategy (pkg/registry/core/secret/strategy.go) with the v1 conversion and defaulting
+/// (<see cref="ConfigObjectValidation.DefaultSecret"/>).
 /// </summary>
 internal sealed class SecretStrategy() : ObjectStrategy<V1Secret>(ResourceKind.Secrets)
 {
-    protected override void Normalize(V1Secret obj)
-    {
-        if (obj.StringData is { Count: > 0 } stringData)
-        {
-            obj.Data ??= new Dictionary<string, byte[]>();
-            foreach (var (key, value) in stringData)
-            {
-                obj.Data[key] = System.Text.Encoding.UTF8.GetBytes(value ?? "");
-            }
-        }
-
-        obj.StringData = null;
-        obj.Type = string.IsNullOrEmpty(obj.Type) ? "Opaque" : obj.Type;
-    }
+    protected override void Normalize(V1Secret obj) => ConfigObjectValidation.DefaultSecret(obj);
 
     protected override ErrorList Validate(V1Secret obj) => ConfigObjectValidation.ValidateSecret(obj);
 

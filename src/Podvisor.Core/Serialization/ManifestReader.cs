@@ -7,7 +7,7 @@ namespace Podvisor.Core.Serialization;
 
 /// <summary>
 /// Strict reading of user manifests for <c>podvisor run/validate</c>: YAML (one or more <c>---</c> documents) or JSON
-/// (one object), each a <c>v1</c> Pod or a <c>v1</c> List of Pods. Unknown and duplicate fields are errors named by
+/// (one object), each a <c>v1</c> Pod, ConfigMap or Secret, or a <c>v1</c> List of them. Unknown and duplicate fields are errors named by
 /// their full path, like kube-apiserver strict decoding; other kinds are rejected by name.
 /// </summary>
 public static class ManifestReader
@@ -56,9 +56,11 @@ public static class ManifestReader
     private sealed class DocumentReader(string source)
     {
         private readonly List<V1Pod> pods = [];
+        private readonly List<V1ConfigMap> configMaps = [];
+        private readonly List<V1Secret> secrets = [];
         private readonly List<ManifestError> errors = [];
 
-        public ManifestResult Result() => new(pods, errors);
+        public ManifestResult Result() => new(pods, errors) { ConfigMaps = configMaps, Secrets = secrets };
 
         public void Fail(int? document, int? item, int? line, string message) =>
             errors.Add(new ManifestError(source, document, item, line, message));
@@ -78,7 +80,7 @@ public static class ManifestReader
                 return;
             }
 
-            ReadPod(mapping, document, item: null);
+            ReadObject(mapping, document, item: null);
         }
 
         private void ReadList(MappingNode list, int? document)
@@ -99,7 +101,7 @@ public static class ManifestReader
             {
                 if (items.Items[i] is MappingNode pod)
                 {
-                    ReadPod(pod, document, i + 1);
+                    ReadObject(pod, document, i + 1);
                 }
                 else
                 {
@@ -108,17 +110,18 @@ public static class ManifestReader
             }
         }
 
-        private void ReadPod(MappingNode mapping, int? document, int? item)
+        private void ReadObject(MappingNode mapping, int? document, int? item)
         {
             var kind = mapping.GetText("kind");
             var apiVersion = mapping.GetText("apiVersion");
-            var problem = (kind, apiVersion) switch
+            var known = kind is "Pod" or "ConfigMap" or "Secret";
+            var problem = (known, apiVersion) switch
             {
-                (null or "", _) => $"kind is missing; {PodsOnly}",
-                ("Pod", null or "") => $"apiVersion is missing; {PodsOnly}",
-                ("Pod", "v1") => null,
-                ("Pod", _) => $"apiVersion {GoFormat.Quote(apiVersion!)} is not supported for kind \"Pod\"; {PodsOnly}",
-                _ => $"kind {GoFormat.Quote(kind)} is not supported; {PodsOnly}",
+                _ when string.IsNullOrEmpty(kind) => $"kind is missing; {PodsOnly}",
+                (true, null or "") => $"apiVersion is missing; {PodsOnly}",
+                (true, "v1") => null,
+                (true, _) => $"apiVersion {GoFormat.Quote(apiVersion!)} is not supported for kind {GoFormat.Quote(kind!)}; {PodsOnly}",
+                _ => $"kind {GoFormat.Quote(kind!)} is not supported; {PodsOnly}",
             };
             if (problem is not null)
             {
@@ -126,28 +129,41 @@ public static class ManifestReader
                 return;
             }
 
-            var (json, issues) = NodeBinder.Bind(mapping, typeof(V1Pod));
+            switch (kind)
+            {
+                case "Pod":
+                    Read(mapping, document, item, pods);
+                    break;
+                case "ConfigMap":
+                    Read(mapping, document, item, configMaps);
+                    break;
+                default:
+                    Read(mapping, document, item, secrets);
+                    break;
+            }
+        }
+
+        private void Read<T>(MappingNode mapping, int? document, int? item, List<T> into)
+            where T : class
+        {
+            var (json, issues) = NodeBinder.Bind(mapping, typeof(T));
             foreach (var issue in issues)
             {
                 Fail(document, item, issue.Line, issue.Message);
             }
 
-            if (issues.Count == 0 && Deserialize(json, document, item) is { } pod)
+            if (issues.Count > 0)
             {
-                pods.Add(pod);
+                return;
             }
-        }
 
-        private V1Pod? Deserialize(string json, int? document, int? item)
-        {
             try
             {
-                return KubernetesJson.Deserialize<V1Pod>(json);
+                into.Add(KubernetesJson.Deserialize<T>(json));
             }
             catch (Exception e) when (e is JsonException or FormatException or ArgumentException or InvalidOperationException or OverflowException)
             {
-                Fail(document, item, null, $"cannot decode the Pod: {e.Message}");
-                return null;
+                Fail(document, item, null, $"cannot decode the {mapping.GetText("kind")}: {e.Message}");
             }
         }
     }

@@ -32,11 +32,15 @@ public sealed record ManifestError(string Source, int? Document, int? Item, int?
 }
 
 /// <summary>
-/// The pods read from a manifest and every error found. Callers must treat any error as invalid input (the CLI exits 2):
-/// <see cref="Pods"/> holds only the documents that decoded cleanly.
+/// The pods (and the ConfigMaps and Secrets next to them) read from a manifest, and every error found. Callers must
+/// treat any error as invalid input (the CLI exits 2): the lists hold only the documents that decoded cleanly.
 /// </summary>
 public sealed record ManifestResult(IReadOnlyList<V1Pod> Pods, IReadOnlyList<ManifestError> Errors)
 {
+    public IReadOnlyList<V1ConfigMap> ConfigMaps { get; init; } = [];
+
+    public IReadOnlyList<V1Secret> Secrets { get; init; } = [];
+
     public bool IsValid => Errors.Count == 0;
 
     /// <summary>All errors, one per line, for stderr.</summary>

@@ -18,6 +18,25 @@ public static partial class ConfigObjectValidation
     private const string ConfigMapKeyFmt = "[-._a-zA-Z0-9]+";
     private const string ConfigMapKeyErrMsg = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
 
+    /// <summary>
+    /// The v1 conversion and defaulting of a Secret before validation: <c>stringData</c> is merged into <c>data</c>
+    /// (its keys win) and dropped; <c>type</c> defaults to <c>Opaque</c> (SetDefaults_Secret).
+    /// </summary>
+    public static void DefaultSecret(V1Secret secret)
+    {
+        if (secret.StringData is { Count: > 0 } stringData)
+        {
+            secret.Data ??= new Dictionary<string, byte[]>();
+            foreach (var (key, value) in stringData)
+            {
+                secret.Data[key] = System.Text.Encoding.UTF8.GetBytes(value ?? "");
+            }
+        }
+
+        secret.StringData = null;
+        secret.Type = string.IsNullOrEmpty(secret.Type) ? "Opaque" : secret.Type;
+    }
+
     public static ErrorList ValidateConfigMap(V1ConfigMap cm)
     {
         var errs = new ErrorList(ObjectMetaValidation.ValidateCreate(cm.Metadata, FieldPath.Root("metadata")));

@@ -48,8 +48,8 @@ internal static class RunCommand
     private static async Task<int> ExecuteAsync(
         string path, string? output, TimeSpan? timeout, Core.FeatureGates gates, string? dataDir, TimeSpan? backoffMax, string runtime, string endpoint)
     {
-        var (pods, error) = ManifestLoader.Load(path, gates, runsImages: runtime == "cri");
-        if (error is not null)
+        var (manifest, error) = ManifestLoader.Load(path, gates, runsImages: runtime == "cri");
+        if (manifest is null)
         {
             Console.Error.WriteLine(error);
             return PodRunner.ExitInvalid;
@@ -61,8 +61,9 @@ internal static class RunCommand
         using var terminated = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Cancel(c, interrupted));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Cancel(c, terminated));
-        var runner = new PodRunner(pods, new RunSettings
+        var runner = new PodRunner(manifest.Pods, new RunSettings
         {
+            ConfigObjects = new ManifestConfigObjects(manifest.ConfigMaps, manifest.Secrets),
             // The logs of deleted pods stay: --data-dir keeps them, a temporary dir is removed below.
             Agent = new AgentOptions { DataDir = dir, Gates = gates, CrashLoopBackOffMax = backoffMax, KeepLogsOfDeletedPods = true },
             Output = output,

@@ -13,16 +13,21 @@ internal static class ValidateCommand
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
-            var (pods, error) = ManifestLoader.Load(path, CommonOptions.Gates(parse, gates));
-            if (error is not null)
+            var (manifest, error) = ManifestLoader.Load(path, CommonOptions.Gates(parse, gates));
+            if (manifest is null)
             {
                 Console.Error.WriteLine(error);
                 return 2;
             }
 
-            foreach (var pod in pods)
+            foreach (var pod in manifest.Pods)
             {
                 Console.Out.WriteLine($"pod/{pod.Metadata.Name} valid");
+            }
+
+            foreach (var name in manifest.ConfigMaps.Select(c => "configmap/" + c.Metadata.Name).Concat(manifest.Secrets.Select(s => "secret/" + s.Metadata.Name)))
+            {
+                Console.Out.WriteLine($"{name} valid");
             }
 
             return 0;

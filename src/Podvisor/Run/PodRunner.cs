@@ -15,6 +15,9 @@ public sealed record RunSettings
 {
     public required AgentOptions Agent { get; init; }
 
+    /// <summary>The ConfigMaps and Secrets the pods can reference (those of the manifest).</summary>
+    public IConfigObjects ConfigObjects { get; init; } = NoConfigObjects.Instance;
+
     /// <summary>json, yaml, or null (no stdout output).</summary>
     public string? Output { get; init; }
 
@@ -67,7 +70,7 @@ public sealed class PodRunner
     {
         _sink.Attach(runtime);
         var output = new ContainerOutput(_settings.Agent.DataDir, _sink.OutputWritten);
-        await using (var agent = new PodAgent(runtime, _sink, _settings.Agent, _time, logs))
+        await using (var agent = new PodAgent(runtime, _sink, _settings.Agent, _time, logs, _settings.ConfigObjects))
         {
             _agent = agent;
             foreach (var pod in _pods)

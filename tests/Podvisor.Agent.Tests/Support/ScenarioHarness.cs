@@ -185,8 +185,15 @@ public sealed class ScenarioHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Bounded, so a test that fails mid-termination reports its failure instead of hanging the run.
-        await Agent.DisposeAsync().AsTask().WaitAsync(SettleTimeout);
+        // A test that fails mid-termination leaves stops waiting on the fake clock: let their grace periods run out
+        // (bounded), so the run reports the failure instead of hanging.
+        var disposed = Agent.DisposeAsync().AsTask();
+        for (var minute = 0; minute < 60 && await Task.WhenAny(disposed, Task.Delay(TimeSpan.FromMilliseconds(100))) != disposed; minute++)
+        {
+            Time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        await disposed.WaitAsync(SettleTimeout);
         Directory.Delete(_dataDir, recursive: true);
     }
 }

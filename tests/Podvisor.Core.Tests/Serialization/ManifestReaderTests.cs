@@ -134,6 +134,21 @@ public class ManifestReaderTests
         Assert.Equal(["web", "two"], result.Pods.Select(p => p.Metadata.Name));
     }
 
+    [Fact]
+    public void ConfigMaps_and_Secrets_next_to_the_pods_are_read_strictly()
+    {
+        var yaml = PodYaml + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: b}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {k: v}\n";
+        var result = ManifestReader.Read(yaml, "f.yaml");
+        Assert.True(result.IsValid, result.ErrorText);
+        Assert.Equal(("cm", "b"), (result.ConfigMaps.Single().Metadata.Name, result.ConfigMaps.Single().Data["a"]));
+        Assert.Equal("v", result.Secrets.Single().StringData["k"]);
+
+        Assert.Equal(["f.yaml: document 1: line 4: unknown field \"datas\""],
+            Errors("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndatas: {a: b}\n", "f.yaml"));
+        Assert.Equal(["f.yaml: document 1: line 1: apiVersion \"v2\" is not supported for kind \"Secret\"; podvisor runs v1 Pods"],
+            Errors("apiVersion: v2\nkind: Secret\nmetadata: {name: s}\n", "f.yaml"));
+    }
+
     [Theory]
     [InlineData("Deployment", "apps/v1", "kind \"Deployment\" is not supported; podvisor runs v1 Pods")]
     [InlineData("Service", "v1", "kind \"Service\" is not supported; podvisor runs v1 Pods")]

@@ -84,6 +84,68 @@ public sealed class CliContractTests : IDisposable
         Assert.Contains($"{path}: document 1: line 1: kind \"Deployment\" is not supported; podvisor runs v1 Pods", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>docs/contracts.md §1: the file may also hold the ConfigMaps and Secrets its pods use (env and volumes).</summary>
+    [Fact]
+    public async Task ConfigMapsAndSecretsInTheFileReachThePodsEnvAndVolumes()
+    {
+        var path = Manifest("configured.yaml", """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: settings}
+            data: {mode: fast, app.conf: "threads=4"}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: creds}
+            stringData: {token: abc123}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: app}
+            spec:
+              restartPolicy: Never
+              containers:
+              - name: main
+                image: busybox
+                command: [sh, -c, 'echo "mode=$MODE token=$(cat /etc/creds/token) $(cat /etc/app/app.conf)"']
+                env: [{name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}]
+                volumeMounts: [{name: app, mountPath: /etc/app}, {name: creds, mountPath: /etc/creds}]
+              volumes:
+              - {name: app, configMap: {name: settings}}
+              - {name: creds, secret: {secretName: creds}}
+            """);
+
+        var result = await PodvisorCli.RunAsync("run", path);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("app/main | mode=fast token=abc123 threads=4\n", result.Stderr, StringComparison.Ordinal);
+        var validate = await PodvisorCli.RunAsync("validate", path);
+        Assert.Equal("pod/app valid\nconfigmap/settings valid\nsecret/creds valid\n", validate.Stdout);
+    }
+
+    [Fact]
+    public async Task AnInvalidConfigMapExits2WithTheApiserverMessage()
+    {
+        var path = Manifest("bad-configmap.yaml", $$"""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: settings}
+            data: {"bad/key": x}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: app}
+            spec:
+              containers: [{name: main, image: busybox, command: ["touch", "{{Marker}}"]}]
+            """);
+
+        var result = await PodvisorCli.RunAsync("run", path);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{path}: The ConfigMap \"settings\" is invalid: data[bad/key]: Invalid value: \"bad/key\": a valid config key must consist of alphanumeric characters, '-', '_' or '.'", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Marker));
+    }
+
     [Fact]
     public async Task MalformedYamlExits2WithTheLine()
     {
