@@ -5,18 +5,30 @@ using k8s;
 
 namespace Podvisor.Api.Http;
 
-/// <summary>Reads request bodies: JSON, or YAML (converted to JSON through KubernetesYaml). Failures are 400 values.</summary>
+/// <summary>
+/// Reads request bodies: JSON, YAML (converted to JSON through KubernetesYaml), and for whole objects the protobuf
+/// encoding of the kinds <see cref="ProtobufBody"/> reads. Failures are 4xx values.
+/// </summary>
 internal static class RequestBody
 {
     private const int MaxBodyBytes = 3 * 1024 * 1024;
 
     public static async Task<(string? Text, ApiError? Error)> ReadTextAsync(HttpRequest request)
     {
-        if (request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true)
+        if (IsProtobuf(request))
         {
-            return (null, ApiError.UnsupportedMediaType(request.ContentType));
+            return (null, ApiError.UnsupportedMediaType(request.ContentType!));
         }
 
+        var (bytes, error) = await ReadBytesAsync(request).ConfigureAwait(false);
+        return bytes is { } body ? (Encoding.UTF8.GetString(body.Span), null) : (null, error);
+    }
+
+    private static bool IsProtobuf(HttpRequest request) =>
+        request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true;
+
+    private static async Task<(ReadOnlyMemory<byte>? Bytes, ApiError? Error)> ReadBytesAsync(HttpRequest request)
+    {
         using var memory = new MemoryStream();
         var buffer = new byte[16 * 1024];
         int read;
@@ -29,7 +41,7 @@ internal static class RequestBody
             }
         }
 
-        return (Encoding.UTF8.GetString(memory.GetBuffer(), 0, (int)memory.Length), null);
+        return (new ReadOnlyMemory<byte>(memory.GetBuffer(), 0, (int)memory.Length), null);
     }
 
     /// <summary>Parses a body as a JSON object; YAML is accepted when the text is not JSON.</summary>
@@ -75,6 +87,12 @@ internal static class RequestBody
     /// <summary>The body parsed as one JSON or YAML object.</summary>
     public static async Task<(JsonObject? Node, ApiError? Error)> ReadObjectAsync(HttpRequest request)
     {
+        if (IsProtobuf(request))
+        {
+            var (bytes, bytesError) = await ReadBytesAsync(request).ConfigureAwait(false);
+            return bytes is { } body ? ProtobufBody.Decode(body, request.ContentType!) : (null, bytesError);
+        }
+
         var (text, error) = await ReadTextAsync(request).ConfigureAwait(false);
         return text is null ? (null, error) : ParseObject(text);
     }

@@ -3,8 +3,9 @@ using Podvisor.E2E.Tests.Api;
 namespace Podvisor.E2E.Tests.Serve;
 
 /// <summary>
-/// A pod's env from ConfigMaps and Secrets against serve, with real kubectl and real processes: a missing ConfigMap
-/// is the kubelet's CreateContainerConfigError, and the pod starts once the objects are applied.
+/// ConfigMaps and Secrets against serve, with real kubectl and real processes: a missing ConfigMap is the kubelet's
+/// CreateContainerConfigError and the pod starts once <c>kubectl create configmap/secret</c> made the objects; volumes
+/// hold their keys and follow a changed ConfigMap.
 /// </summary>
 [Collection(ServeCollection.Name)]
 public sealed class ConfigObjectTests
@@ -83,7 +84,11 @@ public sealed class ConfigObjectTests
         Assert.Equal("configmap \"settings\" not found", waiting.Status.ContainerStatuses.Single().State.Waiting.Message);
         Assert.Contains("CreateContainerConfigError", await k.OkAsync("get", "pod", "configured"));
 
-        Assert.Equal("configmap/settings created\nsecret/creds created\n", await k.RunWithInputAsync(Objects, "apply", "-f", "-").ContinueWith(t => t.Result.Stdout));
+        // kubectl create sends these as protobuf.
+        var file = Path.Combine(h.Root, "level");
+        await File.WriteAllTextAsync(file, "3");
+        Assert.Equal("configmap/settings created\n", await k.OkAsync("create", "configmap", "settings", "--from-literal=mode=fast", $"--from-file={file}"));
+        Assert.Equal("secret/creds created\n", await k.OkAsync("create", "secret", "generic", "creds", "--from-literal=user=admin", "--from-literal=password=s3cret"));
         await watch.WaitAsync(p => p.Status?.Phase == "Succeeded", "phase Succeeded");
 
         Assert.Equal("mode=fast level=3 user=admin password=s3cret\n", await k.OkAsync("logs", "configured"));

@@ -1,0 +1,106 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Podvisor.Api.Http;
+
+namespace Podvisor.E2E.Tests.Api;
+
+/// <summary>
+/// The protobuf bodies of ConfigMap and Secret creates (kubectl create configmap/secret): decoded to the JSON the
+/// rest of the API reads; anything malformed (fuzzed, truncated) is a 4xx value, never an exception.
+/// </summary>
+public sealed class ProtobufBodyTests
+{
+    private const string ContentType = "application/vnd.kubernetes.protobuf";
+
+    [Fact]
+    public void A_ConfigMap_decodes_with_metadata_data_and_binaryData()
+    {
+        var body = Envelope("v1", "ConfigMap", Concat(
+            Message(1, Concat(Str(1, "settings"), Str(2, ""), Str(3, "default"), Message(11, Concat(Str(1, "app"), Str(2, "web"))))),
+            Message(2, Concat(Str(1, "mode"), Str(2, "fast"))),
+            Message(2, Concat(Str(1, "level"), Str(2, "3"))),
+            Message(3, Concat(Str(1, "blob"), Bytes(2, [0, 1, 2]))),
+            Varint(4, 1)));
+
+        var (node, error) = ProtobufBody.Decode(body, ContentType);
+
+        Assert.Null(error);
+        Assert.Equal(
+            """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings","namespace":"default","labels":{"app":"web"}},"data":{"mode":"fast","level":"3"},"binaryData":{"blob":"AAEC"},"immutable":true}""",
+            node!.ToJsonString());
+    }
+
+    [Fact]
+    public void A_Secret_decodes_data_as_base64_stringData_and_type()
+    {
+        var body = Envelope("v1", "Secret", Concat(
+            Message(1, Str(1, "creds")),
+            Message(2, Concat(Str(1, "user"), Str(2, "admin"))),
+            Str(3, "Opaque"),
+            Message(4, Concat(Str(1, "pw"), Str(2, "p@ss")))));
+
+        var (node, _) = ProtobufBody.Decode(body, ContentType);
+
+        Assert.Equal(
+            """{"apiVersion":"v1","kind":"Secret","metadata":{"name":"creds"},"data":{"user":"YWRtaW4="},"type":"Opaque","stringData":{"pw":"p@ss"}}""",
+            node!.ToJsonString());
+    }
+
+    [Fact]
+    public void Other_kinds_are_415_and_a_body_without_the_magic_is_400()
+    {
+        Assert.Equal(415, ProtobufBody.Decode(Envelope("v1", "Pod", []), ContentType).Error!.Code);
+        Assert.Equal(400, ProtobufBody.Decode("{}"u8.ToArray(), ContentType).Error!.Code);
+    }
+
+    [Fact]
+    public void Truncated_and_fuzzed_bodies_are_errors_or_objects_never_exceptions()
+    {
+        var valid = Envelope("v1", "ConfigMap", Concat(Message(1, Str(1, "x")), Message(2, Concat(Str(1, "k"), Str(2, "v")))));
+        for (var length = 0; length < valid.Length; length++)
+        {
+            var (node, error) = ProtobufBody.Decode(valid.AsMemory(0, length), ContentType);
+            Assert.True(node is not null || error is { Code: 400 or 415 }, $"prefix of {length} bytes");
+        }
+
+        var random = new Random(12);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var mutated = (byte[])valid.Clone();
+            for (var flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                mutated[random.Next(4, mutated.Length)] = (byte)random.Next(256);
+            }
+
+            var (node, error) = ProtobufBody.Decode(mutated, ContentType);
+            Assert.True(node is not null || error is { Code: 400 or 415 }, Convert.ToHexString(mutated));
+        }
+    }
+
+    private static byte[] Envelope(string apiVersion, string kind, byte[] raw) =>
+        Concat("k8s\0"u8.ToArray(), Message(1, Concat(Str(1, apiVersion), Str(2, kind))), Bytes(2, raw));
+
+    private static byte[] Str(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
+
+    private static byte[] Message(int field, byte[] value) => Bytes(field, value);
+
+    private static byte[] Bytes(int field, byte[] value) => Concat(VarintBytes((ulong)(field << 3 | 2)), VarintBytes((ulong)value.Length), value);
+
+    private static byte[] Varint(int field, ulong value) => Concat(VarintBytes((ulong)(field << 3)), VarintBytes(value));
+
+    private static byte[] VarintBytes(ulong value)
+    {
+        var bytes = new List<byte>();
+        do
+        {
+            var b = (byte)(value & 0x7F);
+            value >>= 7;
+            bytes.Add(value == 0 ? b : (byte)(b | 0x80));
+        }
+        while (value != 0);
+
+        return [.. bytes];
+    }
+
+    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+}
