@@ -8,9 +8,9 @@ internal sealed class ConfigMapTablePrinter : ITablePrinter
 {
     private static readonly TableColumn[] ConfigMapColumns =
     [
-        new("Name", "string", "name", "Name must be unique within a namespace.", 0),
+        TableColumn.NameColumn,
         new("Data", "string", "", "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.", 0),
-        new("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0),
+        TableColumn.AgeColumn,
     ];
 
     public IReadOnlyList<TableColumn> Columns => ConfigMapColumns;
@@ -28,10 +28,10 @@ internal sealed class SecretTablePrinter : ITablePrinter
 {
     private static readonly TableColumn[] SecretColumns =
     [
-        new("Name", "string", "name", "Name must be unique within a namespace.", 0),
+        TableColumn.NameColumn,
         new("Type", "string", "", "Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types", 0),
         new("Data", "string", "", "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4", 0),
-        new("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0),
+        TableColumn.AgeColumn,
     ];
 
     public IReadOnlyList<TableColumn> Columns => SecretColumns;

@@ -67,9 +67,9 @@ internal sealed class NamespaceTablePrinter : ITablePrinter
 {
     private static readonly TableColumn[] NamespaceColumns =
     [
-        new("Name", "string", "name", "Name must be unique within a namespace.", 0),
+        TableColumn.NameColumn,
         new("Status", "string", "", "The status of the namespace", 0),
-        new("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0),
+        TableColumn.AgeColumn,
     ];
 
     public IReadOnlyList<TableColumn> Columns => NamespaceColumns;

@@ -10,10 +10,10 @@ internal sealed class NodeTablePrinter : ITablePrinter
 
     private static readonly TableColumn[] NodeColumns =
     [
-        new("Name", "string", "name", "Name must be unique within a namespace.", 0),
+        TableColumn.NameColumn,
         new("Status", "string", "", "The status of the node", 0),
         new("Roles", "string", "", "The roles of the node", 0),
-        new("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0),
+        TableColumn.AgeColumn,
         new("Version", "string", "", "Kubelet Version reported by the node.", 0),
         new("Internal-IP", "string", "", AddressesDoc, 1),
         new("External-IP", "string", "", AddressesDoc, 1),
