@@ -4,7 +4,8 @@ namespace Podvisor.Core.Validation;
 
 /// <summary>
 /// Volume and volumeMount validation. Mirrors validation.go ValidateVolumes, validateVolumeSource (the source-count
-/// rule and the emptyDir/hostPath checks; other source types are rejected by <see cref="PodvisorAdmission"/>) and
+/// rule, the emptyDir/hostPath checks and projected volumes' duplicate paths; sources Podvisor does not run are
+/// rejected by <see cref="PodvisorAdmission"/>) and
 /// ValidateVolumeMounts.
 /// </summary>
 public static class VolumeValidation
@@ -116,6 +117,7 @@ public static class VolumeValidation
             {
                 V1EmptyDirVolumeSource emptyDir => ValidateEmptyDir(emptyDir, path.Child("emptyDir")),
                 V1HostPathVolumeSource hostPath => ValidateHostPath(hostPath, path.Child("hostPath")),
+                V1ProjectedVolumeSource projected => ValidateProjectedPaths(projected, path.Child("projected")),
                 _ => [],
             });
         }
@@ -126,6 +128,29 @@ public static class VolumeValidation
         }
 
         return errs;
+    }
+
+    /// <summary>
+    /// validateProjectionSources' path rule: no two items of a projected volume's sources may write the same path
+    /// (the error names the projected field with the source's name, or the path for downwardAPI items, as upstream).
+    /// </summary>
+    private static IEnumerable<FieldError> ValidateProjectedPaths(V1ProjectedVolumeSource projected, FieldPath path)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var source in projected.Sources ?? [])
+        {
+            var items = source.ConfigMap?.Items?.Select(i => (i.Path, Value: source.ConfigMap.Name))
+                ?? source.Secret?.Items?.Select(i => (i.Path, Value: source.Secret.Name))
+                ?? source.DownwardAPI?.Items?.Select(i => (i.Path, Value: i.Path))
+                ?? [];
+            foreach (var (itemPath, value) in items)
+            {
+                if (!string.IsNullOrEmpty(itemPath) && !seen.Add(itemPath))
+                {
+                    yield return FieldError.Invalid(path, value, "conflicting duplicate paths");
+                }
+            }
+        }
     }
 
     private static IEnumerable<FieldError> ValidateEmptyDir(V1EmptyDirVolumeSource emptyDir, FieldPath path)

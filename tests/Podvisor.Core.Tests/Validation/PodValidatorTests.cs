@@ -62,6 +62,8 @@ public class PodValidatorTests
         { "volume name missing", Pod("  volumes:\n  - {emptyDir: {}}\n" + App), ["spec.volumes[0].name: Required value"] },
         { "volume name uppercase", Pod("  volumes:\n  - {name: Data, emptyDir: {}}\n" + App), [$"spec.volumes[0].name: Invalid value: \"Data\": {Dns1123Label}"] },
         { "duplicate volume", Pod("  volumes:\n  - {name: d, emptyDir: {}}\n  - {name: d, emptyDir: {}}\n" + App), ["spec.volumes[1].name: Duplicate value: \"d\""] },
+        { "projected duplicate paths", Pod("  volumes:\n  - name: p\n    projected:\n      sources:\n      - configMap: {name: a, items: [{key: k, path: same}]}\n      - secret: {name: s, items: [{key: k, path: same}]}\n      - downwardAPI: {items: [{path: same, fieldRef: {fieldPath: metadata.name}}]}\n" + App),
+            ["spec.volumes[0].projected: Invalid value: \"s\": conflicting duplicate paths", "spec.volumes[0].projected: Invalid value: \"same\": conflicting duplicate paths"] },
         { "two volume types", Pod("  volumes:\n  - {name: d, emptyDir: {}, hostPath: {path: /x}}\n" + App), ["spec.volumes[0].hostPath: Forbidden: may not specify more than 1 volume type"] },
         { "hostPath path missing", Pod("  volumes:\n  - {name: d, hostPath: {path: ''}}\n" + App), ["spec.volumes[0].hostPath.path: Required value"] },
         { "hostPath backsteps", Pod("  volumes:\n  - {name: d, hostPath: {path: /a/../b}}\n" + App), ["spec.volumes[0].hostPath.path: Invalid value: \"/a/../b\": must not contain '..'"] },
