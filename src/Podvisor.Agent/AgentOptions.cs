@@ -1,6 +1,7 @@
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Podvisor.Core;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Agent;
 
@@ -23,6 +24,15 @@ public sealed record AgentOptions
 
     /// <summary>Keep a deleted pod's CRI log files (<c>podvisor run --data-dir</c>); the kubelet removes them.</summary>
     public bool KeepLogsOfDeletedPods { get; init; }
+
+    private NodeResources? _resources;
+
+    /// <summary>This machine's resources, the defaults of downward-API limits; read from the machine once unless given.</summary>
+    public NodeResources Resources
+    {
+        get => _resources ??= NodeResources.OfThisMachine(DataDir);
+        init => _resources = value;
+    }
 
     /// <summary>A slow safety resync; correctness never depends on it (exits and probe results are events).</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromMinutes(1);

@@ -131,7 +131,7 @@ public static class ContainerConfigFactory
             {
                 Define(e.Name, CommandExpansion.Expand(e.Value ?? "", defined));
             }
-            else if (ValueFrom(pod, e, podIp, options, sources) is { } value)
+            else if (ValueFrom(pod, container, e, podIp, options, sources) is { } value)
             {
                 Define(e.Name, value);
             }
@@ -141,12 +141,17 @@ public static class ContainerConfigFactory
     }
 
     /// <summary>A valueFrom source's value; null when an optional ConfigMap, Secret or key is missing (the variable is left out).</summary>
-    private static string? ValueFrom(V1Pod pod, V1EnvVar e, string? podIp, AgentOptions options, EnvSources sources)
+    private static string? ValueFrom(V1Pod pod, V1Container container, V1EnvVar e, string? podIp, AgentOptions options, EnvSources sources)
     {
         if (e.ValueFrom.FieldRef is { } fieldRef)
         {
             return FieldValue(pod, fieldRef.FieldPath, podIp, options)
                 ?? throw new ContainerConfigException($"unsupported fieldPath: {fieldRef.FieldPath}");
+        }
+
+        if (e.ValueFrom.ResourceFieldRef is { } resourceRef)
+        {
+            return ResourceFieldValue(pod, container, resourceRef, options.Resources);
         }
 
         if (e.ValueFrom.ConfigMapKeyRef is { } configMapKey)
@@ -159,7 +164,39 @@ public static class ContainerConfigFactory
             return sources.SecretKey(secretKey);
         }
 
-        throw new ContainerConfigException($"env {e.Name}: resourceFieldRef is not supported by podvisor");
+        throw new ContainerConfigException($"env {e.Name}: no value source");
+    }
+
+    /// <summary>
+    /// Mirrors containerResourceRuntimeValue with defaultPodLimitsForDownwardAPI: the container's (or the named
+    /// container's) limit or request in units of the divisor (default 1), rounded up; an unset limit is the node's
+    /// allocatable amount, an unset request 0.
+    /// </summary>
+    public static string ResourceFieldValue(V1Pod pod, V1Container self, V1ResourceFieldSelector selector, NodeResources node)
+    {
+        var container = string.IsNullOrEmpty(selector.ContainerName)
+            ? self
+            : pod.Spec.ContainersOrEmpty().Concat(pod.Spec.InitContainersOrEmpty()).FirstOrDefault(c => c.Name == selector.ContainerName)
+                ?? throw new ContainerConfigException($"container {selector.ContainerName} not found");
+        var divisor = selector.Divisor?.ToDecimal() is { } d and not 0 ? d : 1m;
+        decimal? Get(IDictionary<string, ResourceQuantity>? list, string name) =>
+            list?.TryGetValue(name, out var q) == true ? q.ToDecimal() : null;
+        var limits = container.Resources?.Limits;
+        var requests = container.Resources?.Requests;
+        var (amount, milli) = selector.Resource switch
+        {
+            "limits.cpu" => (Get(limits, "cpu") ?? node.Cpus, true),
+            "limits.memory" => (Get(limits, "memory") ?? node.AllocatableMemoryBytes, false),
+            "limits.ephemeral-storage" => (Get(limits, "ephemeral-storage") ?? node.AllocatableEphemeralStorageBytes, false),
+            "requests.cpu" => (Get(requests, "cpu") ?? 0, true),
+            "requests.memory" => (Get(requests, "memory") ?? 0, false),
+            "requests.ephemeral-storage" => (Get(requests, "ephemeral-storage") ?? 0, false),
+            _ => throw new ContainerConfigException($"unsupported container resource : {selector.Resource}"),
+        };
+
+        // cpu compares MilliValues, the rest Values (both rounded up, as resource.Quantity does).
+        var (value, unit) = milli ? (Math.Ceiling(amount * 1000), Math.Ceiling(divisor * 1000)) : (Math.Ceiling(amount), Math.Ceiling(divisor));
+        return ((long)Math.Ceiling(value / unit)).ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>The ConfigMaps and Secrets of one env resolution, each read once (makeEnvironmentVariables' maps).</summary>

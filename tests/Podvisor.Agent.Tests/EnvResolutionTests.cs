@@ -124,6 +124,34 @@ public sealed class EnvResolutionTests
             Assert.Throws<ContainerConfigException>(() => ContainerConfigFactory.ResolveEnv(pod, container, null, Options, _objects)).Message);
     }
 
+    [Theory]
+    [InlineData("{resource: limits.cpu}", "2")]
+    [InlineData("{resource: limits.cpu, divisor: 1m}", "1500")]
+    [InlineData("{resource: requests.cpu}", "1")]
+    [InlineData("{resource: requests.cpu, divisor: 100m}", "3")]
+    [InlineData("{resource: limits.memory, divisor: 1Mi}", "128")]
+    [InlineData("{resource: requests.memory}", "0")]
+    [InlineData("{resource: limits.ephemeral-storage, divisor: 1Gi}", "90")]
+    [InlineData("{resource: limits.memory, containerName: other, divisor: 1Mi}", "1948")]
+    [InlineData("{resource: limits.cpu, containerName: other}", "8")]
+    public void ResourceFieldRef_is_the_limit_or_request_in_divisor_units_rounded_up_with_node_allocatable_for_unset_limits(string selector, string value)
+    {
+        var container = Container("resources: {limits: {cpu: 1500m, memory: 128Mi}, requests: {cpu: 250m}}\n"
+            + "env: [{name: X, valueFrom: {resourceFieldRef: " + selector + "}}]\n");
+        var pod = Pod(container);
+        pod.Spec.Containers.Add(new V1Container { Name = "other" });
+        var options = Options with { Resources = new NodeResources(8, 2L << 30, 100L << 30) };
+
+        Assert.Equal([("X", value)], ContainerConfigFactory.ResolveEnv(pod, container, null, options, _objects).Select(kv => (kv.Key, kv.Value)));
+    }
+
+    [Fact]
+    public void ResourceFieldRef_of_an_unknown_resource_is_the_kubelets_error()
+    {
+        Assert.Equal("unsupported container resource : limits.hugepages-2Mi",
+            Assert.Throws<ContainerConfigException>(() => Resolve("env: [{name: X, valueFrom: {resourceFieldRef: {resource: limits.hugepages-2Mi}}}]")).Message);
+    }
+
     [Fact]
     public async Task A_pod_waits_in_CreateContainerConfigError_until_its_ConfigMap_appears()
     {

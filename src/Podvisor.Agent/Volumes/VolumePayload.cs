@@ -115,8 +115,24 @@ internal static class VolumePayload
         var files = new List<VolumeFile>();
         foreach (var item in items ?? [])
         {
-            var path = item.FieldRef?.FieldPath
-                ?? throw new VolumeSetupException($"downwardAPI item {item.Path}: resourceFieldRef is not supported by podvisor");
+            if (item.ResourceFieldRef is { } resourceRef)
+            {
+                string amount;
+                try
+                {
+                    // A volume's resourceFieldRef names its container (validation requires containerName).
+                    amount = ContainerConfigFactory.ResourceFieldValue(pod, new V1Container { Name = "" }, resourceRef, options.Resources);
+                }
+                catch (ContainerConfigException e)
+                {
+                    throw new VolumeSetupException(e.Message);
+                }
+
+                files.Add(new VolumeFile(item.Path, Encoding.UTF8.GetBytes(amount), (UnixFileMode)(item.Mode ?? defaultMode ?? DefaultMode)));
+                continue;
+            }
+
+            var path = item.FieldRef?.FieldPath ?? "";
             var value = path switch
             {
                 "metadata.labels" => FormatMap(pod.Metadata.Labels),

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Api.Nodes;
 
@@ -9,9 +10,7 @@ namespace Podvisor.Api.Nodes;
 internal sealed record HostFacts(
     string Hostname,
     string InternalIp,
-    int Cpus,
-    long MemoryBytes,
-    long EphemeralStorageBytes,
+    NodeResources Resources,
     string KernelVersion,
     string OsImage,
     string Architecture,
@@ -22,9 +21,7 @@ internal sealed record HostFacts(
     public static HostFacts Read(string dataDir, string internalIp) => new(
         System.Net.Dns.GetHostName().ToLowerInvariant(),
         internalIp,
-        Environment.ProcessorCount,
-        MemTotalBytes(),
-        StorageBytes(dataDir),
+        NodeResources.OfThisMachine(dataDir),
         ReadLine("/proc/sys/kernel/osrelease"),
         OsImageName(),
         GoArch(RuntimeInformation.OSArchitecture),
@@ -50,24 +47,6 @@ internal sealed record HostFacts(
         osRelease.Select(l => l.Split('=', 2)).Where(p => p.Length == 2 && p[0] == "PRETTY_NAME").Select(p => p[1].Trim('"', '\'')).FirstOrDefault() ?? "Linux";
 
     private static string OsImageName() => PrettyName(ReadLines("/etc/os-release"));
-
-    private static long MemTotalBytes()
-    {
-        var line = ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
-        return line is not null && long.TryParse(line["MemTotal:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), out var kb) ? kb * 1024 : 0;
-    }
-
-    private static long StorageBytes(string dataDir)
-    {
-        try
-        {
-            return new DriveInfo(Path.GetFullPath(dataDir)).TotalSize;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
 
     private static string ReadLine(string path) => ReadLines(path).FirstOrDefault()?.Trim() ?? "";
 

@@ -14,22 +14,19 @@ internal static class NodeObject
     /// <summary>The kubelet's --max-pods default.</summary>
     public const int MaxPods = 110;
 
-    /// <summary>The kubelet's default hard eviction thresholds: memory.available&lt;100Mi, nodefs.available&lt;10%.</summary>
-    private const long EvictionMemoryBytes = 100L * 1024 * 1024;
-
     public static V1Node Build(string name, HostFacts host, FeatureGates gates, string kubeletVersion, string runtimeVersion, DateTime now)
     {
         var capacity = new Dictionary<string, ResourceQuantity>
         {
-            ["cpu"] = new(host.Cpus.ToString(CultureInfo.InvariantCulture)),
-            ["ephemeral-storage"] = Ki(host.EphemeralStorageBytes),
-            ["memory"] = Ki(host.MemoryBytes),
+            ["cpu"] = new(host.Resources.Cpus.ToString(CultureInfo.InvariantCulture)),
+            ["ephemeral-storage"] = Ki(host.Resources.EphemeralStorageBytes),
+            ["memory"] = Ki(host.Resources.MemoryBytes),
             ["pods"] = new(MaxPods.ToString(CultureInfo.InvariantCulture)),
         };
         var allocatable = new Dictionary<string, ResourceQuantity>(capacity)
         {
-            ["ephemeral-storage"] = new((host.EphemeralStorageBytes - (host.EphemeralStorageBytes / 10)).ToString(CultureInfo.InvariantCulture)),
-            ["memory"] = Ki(Math.Max(0, host.MemoryBytes - EvictionMemoryBytes)),
+            ["ephemeral-storage"] = new(host.Resources.AllocatableEphemeralStorageBytes.ToString(CultureInfo.InvariantCulture)),
+            ["memory"] = Ki(host.Resources.AllocatableMemoryBytes),
         };
         return new V1Node
         {

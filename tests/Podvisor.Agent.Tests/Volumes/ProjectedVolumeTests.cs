@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Podvisor.Agent.Tests.Support;
 using Podvisor.Agent.Volumes;
+using Podvisor.Core.Model;
 using Podvisor.Runtime;
 
 namespace Podvisor.Agent.Tests.Volumes;
@@ -20,7 +21,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     public ProjectedVolumeTests()
     {
         _volumes = new VolumeManager(_dataDir, privileged: false, _objects,
-            new AgentOptions { DataDir = _dataDir, NodeName = "node-1", HostIp = "192.0.2.10" }, TimeProvider.System);
+            new AgentOptions { DataDir = _dataDir, NodeName = "node-1", HostIp = "192.0.2.10", Resources = new NodeResources(4, 8L << 30, 0) }, TimeProvider.System);
         _objects.Put(InMemoryConfigObjects.ConfigMap("app", new() { ["mode"] = "fast", ["app.conf"] = "a=1\n" }));
         _objects.Put(InMemoryConfigObjects.Secret("creds", new() { ["user"] = "admin" }));
     }
@@ -112,6 +113,7 @@ public sealed class ProjectedVolumeTests : IDisposable
                 items:
                 - {path: name, fieldRef: {fieldPath: metadata.name}}
                 - {path: labels, fieldRef: {fieldPath: metadata.labels}}
+                - {path: cpu, resourceFieldRef: {containerName: app, resource: limits.cpu, divisor: 1m}}
             - name: all
               projected:
                 sources:
@@ -123,6 +125,7 @@ public sealed class ProjectedVolumeTests : IDisposable
         _volumes.SetUp(pod);
 
         Assert.Equal("p", File.ReadAllText(Path.Combine(VolumeDir("downward-api", "info"), "name")));
+        Assert.Equal("4000", File.ReadAllText(Path.Combine(VolumeDir("downward-api", "info"), "cpu")));
         Assert.Equal("app=\"say \\\"hi\\\"\"\ntier=\"web\"", File.ReadAllText(Path.Combine(VolumeDir("downward-api", "info"), "labels")));
         var all = VolumeDir("projected", "all");
         Assert.Equal(("fast", "admin", "default"),

@@ -8,6 +8,7 @@ using Podvisor.Api.Printing;
 using Podvisor.Api.Store;
 using Podvisor.Api.Watch;
 using Podvisor.Core;
+using Podvisor.Core.Model;
 
 namespace Podvisor.E2E.Tests.Api;
 
@@ -107,7 +108,7 @@ public sealed class ApiCompletenessTests
     [Fact]
     public void The_node_reports_capacity_allocatable_info_and_declared_features_as_the_kubelet()
     {
-        var host = new HostFacts("box", "10.0.0.5", 8, 16L << 30, 100L << 30, "6.1.0", "Debian GNU/Linux 12 (bookworm)", "amd64", "m", "u", "b");
+        var host = new HostFacts("box", "10.0.0.5", new NodeResources(8, 16L << 30, 100L << 30), "6.1.0", "Debian GNU/Linux 12 (bookworm)", "amd64", "m", "u", "b");
         var node = NodeObject.Build("box", host, FeatureGates.Default, "v1.36.0-podvisor.0.1.0", "process://0.1.0", DateTime.UnixEpoch);
         Assert.Equal(16L << 30, node.Status.Capacity["memory"].ToInt64());
         Assert.Equal((16L << 30) - (100L << 20), node.Status.Allocatable["memory"].ToInt64());
