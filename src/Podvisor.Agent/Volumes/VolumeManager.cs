@@ -25,6 +25,7 @@ public sealed class VolumeSetupException(string message, Exception? inner = null
 public sealed class VolumeManager(string dataDir, bool privileged, IConfigObjects objects, AgentOptions options, TimeProvider time)
 {
     private const UnixFileMode EmptyDirMode = (UnixFileMode)0b111_111_111; // 0777, as the kubelet's emptyDir
+    private static readonly V1EmptyDirVolumeSource InMemory = new() { Medium = "Memory" };
 
     /// <summary>The agent's volume manager; tmpfs (emptyDir medium Memory) needs root.</summary>
     public static VolumeManager For(AgentOptions options, IConfigObjects objects, TimeProvider time) =>
@@ -52,7 +53,14 @@ public sealed class VolumeManager(string dataDir, bool privileged, IConfigObject
                 }
                 else if (VolumePayload.IsProjected(volume))
                 {
-                    AtomicWriter.Write(VolumePath(pod.Metadata.Uid, volume), VolumePayload.Of(volume, pod, objects, options), time.GetUtcNow());
+                    var path = VolumePath(pod.Metadata.Uid, volume);
+                    if (volume.ConfigMap is null)
+                    {
+                        // As the kubelet wraps them: secret, downwardAPI and projected files live on tmpfs (root only).
+                        SetUpEmptyDir(path, InMemory);
+                    }
+
+                    AtomicWriter.Write(path, VolumePayload.Of(volume, pod, objects, options), time.GetUtcNow());
                 }
                 else
                 {

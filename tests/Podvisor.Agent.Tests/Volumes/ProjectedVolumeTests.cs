@@ -166,6 +166,21 @@ public sealed class ProjectedVolumeTests : IDisposable
         Assert.Equal([new Mount(VolumeDir("configmap", "cfg"), "/etc/app", ReadOnly: true)], _volumes.Mounts(pod, pod.Spec.Containers[0]));
     }
 
+    [RootFact]
+    public void Secret_files_are_on_tmpfs_and_configMap_files_on_disk_as_root()
+    {
+        var volumes = new VolumeManager(_dataDir, privileged: true, _objects, new AgentOptions { DataDir = _dataDir, NodeName = "n", HostIp = "192.0.2.10" }, TimeProvider.System);
+        volumes.SetUp(Pod("- {name: s, secret: {secretName: creds}}\n- {name: c, configMap: {name: app}}"));
+        volumes.SetUp(Pod("- {name: s, secret: {secretName: creds}}\n- {name: c, configMap: {name: app}}")); // idempotent
+
+        var mounts = File.ReadLines("/proc/self/mounts").ToList();
+        Assert.Single(mounts, l => l.StartsWith($"tmpfs {VolumeDir("secret", "s")} tmpfs", StringComparison.Ordinal));
+        Assert.DoesNotContain(mounts, l => l.Contains(VolumeDir("configmap", "c"), StringComparison.Ordinal));
+        Assert.Equal("admin", File.ReadAllText(Path.Combine(VolumeDir("secret", "s"), "user")));
+        volumes.TearDown("uid-1");
+        Assert.DoesNotContain(Path.Combine(_dataDir, "pods"), File.ReadAllText("/proc/self/mountinfo"));
+    }
+
     private static V1Pod Pod(string volumesYaml) => new()
     {
         Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "default", Uid = "uid-1" },
