@@ -46,6 +46,16 @@ public sealed class ExampleTests : AgentTest
         Assert.NotNull(pod.Status.PodIP);
     }
 
+    /// <summary>The file's ConfigMap and Secret reach the pod: it exits 1 without its token, and reads EPOCHS from envFrom.</summary>
+    [RootFact]
+    public async Task ConfiguredTrainerReadsItsConfigMapSecretAndDownwardApiFromTheFile()
+    {
+        var pod = await RunExampleAsync("configured-trainer.yaml", "configured-trainer");
+
+        var trainer = pod.Status.Container("trainer").State.Terminated;
+        Assert.Equal((0, ContainerReasons.Completed), (trainer.ExitCode, trainer.Reason));
+    }
+
     [RootFact]
     public async Task RerunInitRunsTheInitContainerAgainAndTheAppSucceeds()
     {
