@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
+using Podvisor.Agent.Volumes;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 using Podvisor.Core.Status;
-using Podvisor.Agent.Volumes;
 
 namespace Podvisor.Agent;
 
