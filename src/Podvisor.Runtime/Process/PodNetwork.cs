@@ -45,12 +45,16 @@ internal sealed class PodNetwork
 
     public static string NetnsPath(string netns) => Path.Combine(NetnsDir, netns);
 
-    public async Task<PodNetworkInfo> SetUpAsync(string sandboxId, CancellationToken ct)
+    /// <summary>The sandbox's namespace and veth names and a claimed IP, before anything exists on the host.</summary>
+    public PodNetworkInfo Reserve(string sandboxId) =>
+        new("podvisor-" + sandboxId[..12], "pv" + sandboxId[..12], Claim(sandboxId));
+
+    /// <summary>Creates what <see cref="Reserve"/> named; on failure removes it and frees the IP.</summary>
+    public async Task<PodNetworkInfo> SetUpAsync(PodNetworkInfo info, string sandboxId, CancellationToken ct)
     {
-        await EnsureBridgeAsync(ct);
-        var info = new PodNetworkInfo("podvisor-" + sandboxId[..12], "pv" + sandboxId[..12], Claim(sandboxId));
         try
         {
+            await EnsureBridgeAsync(ct);
             await IpCommand.RunAsync([], [
                 $"netns add {info.Netns}",
                 $"link add {info.HostVeth} type veth peer name eth0 netns {info.Netns}",

@@ -14,7 +14,7 @@ public sealed partial class ProcessRuntime
         PodNetworkInfo? network = null;
         if (!config.HostNetwork && _privileged)
         {
-            network = await WrapAsync(() => _network.SetUpAsync(id, ct));
+            network = await WrapAsync(() => Task.FromResult(_network.Reserve(id)));
         }
         else if (!config.HostNetwork && Interlocked.Exchange(ref _hostNetworkWarned, 1) == 0)
         {
@@ -34,14 +34,28 @@ public sealed partial class ProcessRuntime
             HostVeth = network?.HostVeth,
             Ip = network?.Ip,
             CreatedAt = _time.GetUtcNow(),
-            Ready = true,
+            Ready = network is null,
         });
+
+        // Recorded before the namespace exists: an agent killed during the setup leaves a record naming what to
+        // remove, never an unrecorded namespace and IP claim.
+        _store.Save(sandbox.Record);
         if (network is not null)
         {
+            try
+            {
+                await WrapAsync(() => _network.SetUpAsync(network, id, ct));
+            }
+            catch
+            {
+                _store.DeleteSandbox(id);
+                throw;
+            }
+
             sandbox.Netns.Replace(OpenNetns(network.Netns));
+            Update(sandbox, r => r with { Ready = true });
         }
 
-        _store.Save(sandbox.Record);
         _sandboxes[id] = sandbox;
         var entry = Pod(config.PodUid);
         lock (entry)
