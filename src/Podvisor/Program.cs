@@ -23,6 +23,7 @@ public static class Program
             RestartCommand.Create(),
             ValidateCommand.Create(),
             VersionCommand.Create(),
+            ShimCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

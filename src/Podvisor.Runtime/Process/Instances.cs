@@ -31,8 +31,8 @@ internal sealed class ContainerInstance(ContainerRecord record)
 
     public RuntimeContainerStatus Status { get; private set; } = record.ToStatus();
 
-    /// <summary>The process while it is watched (set once started; null before, after a start failure, after recovery).</summary>
-    public ChildProcess? Process { get; set; }
+    /// <summary>The process the shim owns (set once started or adopted; null before, after a start failure, when lost).</summary>
+    public Shim.ContainerProcess? Process { get; set; }
 
     /// <summary>Completes when the instance reached Exited or Unknown and its status says so.</summary>
     public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -45,6 +45,13 @@ internal sealed class PodNetwork
 
     public static string NetnsPath(string netns) => Path.Combine(NetnsDir, netns);
 
+    /// <summary>An open handle of /run/netns/NAME (for setns and sockets inside the namespace).</summary>
+    public static Native.SafeFd OpenNetns(string netns)
+    {
+        var fd = Native.Libc.open(NetnsPath(netns), Native.Libc.O_RDONLY | Native.Libc.O_CLOEXEC, 0);
+        return fd >= 0 ? new Native.SafeFd(fd) : throw new PodSandboxException($"open network namespace {netns}: {Native.Libc.Describe(Native.Libc.Errno)}");
+    }
+
     /// <summary>The sandbox's namespace and veth names and a claimed IP, before anything exists on the host.</summary>
     public PodNetworkInfo Reserve(string sandboxId) =>
         new("podvisor-" + sandboxId[..12], "pv" + sandboxId[..12], Claim(sandboxId));

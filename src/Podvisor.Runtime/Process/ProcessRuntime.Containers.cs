@@ -1,6 +1,7 @@
 using System.Text;
 using Podvisor.Core.Model;
 using Podvisor.Runtime.Process.Native;
+using Podvisor.Runtime.Process.Shim;
 
 namespace Podvisor.Runtime.Process;
 
@@ -135,6 +136,7 @@ public sealed partial class ProcessRuntime
             entry.Containers.Remove(container);
         }
 
+        container.Process?.Forget();
         _store.DeleteContainer(container.Record.Id);
         if (Directory.Exists(container.Record.Directory))
         {
@@ -142,45 +144,25 @@ public sealed partial class ProcessRuntime
         }
     }
 
-    /// <summary>The watched process (or the start error) and when it was spawned (before any exit can be seen).</summary>
-    private sealed record Launch(ChildProcess? Process, string? Error, DateTimeOffset StartedAt = default);
+    /// <summary>The process the shim started (or the start error) and when (before any exit can be seen).</summary>
+    private sealed record Launch(ContainerProcess? Process, string? Error, DateTimeOffset StartedAt = default);
 
     private async Task<Launch> LaunchAsync(ContainerInstance container, SandboxInstance sandbox)
     {
-        var record = container.Record;
-        var (stdoutRead, stdoutWrite) = Pipes.Create();
-        var (stderrRead, stderrWrite) = Pipes.Create();
-        CriLogWriter? log = null;
-        SpawnOutcome outcome;
         try
         {
-            log = new CriLogWriter(record.Config.LogPath, _time);
-            var spec = ContainerSpawnSpec(record, sandbox, stdoutWrite, stderrWrite);
-            outcome = await _spawner.SpawnAsync(spec);
+            var start = ShimStartOf(container.Record, sandbox);
+            var shim = await ShimAsync();
+            var (process, startedAt) = await shim.StartAsync(start);
+            return new Launch(process, null, startedAt);
         }
         catch (Exception e) when (e is SpawnFailure or IOException or UnauthorizedAccessException)
         {
-            outcome = new SpawnOutcome(0, null, e.Message);
+            return new Launch(null, e.Message);
         }
-        finally
-        {
-            stdoutWrite.Dispose();
-            stderrWrite.Dispose();
-        }
-
-        if (!outcome.Started)
-        {
-            stdoutRead.Dispose();
-            stderrRead.Dispose();
-            log?.Dispose();
-            return new Launch(null, outcome.Error);
-        }
-
-        var startedAt = _time.GetUtcNow();
-        return new Launch(ChildProcess.Watch(_reactor, outcome.Pid, outcome.Pidfd!, _time, (stdoutRead, log!.Stdout), (stderrRead, log.Stderr)), null, startedAt);
     }
 
-    private SpawnSpec ContainerSpawnSpec(ContainerRecord record, SandboxInstance sandbox, SafeFd stdout, SafeFd stderr)
+    private ShimStart ShimStartOf(ContainerRecord record, SandboxInstance sandbox)
     {
         var config = record.Config;
         if (!sandbox.Record.Ready)
@@ -189,43 +171,52 @@ public sealed partial class ProcessRuntime
         }
 
         var mounts = HostMounts.Resolve(config, record.TerminationLogFile);
-        NamespacePlan namespaces = new NamespacePlan.Host();
-        if (_privileged)
-        {
-            namespaces = new NamespacePlan.NewContainer(sandbox.Netns.Fd, mounts);
-        }
-        else if (HostMounts.Link(mounts, record.TerminationLogFile) is { Count: > 0 } links)
+        if (!_privileged && HostMounts.Link(mounts, record.TerminationLogFile) is { Count: > 0 } links)
         {
             Update(sandbox, r => r with { Links = [.. r.Links, .. links] });
         }
 
-        return new SpawnSpec
+        return new ShimStart
         {
+            Sandbox = sandbox.Record,
+            Container = record,
             Argv = config.Argv.Count > 0 ? config.Argv : throw new SpawnFailure("no command specified"),
             Env = EnvironmentOf(record),
             WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
             Credentials = CredentialsFor(config),
-            Namespaces = namespaces,
-            Stdout = stdout,
-            Stderr = stderr,
+            NewMountNamespace = _privileged,
+            Mounts = _privileged ? mounts : [],
+            Netns = _privileged ? sandbox.Record.Netns : null,
         };
     }
 
-    /// <summary>Waits for the exit and the end of output, then reports Exited with the termination message (docs/lifecycle.md §10.3).</summary>
-    private async Task FinishWhenExitedAsync(ContainerInstance container, ChildProcess process)
+    /// <summary>
+    /// Waits for the exit the shim reports (after the end of output), then reports Exited with the termination message
+    /// (docs/lifecycle.md §10.3). A process whose shim was lost is killed and reported as a lost container.
+    /// </summary>
+    private async Task FinishWhenExitedAsync(ContainerInstance container, ContainerProcess process)
     {
         var exit = await process.Completion;
         try
         {
-            var message = exit.ExitCode is { } code ? TerminationMessage(container.Record, code) : null;
-            Update(container, r => r with
+            if (exit.ExitCode is not { } code)
             {
-                State = exit.ExitCode is null ? RuntimeContainerState.Unknown : RuntimeContainerState.Exited,
-                ExitCode = exit.ExitCode ?? 0,
-                Reason = exit.ExitCode switch { null => null, 0 => ContainerReasons.Completed, _ => ContainerReasons.Error },
-                Message = message,
-                FinishedAt = exit.FinishedAt,
-            });
+                KillRecovered(container.Record);
+                Update(container, r => Lost(r, exit.FinishedAt));
+            }
+            else
+            {
+                var message = TerminationMessage(container.Record, code);
+                Update(container, r => r with
+                {
+                    State = RuntimeContainerState.Exited,
+                    ExitCode = code,
+                    Reason = code == 0 ? ContainerReasons.Completed : ContainerReasons.Error,
+                    Message = message,
+                    FinishedAt = exit.FinishedAt,
+                });
+            }
+
             Log.Exited(_logger, container.Record.Config.Name, container.Record.Id, container.Record.PodUid, exit.ExitCode);
         }
         catch (Exception e)

@@ -1,32 +1,53 @@
 using Podvisor.Core.Model;
 using Podvisor.Runtime.Process.Native;
+using Podvisor.Runtime.Process.Shim;
 
 namespace Podvisor.Runtime.Process;
 
 public sealed partial class ProcessRuntime
 {
-    /// <summary>
-    /// Rebuilds memory from DataDir/runtime. A sandbox stays Ready only if its network namespace still exists (a
-    /// reboot removes it). A container that was running is killed: its output pipes died with the previous agent, so
-    /// it cannot be watched. It is reported as upstream reports a lost container: exited 137 with reason
-    /// ContainerStatusUnknown (the runtime did kill it), and the agent restarts it per policy.
-    /// </summary>
-    /// <summary>SIGKILL's exit code: what a container lost with the agent reports (kubelet: "we killed it").</summary>
+    /// <summary>SIGKILL's exit code: what a container lost with its shim reports (kubelet: "we killed it").</summary>
     public const int LostExitCode = 137;
 
     /// <summary>The kubelet's message for a container that disappeared while the API said Running (docs/lifecycle.md §10.3).</summary>
     public const string LostMessage = "The container could not be located when the pod was terminated";
 
-    private void Recover()
+    /// <summary>
+    /// Rebuilds memory from DataDir/runtime and what the shim owns. A sandbox stays Ready only if its network namespace
+    /// still exists (a reboot removes it). A container the shim still runs is adopted (same ID, pid and start time;
+    /// nothing restarts); one that exited meanwhile is reported with its real exit code and finish time. The shim's
+    /// copies of the records stand in for records that did not reach the disk before the previous agent died. A
+    /// container that was running but that no shim owns (the shim died, or the host rebooted) is killed if it still
+    /// exists and reported as upstream reports a lost container: exited 137 with reason ContainerStatusUnknown.
+    /// </summary>
+    private void Recover(IReadOnlyList<ShimContainer> owned)
     {
-        foreach (var record in _store.LoadSandboxes().OrderBy(r => r.CreatedAt))
+        var shim = _shim!;
+        var running = owned.Where(c => c.Exit is null).ToDictionary(c => c.Id);
+        var sandboxes = _store.LoadSandboxes().ToDictionary(r => r.Id);
+        var containers = _store.LoadContainers().ToDictionary(r => r.Id);
+        foreach (var c in running.Values)
+        {
+            if (c.Sandbox is { } sandbox && (!sandboxes.TryGetValue(sandbox.Id, out var saved) || !saved.Ready))
+            {
+                sandboxes[sandbox.Id] = sandbox;
+                _store.Save(sandbox);
+            }
+
+            if (c.Record is { } record && (!containers.TryGetValue(record.Id, out var known) || known.State == RuntimeContainerState.Created))
+            {
+                containers[record.Id] = record with { State = RuntimeContainerState.Created };
+            }
+        }
+
+        foreach (var record in sandboxes.Values.OrderBy(r => r.CreatedAt))
         {
             var sandbox = new SandboxInstance(record);
             if (record is { Ready: true, Netns: { } netns })
             {
                 if (File.Exists(PodNetwork.NetnsPath(netns)))
                 {
-                    sandbox.Netns.Replace(OpenNetns(netns));
+                    sandbox.Netns.Replace(PodNetwork.OpenNetns(netns));
                 }
                 else
                 {
@@ -38,31 +59,58 @@ public sealed partial class ProcessRuntime
             Pod(record.PodUid).Sandboxes.Add(sandbox);
         }
 
-        foreach (var record in _store.LoadContainers().OrderBy(r => r.CreatedAt))
+        var exited = owned.Where(c => c.Exit is not null).ToDictionary(c => c.Id);
+        foreach (var record in containers.Values.OrderBy(r => r.CreatedAt))
         {
             var container = new ContainerInstance(record);
-            if (record.State == RuntimeContainerState.Running)
+            _containers[record.Id] = container;
+            Pod(record.PodUid).Containers.Add(container);
+            if ((running.GetValueOrDefault(record.Id) ?? exited.GetValueOrDefault(record.Id)) is { } c && record.State != RuntimeContainerState.Exited)
+            {
+                Adopt(container, shim.Adopt(c), c);
+            }
+            else if (record.State == RuntimeContainerState.Running)
             {
                 KillRecovered(record);
-                Update(container, r => r with
-                {
-                    State = RuntimeContainerState.Exited,
-                    ExitCode = LostExitCode,
-                    Reason = ContainerReasons.ContainerStatusUnknown,
-                    Message = LostMessage,
-                    FinishedAt = _time.GetUtcNow(),
-                });
+                Update(container, r => Lost(r, _time.GetUtcNow()));
             }
 
             if (container.Record.State is RuntimeContainerState.Exited or RuntimeContainerState.Unknown)
             {
                 container.Finished.TrySetResult();
             }
+        }
 
-            _containers[record.Id] = container;
-            Pod(record.PodUid).Containers.Add(container);
+        foreach (var id in owned.Select(c => c.Id).Where(id => !_containers.ContainsKey(id)))
+        {
+            shim.Forget(id); // removed by the previous agent, which died before the shim heard of it
         }
     }
+
+    /// <summary>Takes over a process the shim owns: Running as it was started, finished when the shim reports its exit.</summary>
+    private void Adopt(ContainerInstance container, ContainerProcess process, ShimContainer owned)
+    {
+        container.Process = process;
+        if (container.Record.State == RuntimeContainerState.Created)
+        {
+            Update(container, r => r with
+            {
+                State = RuntimeContainerState.Running, StartedAt = r.StartedAt ?? owned.StartedAt, Pid = owned.Pid, PidStartTime = owned.PidStartTime,
+            });
+        }
+
+        Log.Adopted(_logger, container.Record.Config.Name, container.Record.Id, container.Record.PodUid, owned.Pid);
+        _ = FinishWhenExitedAsync(container, process);
+    }
+
+    private static ContainerRecord Lost(ContainerRecord record, DateTimeOffset now) => record with
+    {
+        State = RuntimeContainerState.Exited,
+        ExitCode = LostExitCode,
+        Reason = ContainerReasons.ContainerStatusUnknown,
+        Message = LostMessage,
+        FinishedAt = now,
+    };
 
     /// <summary>SIGKILLs the process group if the pid still names the same process (start time matches).</summary>
     private void KillRecovered(ContainerRecord record)

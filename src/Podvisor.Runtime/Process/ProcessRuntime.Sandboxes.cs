@@ -52,7 +52,7 @@ public sealed partial class ProcessRuntime
                 throw;
             }
 
-            sandbox.Netns.Replace(OpenNetns(network.Netns));
+            sandbox.Netns.Replace(PodNetwork.OpenNetns(network.Netns));
             Update(sandbox, r => r with { Ready = true });
         }
 
@@ -140,12 +140,6 @@ public sealed partial class ProcessRuntime
                 File.Delete(link);
             }
         }
-    }
-
-    private static SafeFd OpenNetns(string netns)
-    {
-        var fd = Libc.open(PodNetwork.NetnsPath(netns), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-        return fd >= 0 ? new SafeFd(fd) : throw new PodSandboxException($"open network namespace {netns}: {Libc.Describe(Libc.Errno)}");
     }
 
     private static async Task<T> WrapAsync<T>(Func<Task<T>> setUp)

@@ -93,16 +93,16 @@ public sealed partial class ProcessRuntime
         }
     }
 
-    private (ContainerInstance Container, ChildProcess Process) RunningContainer(string containerId)
+    private (ContainerInstance Container, SafeFd Pidfd) RunningContainer(string containerId)
     {
         var container = Container(containerId);
-        return container.Process is { HasExited: false } target
+        return container.Process is { HasExited: false, Pidfd: { } target }
             ? (container, target)
             : throw new ContainerStartException($"container \"{containerId}\" is not running");
     }
 
     /// <summary>The one exec spawn (exec probes, hooks and interactive exec): the container's namespaces, env, user, workingDir.</summary>
-    private async ValueTask<(int Pid, SafeFd Pidfd)> SpawnExecAsync(ContainerRecord record, ChildProcess target, IReadOnlyList<string> argv, ExecIo io)
+    private async ValueTask<(int Pid, SafeFd Pidfd)> SpawnExecAsync(ContainerRecord record, SafeFd target, IReadOnlyList<string> argv, ExecIo io)
     {
         var config = record.Config;
         SpawnOutcome outcome;
@@ -120,7 +120,7 @@ public sealed partial class ProcessRuntime
                 Env = env,
                 WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
                 Credentials = CredentialsFor(config),
-                Namespaces = _privileged ? new NamespacePlan.JoinProcess(target.Pidfd) : new NamespacePlan.Host(),
+                Namespaces = _privileged ? new NamespacePlan.JoinProcess(target) : new NamespacePlan.Host(),
                 Stdin = io.Stdin,
                 Terminal = io.Terminal,
                 Stdout = io.Stdout,

@@ -4,14 +4,16 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Podvisor.Core.Model;
 using Podvisor.Runtime.Process.Native;
+using Podvisor.Runtime.Process.Shim;
 
 namespace Podvisor.Runtime.Process;
 
 /// <summary>
 /// The default runtime (docs/contracts.md §3): containers are host processes, each the leader of its own session and process
 /// group; a pod sandbox is a network namespace with its own IP (as root) plus the pod directory with its volumes.
-/// Event-driven end to end: one epoll thread sees every exit through pidfds and drains every output pipe into CRI log
-/// files, and one spawner thread starts processes with posix_spawn inside the right namespaces and credentials.
+/// Event-driven end to end: the container shim's epoll thread sees every exit through pidfds and drains every output
+/// pipe into CRI log files, and its spawner thread starts processes with posix_spawn inside the right namespaces and
+/// credentials; the runtime keeps a spawner and an epoll thread of its own for execs.
 /// State is persisted under <c>DataDir/runtime</c>; <see cref="OpenAsync"/> on the same DataDir recovers it.
 /// <para>Without root (or with <see cref="ProcessRuntimeOptions.Privileged"/> false) pods use the host network (one
 /// warning is logged), emptyDir Memory is a plain directory, runAsUser must be the agent's own uid, and each mount
@@ -52,25 +54,26 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
     public ChannelReader<ContainerEvent> Events => _events.Reader;
 
     /// <summary>
-    /// Opens the runtime on <see cref="ProcessRuntimeOptions.DataDir"/>, recovering persisted state: sandboxes whose
-    /// network namespace still exists stay Ready with their IP; containers that were running are killed (process
-    /// group SIGKILL) and reported exited 137 (ContainerStatusUnknown); exited ones keep their exit status.
+    /// Opens the runtime on <see cref="ProcessRuntimeOptions.DataDir"/>, connecting to (or starting) its container shim
+    /// and recovering persisted state: sandboxes whose network namespace still exists stay Ready with their IP;
+    /// containers the shim runs are adopted and exits it saw are reported; containers that were running but that no
+    /// shim owns are killed (process group SIGKILL) and reported exited 137 (ContainerStatusUnknown).
     /// </summary>
-    public static ValueTask<ProcessRuntime> OpenAsync(ProcessRuntimeOptions options, CancellationToken ct = default)
+    public static async ValueTask<ProcessRuntime> OpenAsync(ProcessRuntimeOptions options, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
         var runtime = new ProcessRuntime(options);
         try
         {
-            runtime.Recover();
+            runtime.Recover(await runtime.OpenShimAsync(ct));
         }
         catch
         {
-            runtime.StopThreads();
+            await runtime.DisposeAsync();
             throw;
         }
 
-        return ValueTask.FromResult(runtime);
+        return runtime;
     }
 
     public RuntimePodStatus GetPodStatus(string podUid)
@@ -108,12 +111,28 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the epoll and spawner threads. Containers keep running (see <see cref="KillAllAsync"/>).</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// Disconnects from the shim and stops the runtime's threads. Containers keep running: with a shim process
+    /// (<see cref="ProcessRuntimeOptions.ShimCommand"/>) they are adopted by the next runtime on this DataDir; with the
+    /// shim in this process they lose their output when the process exits (see <see cref="KillAllAsync"/>).
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            StopThreads();
+            if (_shim is { } shim)
+            {
+                await shim.DisposeAsync();
+            }
+
+            if (_shimHost is { } host)
+            {
+                await host.DisposeAsync();
+            }
+
+            _spawner.Dispose();
+            _reactor.Dispose();
+            _store.Dispose();
             foreach (var sandbox in _sandboxes.Values)
             {
                 sandbox.Netns.Replace(null);
@@ -121,15 +140,6 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
 
             _events.Writer.TryComplete();
         }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private void StopThreads()
-    {
-        _spawner.Dispose();
-        _reactor.Dispose();
-        _store.Dispose();
     }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
@@ -198,6 +208,12 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Container {Name} ({Id}) of pod {PodUid} was still running at recovery; killed its process group {Pid}")]
         public static partial void KilledRecovered(ILogger logger, string name, string id, string podUid, int pid);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Adopted container {Name} ({Id}) of pod {PodUid}, pid {Pid}, from the shim")]
+        public static partial void Adopted(ILogger logger, string name, string id, string podUid, int pid);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Started the container shim, pid {Pid} (its log: {LogPath})")]
+        public static partial void ShimStarted(ILogger logger, int pid, string logPath);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Finishing container {Id} failed")]
         public static partial void FinishFailed(ILogger logger, Exception exception, string id);

@@ -26,6 +26,14 @@ public sealed record ProcessRuntimeOptions
     /// </summary>
     public bool? Privileged { get; init; }
 
+    /// <summary>
+    /// The command that starts a shim process of its own (<c>podvisor shim</c>; the runtime appends
+    /// <c>--data-dir DIR</c> and, as root without root features, <c>--privileged false</c>), so containers outlive the agent
+    /// and a runtime opened later on the same DataDir adopts them. Null: the shim runs inside this process and its
+    /// containers do not outlive it (<c>podvisor run</c>, tests). A shim already serving the DataDir is used either way.
+    /// </summary>
+    public IReadOnlyList<string>? ShimCommand { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -32,10 +32,13 @@ internal static class CommonOptions
         DefaultValueFactory = _ => CriRuntimeOptions.DefaultEndpoint,
     };
 
-    /// <summary>Opens the runtime named by --runtime; the caller disposes it (containers outlive it either way).</summary>
-    public static async Task<IContainerRuntime> OpenRuntimeAsync(string runtime, string endpoint, string dataDir, ILoggerFactory logs) => runtime switch
+    /// <summary>
+    /// Opens the runtime named by --runtime; the caller disposes it. With <paramref name="outliveAgent"/> (serve) the
+    /// process runtime's containers belong to a <c>podvisor shim</c> process and a later serve adopts them.
+    /// </summary>
+    public static async Task<IContainerRuntime> OpenRuntimeAsync(string runtime, string endpoint, string dataDir, ILoggerFactory logs, bool outliveAgent) => runtime switch
     {
-        "process" => await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions { DataDir = dataDir, LoggerFactory = logs }),
+        "process" => await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions { DataDir = dataDir, LoggerFactory = logs, ShimCommand = outliveAgent ? ShimCommand.SelfCommand() : null }),
         "cri" => await CriRuntime.OpenAsync(new CriRuntimeOptions { Endpoint = endpoint, DataDir = dataDir, LoggerFactory = logs }),
         _ => throw new UnreachableException(),
     };

@@ -78,7 +78,7 @@ internal static class RunCommand
             IContainerRuntime containers;
             try
             {
-                containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dir, logs);
+                containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dir, logs, outliveAgent: false);
             }
             catch (CriRuntimeUnavailableException ex)
             {

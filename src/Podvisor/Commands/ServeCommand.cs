@@ -57,7 +57,7 @@ internal static class ServeCommand
         IContainerRuntime containers;
         try
         {
-            containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dataDir, logs);
+            containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dataDir, logs, outliveAgent: true);
         }
         catch (CriRuntimeUnavailableException ex)
         {

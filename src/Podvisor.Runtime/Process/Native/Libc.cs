@@ -12,7 +12,7 @@ internal static unsafe partial class Libc
 
     public const int EINTR = 4, EAGAIN = 11, ENOENT = 2, EACCES = 13, ENOTDIR = 20, ENOEXEC = 8;
 
-    public const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public const int F_GETFL = 3, F_SETFL = 4;
 
     public const int CLONE_FS = 0x200, CLONE_NEWNS = 0x20000, CLONE_NEWNET = 0x40000000;
