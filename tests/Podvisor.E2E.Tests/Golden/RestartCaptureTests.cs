@@ -117,8 +117,8 @@ public sealed class RestartCaptureTests
     }
 
     /// <summary>
-    /// reboot.json: the node rebooted under a running pod. Here serve restarts (its containers die with it, the sandbox
-    /// and volumes stay, docs/lifecycle.md §6.10). Deliberate exception: the capture's lastState is containerd's record
+    /// reboot.json: the node rebooted under a running pod. Here serve restarts with its container shim killed (the
+    /// containers are lost, the sandbox and volumes stay, docs/lifecycle.md §6.10). Deliberate exception: the capture's lastState is containerd's record
     /// of the task lost in the reboot (exitCode 255, reason Unknown, with containerID and times); the process runtime
     /// keeps no record of a lost process, so the kubelet's rule for a Running container without a runtime record applies
     /// (convertToAPIContainerStatuses: ContainerStatusUnknown, 137, no times, restartCount + 1) — as upstream when
@@ -152,7 +152,7 @@ public sealed class RestartCaptureTests
         await using var h = await ServeHarness.StartAsync();
         await h.Client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod(h, pod), "default");
         await WaitAsync(h, "golden-reboot", p => ConditionIs(p, "Ready", "True"), "Ready");
-        await h.RestartAsync();
+        await h.RestartLosingContainersAsync();
 
         GoldenStatus.Assert(await WaitAsync(h, "golden-reboot", p => ConditionIs(p, "Ready", "True") && p.Status.ContainerStatuses[0].RestartCount == 1,
             "Ready again with one restart"), expected);

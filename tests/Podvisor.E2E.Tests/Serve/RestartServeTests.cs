@@ -6,7 +6,7 @@ namespace Podvisor.E2E.Tests.Serve;
 
 /// <summary>
 /// SIGTERM and restart <c>podvisor serve</c> while pods run (docs/lifecycle.md §6.10, RS-06, RS-07): the pod keeps its UID, its one
-/// sandbox (network namespace and IP) and its volumes; containers lost with the old serve are restarted once.
+/// sandbox (network namespace and IP) and its volumes; its containers keep running under their shim and are adopted.
 /// </summary>
 [Collection(ServeCollection.Name)]
 public sealed class RestartServeTests
@@ -70,7 +70,7 @@ public sealed class RestartServeTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task A_running_pod_survives_a_serve_restart_with_its_uid_and_ip_and_one_restart(string version)
+    public async Task A_running_pod_survives_a_serve_restart_with_its_uid_ip_and_container_adopted(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);
@@ -81,19 +81,18 @@ public sealed class RestartServeTests
         var container = Assert.Single(RuntimeRecords.Containers(h.DataDir));
 
         await h.RestartAsync();
-        await k.OkAsync("wait", "--for=jsonpath={.status.containerStatuses[0].restartCount}=1", "pod/long", "--timeout=30s");
         await k.OkAsync("wait", "--for=condition=Ready", "pod/long", "--timeout=30s");
         var after = KubernetesJson.Deserialize<V1Pod>(await k.OkAsync("get", "pod", "long", "-o", "json"));
 
+        // Adopted, as the kubelet finds containerd's containers: the same instance, still running, never restarted.
         await AssertSamePodAsync(before, after, sandbox, h);
-        Assert.False(container.ProcessAlive, "the old serve's container process still runs");
-        var status = after.Status.ContainerStatuses.Single();
-        Assert.NotNull(status.State.Running);
-        Assert.Equal(("ContainerStatusUnknown", 137), (status.LastState.Terminated.Reason, status.LastState.Terminated.ExitCode));
-        Assert.Equal("The container could not be located when the pod was deleted.  The container used to be Running", status.LastState.Terminated.Message);
-
-        // As upstream's lost-container record, the lastState has no finishedAt, so RESTARTS has no "(4s ago)".
-        Assert.Matches(@"^long\s+1/1\s+Running\s+1\s+\S+$", (await k.OkAsync("get", "pod", "long")).Split('\n')[1]);
+        Assert.True(container.ProcessAlive, "the container process did not outlive serve");
+        var (was, status) = (before.Status.ContainerStatuses.Single(), after.Status.ContainerStatuses.Single());
+        Assert.Equal(was.ContainerID, status.ContainerID);
+        Assert.Equal(0, status.RestartCount);
+        Assert.Equal(was.State.Running.StartedAt, status.State.Running.StartedAt);
+        Assert.Null(status.LastState.Terminated);
+        Assert.Matches(@"^long\s+1/1\s+Running\s+0\s+\S+$", (await k.OkAsync("get", "pod", "long")).Split('\n')[1]);
         await h.StopAsync();
     }
 

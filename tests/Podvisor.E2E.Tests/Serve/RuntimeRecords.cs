@@ -38,6 +38,20 @@ internal static class RuntimeRecords
         e.GetProperty("Id").GetString()!, e.GetProperty("PodUid").GetString()!, e.GetProperty("Config").GetProperty("Name").GetString()!,
         e.GetProperty("State").GetString()!, e.GetProperty("Pid").GetInt32(), e.GetProperty("PidStartTime").GetUInt64()));
 
+    /// <summary>The pid of the container shim serving the data dir (DATA/runtime/shim.pid), or null when none runs.</summary>
+    public static int? ShimPid(string dataDir)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(Path.Combine(dataDir, "runtime", "shim.pid")).Trim(), CultureInfo.InvariantCulture, out var pid)
+                && HostProcess.StartTime(pid) is not null ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Kills recorded processes that still run and deletes recorded network namespaces, veths and IP claims (best effort).</summary>
     public static void Reap(IEnumerable<SandboxFile> sandboxes, IEnumerable<ContainerFile> containers)
     {

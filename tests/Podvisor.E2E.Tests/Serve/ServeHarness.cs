@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Podvisor.E2E.Tests.Api;
+using Podvisor.E2E.Tests.Support;
 
 namespace Podvisor.E2E.Tests.Serve;
 
@@ -82,14 +83,40 @@ internal sealed class ServeHarness : IAsyncDisposable
         Serve = await ServeProcess.StartAsync(_serveArgs);
     }
 
-    /// <summary>SIGKILLs serve (only serve: its containers are not signalled) and starts it again on the same data dir.</summary>
+    /// <summary>
+    /// SIGTERMs serve, SIGKILLs its container shim and starts serve again: the containers, still running but owned by
+    /// nobody, are lost as a runtime loses them in a reboot (the new serve kills them and reports them lost).
+    /// </summary>
+    public async Task RestartLosingContainersAsync()
+    {
+        var shim = RuntimeRecords.ShimPid(DataDir);
+        var exit = await Serve.StopAsync(Timeout);
+        Assert.True(exit == 0, $"serve exited {exit?.ToString() ?? "late"} on SIGTERM:\n{Serve.Output}");
+        await Serve.DisposeAsync();
+        _client?.Dispose();
+        _client = null;
+        Assert.NotNull(shim);
+        Native.kill(shim.Value, 9);
+        Assert.True(await Native.WaitForExitAsync(shim.Value, Timeout), "the container shim survived SIGKILL");
+        Serve = await ServeProcess.StartAsync(_serveArgs);
+    }
+
+    /// <summary>SIGKILLs serve (only serve: its containers and their shim are not signalled) and starts it again on the same data dir.</summary>
     public async Task KillAndRestartAsync()
+    {
+        await KillServeAsync();
+        await StartServeAgainAsync();
+    }
+
+    /// <summary>SIGKILLs serve only; <see cref="StartServeAgainAsync"/> starts it again.</summary>
+    public async Task KillServeAsync()
     {
         await Serve.DisposeAsync();
         _client?.Dispose();
         _client = null;
-        Serve = await ServeProcess.StartAsync(_serveArgs);
     }
+
+    public async Task StartServeAgainAsync() => Serve = await ServeProcess.StartAsync(_serveArgs);
 
     /// <summary>Watches an existing pod through KubernetesClient (ends when serve stops).</summary>
     public Task<PodWatcher> WatchPodAsync(string name) => PodWatcher.StartAsync(Client, name);
@@ -103,9 +130,11 @@ internal sealed class ServeHarness : IAsyncDisposable
         var sandboxes = RuntimeRecords.Sandboxes(DataDir);
         var containers = RuntimeRecords.Containers(DataDir);
         await DeleteAllPodsAsync(gracePeriodSeconds: 1);
+        var shim = RuntimeRecords.ShimPid(DataDir);
         var exit = await Serve.StopAsync(Timeout);
         _stopped = true;
         Assert.True(exit == 0, $"serve exited {exit?.ToString() ?? "late"} on SIGTERM:\n{Serve.Output}");
+        Assert.True(shim is null || await Native.WaitForExitAsync(shim.Value, Timeout), "the container shim still runs with no pod and no serve");
         Assert.Empty(RuntimeRecords.Sandboxes(DataDir));
         Assert.Empty(RuntimeRecords.Containers(DataDir));
         Assert.DoesNotContain(sandboxes, s => s.NetnsExists);
@@ -131,6 +160,10 @@ internal sealed class ServeHarness : IAsyncDisposable
 
             await Serve.StopAsync(TimeSpan.FromSeconds(15));
             RuntimeRecords.Reap(RuntimeRecords.Sandboxes(DataDir), RuntimeRecords.Containers(DataDir));
+            if (RuntimeRecords.ShimPid(DataDir) is { } shim)
+            {
+                Native.kill(shim, 9);
+            }
         }
 
         await Serve.DisposeAsync();

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Podvisor.E2E.Tests.Support;
 
-/// <summary>The few libc calls the end-to-end tests need: the effective uid and sending a signal.</summary>
+/// <summary>The few libc calls the end-to-end tests need: the effective uid, sending a signal, waiting for an exit.</summary>
 internal static partial class Native
 {
     public const int SIGTERM = 15;
@@ -14,6 +14,46 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int kill(int pid, int signal);
+
+    /// <summary>
+    /// Waits, without polling, until the process with this pid ends (pidfd_open + poll on a pool thread); true at once
+    /// when there is no such process, false after <paramref name="timeout"/>.
+    /// </summary>
+    public static Task<bool> WaitForExitAsync(int pid, TimeSpan timeout) => Task.Run(() =>
+    {
+        var fd = (int)syscall(434, pid, 0);
+        if (fd < 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            var poll = new PollFd { Fd = fd, Events = 1 };
+            return Poll(ref poll, 1, (int)timeout.TotalMilliseconds) > 0;
+        }
+        finally
+        {
+            close(fd);
+        }
+    });
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "poll")]
+    private static partial int Poll(ref PollFd fds, ulong count, int timeout);
+
+    [LibraryImport("libc")]
+    private static partial long syscall(long number, int pid, uint flags);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
 }
 
 /// <summary>
