@@ -142,7 +142,7 @@ public sealed class ShimTests
         var leaders = new Dictionary<string, List<int>>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid) || !IsGroupLeader(pid))
+            if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid) || !HostProcess.IsGroupLeader(pid))
             {
                 continue;
             }
@@ -168,19 +168,5 @@ public sealed class ShimTests
         }
 
         Assert.All(leaders, l => Assert.True(l.Value.Count == 1, $"{when}: {l.Value.Count} instances of {l.Key} (pids {string.Join(", ", l.Value)})"));
-    }
-
-    private static bool IsGroupLeader(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields[0] is not ("Z" or "X") && fields[2] == pid.ToString(CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

@@ -121,6 +121,10 @@ internal static class HostProcess
     public static bool IsAlive(int pid, ulong startTime) =>
         pid > 0 && Stat(pid) is { } fields && fields[0] is not ("Z" or "X") && ulong.Parse(fields[19], CultureInfo.InvariantCulture) == startTime;
 
+    /// <summary>A live process that leads its process group (as every container's process does).</summary>
+    public static bool IsGroupLeader(int pid) =>
+        Stat(pid) is { } fields && fields[0] is not ("Z" or "X") && fields[2] == pid.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>The fields of /proc/PID/stat after the command (state first), or null when there is no such process.</summary>
     private static string[]? Stat(int pid)
     {
