@@ -246,7 +246,7 @@ internal sealed partial class PodWorker
         }
     }
 
-    /// <summary>docs/lifecycle.md §D11: keep the current and the previous instance's log; older ones go.</summary>
+    /// <summary>docs/lifecycle.md §D11: keep the current and the previous instance's log; older ones go, rotated parts too.</summary>
     private static void PruneLogs(string currentLogPath, int restartCount)
     {
         for (var n = restartCount - 2; n >= 0; n--)
@@ -255,6 +255,11 @@ internal sealed partial class PodWorker
             if (!File.Exists(old))
             {
                 break;
+            }
+
+            foreach (var rotated in Runtime.ContainerLogRotation.Rotated(old))
+            {
+                File.Delete(rotated);
             }
 
             File.Delete(old);

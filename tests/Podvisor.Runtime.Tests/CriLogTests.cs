@@ -64,7 +64,7 @@ public sealed class CriLogTests : IDisposable
             {
                 var text = string.Concat(pieces);
                 var path = Path.Combine(_dir, Guid.NewGuid() + ".log");
-                var writer = new CriLogWriter(path, TimeProvider.System);
+                var writer = new CriLogWriter(path, TimeProvider.System, ContainerLogRotation.Default, _ => { });
                 var bytes = Encoding.UTF8.GetBytes(text);
                 for (var at = 0; at < bytes.Length; at += chunk)
                 {
@@ -83,7 +83,7 @@ public sealed class CriLogTests : IDisposable
     public void Writer_SplitsLongLinesAndTagsTheUnterminatedTail()
     {
         var path = Path.Combine(_dir, "split.log");
-        var writer = new CriLogWriter(path, TimeProvider.System);
+        var writer = new CriLogWriter(path, TimeProvider.System, ContainerLogRotation.Default, _ => { });
         writer.Stdout.Write(Encoding.UTF8.GetBytes(new string('a', 20000) + "\r\nend"));
         writer.Stderr.Write("err\n"u8);
         writer.Stdout.Complete();

@@ -59,8 +59,35 @@ internal sealed class LogEndpoints(ApiContext api)
     private async Task StreamAsync(Stream output, V1Pod pod, string path, LogOptions options, CancellationToken ct)
     {
         var formatter = new LogFormatter(options);
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var reader = new LineReader(file);
+        var file = new Box(Open(path));
+        try
+        {
+            await FollowAsync(output, pod, path, options, formatter, file, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await file.Stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The log file being read; replaced when the file is rotated.</summary>
+    private sealed class Box(FileStream stream)
+    {
+        public FileStream Stream { get; set; } = stream;
+    }
+
+    private static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+    /// <summary>
+    /// The open log was rotated: renamed away by the writer (docs/contracts.md §3), so /proc/self/fd names another path,
+    /// and a new file exists at <paramref name="path"/>.
+    /// </summary>
+    private static bool Rotated(FileStream file, string path) =>
+        new FileInfo($"/proc/self/fd/{file.SafeFileHandle.DangerousGetHandle()}").LinkTarget is { } target && target != path && File.Exists(path);
+
+    private async Task FollowAsync(Stream output, V1Pod pod, string path, LogOptions options, LogFormatter formatter, Box file, CancellationToken ct)
+    {
+        var reader = new LineReader(file.Stream);
         var initial = await reader.ReadAvailableAsync(ct).ConfigureAwait(false);
         await WriteAsync(output, formatter, options.TailLines is { } tail ? LogFormatter.Tail(initial, tail) : initial, ct).ConfigureAwait(false);
         if (!options.Follow || formatter.LimitReached)
@@ -78,6 +105,16 @@ internal sealed class LogEndpoints(ApiContext api)
         while (!formatter.LimitReached)
         {
             await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
+            if (Rotated(file.Stream, path))
+            {
+                // Mirrors the kubelet's follow across a rotation: finish the renamed file, go on with the new one.
+                await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
+                await file.Stream.DisposeAsync().ConfigureAwait(false);
+                file.Stream = Open(path);
+                reader = new LineReader(file.Stream);
+                continue;
+            }
+
             if (LogFiles.Instances(api.DataDir, pod, Path.GetFileName(Path.GetDirectoryName(path))!).LastOrDefault() > instance)
             {
                 await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);

@@ -15,19 +15,32 @@ internal interface IOutputSink
 /// Writes a container instance's stdout and stderr to one CRI log file. Mirrors containerd redirectLogs: a line is
 /// one F record (a trailing <c>\r</c> is dropped with the newline), a line longer than <see cref="CriLog.MaxLineBytes"/>
 /// becomes P records of that size, and output that ends without a newline is flushed as a P record at end of file.
+/// The file is rotated per <see cref="ContainerLogRotation"/> (compression and pruning off the reactor thread). A
+/// failed write (a full disk) drops that output, reported once until writing works again, so the container keeps
+/// running and the agent keeps its memory.
 /// </summary>
 internal sealed class CriLogWriter : IDisposable
 {
-    private readonly FileStream _file;
+    private readonly string _path;
     private readonly TimeProvider _time;
+    private readonly ContainerLogRotation _rotation;
+    private readonly Action<Exception> _writeFailed;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private FileStream _file;
+    private long _size;
+    private bool _failing;
+    private Task _cleanUp = Task.CompletedTask;
     private int _openStreams = 2;
 
-    public CriLogWriter(string path, TimeProvider time)
+    public CriLogWriter(string path, TimeProvider time, ContainerLogRotation rotation, Action<Exception> writeFailed)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        _path = path;
         _time = time;
+        _rotation = rotation;
+        _writeFailed = writeFailed;
+        _file = Open(path);
+        _size = _file.Length;
         Stdout = new StreamSink(this, CriLogStream.Stdout);
         Stderr = new StreamSink(this, CriLogStream.Stderr);
     }
@@ -36,14 +49,67 @@ internal sealed class CriLogWriter : IDisposable
 
     public IOutputSink Stderr { get; }
 
+    /// <summary>Completes when the compression and pruning queued so far are done (tests).</summary>
+    internal Task CleanUpDone => _cleanUp;
+
     public void Dispose() => _file.Dispose();
+
+    private static FileStream Open(string path) =>
+        new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
 
     private void Flush()
     {
-        if (_buffer.WrittenCount > 0)
+        if (_buffer.WrittenCount == 0)
+        {
+            return;
+        }
+
+        try
         {
             _file.Write(_buffer.WrittenSpan);
+            _size += _buffer.WrittenCount;
+            _failing = false;
+            if (_size >= _rotation.MaxSize)
+            {
+                Rotate();
+            }
+        }
+        catch (IOException e)
+        {
+            if (!_failing)
+            {
+                _failing = true;
+                _writeFailed(e);
+            }
+        }
+        finally
+        {
             _buffer.ResetWrittenCount();
+        }
+    }
+
+    private void Rotate()
+    {
+        if (!ContainerLogRotation.TryRotate(_path, _time.GetUtcNow()))
+        {
+            return;
+        }
+
+        _file.Dispose();
+        _file = Open(_path);
+        _size = 0;
+        _cleanUp = _cleanUp.ContinueWith(_ => CleanUp(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    private void CleanUp()
+    {
+        try
+        {
+            _rotation.CleanUp(_path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _writeFailed(e);
         }
     }
 

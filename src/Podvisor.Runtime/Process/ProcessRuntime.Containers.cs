@@ -187,6 +187,7 @@ public sealed partial class ProcessRuntime
             NewMountNamespace = _privileged,
             Mounts = _privileged ? mounts : [],
             Netns = _privileged ? sandbox.Record.Netns : null,
+            LogRotation = _options.ContainerLogRotation,
         };
     }
 

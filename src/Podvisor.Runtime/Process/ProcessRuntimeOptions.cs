@@ -34,6 +34,9 @@ public sealed record ProcessRuntimeOptions
     /// </summary>
     public IReadOnlyList<string>? ShimCommand { get; init; }
 
+    /// <summary>containerLogMaxSize and containerLogMaxFiles, as the kubelet rotates container logs.</summary>
+    public ContainerLogRotation ContainerLogRotation { get; init; } = ContainerLogRotation.Default;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

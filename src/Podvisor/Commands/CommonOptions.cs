@@ -32,13 +32,33 @@ internal static class CommonOptions
         DefaultValueFactory = _ => CriRuntimeOptions.DefaultEndpoint,
     };
 
+    public static Option<long> ContainerLogMaxSize() => new("--container-log-max-size")
+    {
+        Description = "The size (e.g. 10Mi) at which a container log file is rotated, as the kubelet's flag (default 10Mi).",
+        DefaultValueFactory = _ => ContainerLogRotation.Default.MaxSize,
+        CustomParser = r => ParseSize(r),
+    };
+
+    public static Option<int> ContainerLogMaxFiles() => new("--container-log-max-files")
+    {
+        Description = "The most log files a container instance keeps, the current one included; at least 2, as the kubelet's flag (default 5).",
+        DefaultValueFactory = _ => ContainerLogRotation.Default.MaxFiles,
+        Validators = { r => { if (r.GetValueOrDefault<int>() < 2) { r.AddError($"invalid configuration: containerLogMaxFiles (--container-log-max-files) {r.GetValueOrDefault<int>()} must be greater than 1"); } } },
+    };
+
+    public static ContainerLogRotation LogRotation(ParseResult parse, Option<long> maxSize, Option<int> maxFiles) =>
+        new(parse.GetValue(maxSize), parse.GetValue(maxFiles));
+
     /// <summary>
     /// Opens the runtime named by --runtime; the caller disposes it. With <paramref name="outliveAgent"/> (serve) the
     /// process runtime's containers belong to a <c>podvisor shim</c> process and a later serve adopts them.
     /// </summary>
-    public static async Task<IContainerRuntime> OpenRuntimeAsync(string runtime, string endpoint, string dataDir, ILoggerFactory logs, bool outliveAgent) => runtime switch
+    public static async Task<IContainerRuntime> OpenRuntimeAsync(string runtime, string endpoint, string dataDir, ILoggerFactory logs, bool outliveAgent, ContainerLogRotation logRotation) => runtime switch
     {
-        "process" => await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions { DataDir = dataDir, LoggerFactory = logs, ShimCommand = outliveAgent ? ShimCommand.SelfCommand() : null }),
+        "process" => await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
+        {
+            DataDir = dataDir, LoggerFactory = logs, ShimCommand = outliveAgent ? ShimCommand.SelfCommand() : null, ContainerLogRotation = logRotation,
+        }),
         "cri" => await CriRuntime.OpenAsync(new CriRuntimeOptions { Endpoint = endpoint, DataDir = dataDir, LoggerFactory = logs }),
         _ => throw new UnreachableException(),
     };
@@ -55,6 +75,27 @@ internal static class CommonOptions
     {
         Core.FeatureGates.TryParse(parse.GetValue(option), out var gates, out _);
         return gates;
+    }
+
+    /// <summary>A Kubernetes quantity of bytes (<c>10Mi</c>, <c>1G</c>, <c>500000</c>), more than zero.</summary>
+    private static long ParseSize(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value;
+        try
+        {
+            var bytes = new k8s.Models.ResourceQuantity(text).ToDecimal();
+            if (bytes >= 1 && bytes <= long.MaxValue)
+            {
+                return (long)bytes;
+            }
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            // reported below
+        }
+
+        result.AddError($"invalid size \"{text}\": expected a quantity such as 10Mi");
+        return 0;
     }
 
     /// <summary>Go duration syntax (<c>90s</c>, <c>5m</c>, <c>1h30m</c>), within bounds.</summary>

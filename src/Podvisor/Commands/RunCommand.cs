@@ -35,18 +35,22 @@ internal static class RunCommand
         var gates = CommonOptions.FeatureGates();
         var dataDir = CommonOptions.DataDir("Where logs, volumes and runtime state live; the containers' CRI log files stay in DIR/logs (default: a temporary directory removed afterwards).");
         var backoffMax = CommonOptions.CrashLoopBackOffMax();
+        var logMaxSize = CommonOptions.ContainerLogMaxSize();
+        var logMaxFiles = CommonOptions.ContainerLogMaxFiles();
         var command = new Command("run", "Run the pod(s) in FILE until they finish, showing their states, events and output.\n\n" + ExitStatusHelp)
         {
-            file, output, timeout, runtime, endpoint, gates, dataDir, backoffMax,
+            file, output, timeout, runtime, endpoint, gates, dataDir, backoffMax, logMaxSize, logMaxFiles,
         };
         command.SetAction((parse, ct) => ExecuteAsync(
             parse.GetValue(file)!, parse.GetValue(output), parse.GetValue(timeout), CommonOptions.Gates(parse, gates),
-            parse.GetValue(dataDir), parse.GetValue(backoffMax), parse.GetValue(runtime)!, parse.GetValue(endpoint)!));
+            parse.GetValue(dataDir), parse.GetValue(backoffMax), parse.GetValue(runtime)!, parse.GetValue(endpoint)!,
+            CommonOptions.LogRotation(parse, logMaxSize, logMaxFiles)));
         return command;
     }
 
     private static async Task<int> ExecuteAsync(
-        string path, string? output, TimeSpan? timeout, Core.FeatureGates gates, string? dataDir, TimeSpan? backoffMax, string runtime, string endpoint)
+        string path, string? output, TimeSpan? timeout, Core.FeatureGates gates, string? dataDir, TimeSpan? backoffMax, string runtime, string endpoint,
+        ContainerLogRotation logRotation)
     {
         var (manifest, error) = ManifestLoader.Load(path, gates, runsImages: runtime == "cri");
         if (manifest is null)
@@ -78,7 +82,7 @@ internal static class RunCommand
             IContainerRuntime containers;
             try
             {
-                containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dir, logs, outliveAgent: false);
+                containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dir, logs, outliveAgent: false, logRotation);
             }
             catch (CriRuntimeUnavailableException ex)
             {

@@ -29,14 +29,21 @@ internal static class ServeCommand
         var gates = CommonOptions.FeatureGates();
         var dataDir = CommonOptions.DataDir("Where the store, logs, volumes and runtime state live (default: ./podvisor-data).");
         var backoffMax = CommonOptions.CrashLoopBackOffMax();
-        var command = new Command("serve", "Serve the Kubernetes Pod API and run its pods on this machine.") { listen, tokenFile, runtime, endpoint, gates, dataDir, backoffMax };
+        var logMaxSize = CommonOptions.ContainerLogMaxSize();
+        var logMaxFiles = CommonOptions.ContainerLogMaxFiles();
+        var command = new Command("serve", "Serve the Kubernetes Pod API and run its pods on this machine.")
+        {
+            listen, tokenFile, runtime, endpoint, gates, dataDir, backoffMax, logMaxSize, logMaxFiles,
+        };
         command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(listen)!, parse.GetValue(tokenFile), CommonOptions.Gates(parse, gates),
-            Path.GetFullPath(parse.GetValue(dataDir) ?? "podvisor-data"), parse.GetValue(backoffMax), parse.GetValue(runtime)!, parse.GetValue(endpoint)!));
+            Path.GetFullPath(parse.GetValue(dataDir) ?? "podvisor-data"), parse.GetValue(backoffMax), parse.GetValue(runtime)!, parse.GetValue(endpoint)!,
+            CommonOptions.LogRotation(parse, logMaxSize, logMaxFiles)));
         return command;
     }
 
     private static async Task<int> ExecuteAsync(
-        string listen, string? tokenFile, Core.FeatureGates gates, string dataDir, TimeSpan? backoffMax, string runtime, string endpoint)
+        string listen, string? tokenFile, Core.FeatureGates gates, string dataDir, TimeSpan? backoffMax, string runtime, string endpoint,
+        ContainerLogRotation logRotation)
     {
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
             .SetMinimumLevel(LogLevel.Warning));
@@ -57,7 +64,7 @@ internal static class ServeCommand
         IContainerRuntime containers;
         try
         {
-            containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dataDir, logs, outliveAgent: true);
+            containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dataDir, logs, outliveAgent: true, logRotation);
         }
         catch (CriRuntimeUnavailableException ex)
         {

@@ -160,6 +160,8 @@ public sealed class CliContractTests : IDisposable
     [Theory]
     [InlineData("--timeout", "5", "invalid duration \"5\"")]
     [InlineData("--output", "xml", "Argument 'xml' not recognized. Must be one of:")]
+    [InlineData("--container-log-max-files", "1", "invalid configuration: containerLogMaxFiles (--container-log-max-files) 1 must be greater than 1")]
+    [InlineData("--container-log-max-size", "ten", "invalid size \"ten\": expected a quantity such as 10Mi")]
     public async Task InvalidOptionsExit2AsInvalidInputDoesAndRunNothing(string option, string value, string message)
     {
         var path = Manifest("touch.yaml", $$"""

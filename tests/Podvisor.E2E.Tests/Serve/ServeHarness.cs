@@ -42,13 +42,13 @@ internal sealed class ServeHarness : IAsyncDisposable
 
     /// <summary>
     /// Starts serve with a fresh data dir on <paramref name="listen"/>; with a <paramref name="token"/> it is written to
-    /// <c>ROOT/token</c> and passed as <c>--token-file</c>.
+    /// <c>ROOT/token</c> and passed as <c>--token-file</c>. <paramref name="extraArgs"/> go to serve as they are.
     /// </summary>
-    public static async Task<ServeHarness> StartAsync(string listen = "127.0.0.1:0", string? token = null)
+    public static async Task<ServeHarness> StartAsync(string listen = "127.0.0.1:0", string? token = null, IEnumerable<string>? extraArgs = null)
     {
         var root = Directory.CreateTempSubdirectory("podvisor-serve-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "gate"));
-        List<string> args = ["--data-dir", DataDirOf(root), "--listen", listen];
+        List<string> args = ["--data-dir", DataDirOf(root), "--listen", listen, .. extraArgs ?? []];
         if (token is not null)
         {
             var file = Path.Combine(root, "token");

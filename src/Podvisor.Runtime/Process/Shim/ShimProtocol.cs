@@ -61,6 +61,8 @@ internal sealed record ShimStart
 
     /// <summary>The network namespace name under /run/netns; null: the host network.</summary>
     public string? Netns { get; init; }
+
+    public ContainerLogRotation LogRotation { get; init; } = ContainerLogRotation.Default;
 }
 
 /// <summary>A container process the shim owns.</summary>

@@ -202,7 +202,7 @@ internal sealed partial class ShimServer : IAsyncDisposable
         SpawnOutcome outcome;
         try
         {
-            log = new CriLogWriter(start.Container.Config.LogPath, _time);
+            log = new CriLogWriter(start.Container.Config.LogPath, _time, start.LogRotation, e => Log.LogWriteFailed(_logger, e, id));
             netns = start.Netns is { } name ? PodNetwork.OpenNetns(name) : null;
             outcome = await _spawner.SpawnAsync(new SpawnSpec
             {
@@ -341,6 +341,9 @@ internal sealed partial class ShimServer : IAsyncDisposable
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Shim ignored a message it does not know: {Op}")]
         public static partial void UnknownMessage(ILogger logger, string op);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the log of container {Id} failed; its output is dropped until a write succeeds")]
+        public static partial void LogWriteFailed(ILogger logger, Exception exception, string id);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Shim reactor source failed")]
         public static partial void ReactorFailed(ILogger logger, Exception exception);
