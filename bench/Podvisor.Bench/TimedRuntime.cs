@@ -98,6 +98,8 @@ internal sealed class TimedRuntime(IContainerRuntime inner) : IContainerRuntime
 
     public RuntimePodStatus GetPodStatus(string podUid) => inner.GetPodStatus(podUid);
 
+    public IReadOnlyCollection<string> PodUids => inner.PodUids;
+
     public ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct) =>
         inner.ExecSyncAsync(containerId, argv, timeout, ct);
 

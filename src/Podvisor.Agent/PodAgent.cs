@@ -116,6 +116,47 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Mirrors the kubelet's HandlePodCleanups at start: the pods handed over so far are all there are, so the runtime's
+    /// pods of any other UID (deleted while no agent ran, e.g. a force delete cut off by SIGKILL) are killed (2 s, the
+    /// kubelet's minimum grace for a container without its spec) and removed with their volumes and logs.
+    /// </summary>
+    public async Task RemoveOrphanedPodsAsync()
+    {
+        foreach (var uid in Runtime.PodUids.Where(uid => !_workers.ContainsKey(uid)))
+        {
+            var running = Runtime.GetPodStatus(uid).Containers.Where(c => c.State == RuntimeContainerState.Running);
+            await Task.WhenAll(running.Select(c => Runtime.StopContainerAsync(c.Id, OrphanGracePeriod, CancellationToken.None).AsTask()));
+            await RemoveRuntimePodAsync(uid);
+            foreach (var logs in Directory.Exists(LogsDirectory) ? Directory.GetDirectories(LogsDirectory, "*_" + uid) : [])
+            {
+                Directory.Delete(logs, recursive: true);
+            }
+
+            OrphanRemoved(uid);
+        }
+    }
+
+    private static readonly TimeSpan OrphanGracePeriod = TimeSpan.FromSeconds(2);
+
+    private string LogsDirectory => Podvisor.Runtime.LogPaths.Root(Options.DataDir);
+
+    /// <summary>Removes every container and sandbox of the pod from the runtime, then its volumes.</summary>
+    internal async Task RemoveRuntimePodAsync(string uid)
+    {
+        foreach (var c in Runtime.GetPodStatus(uid).Containers)
+        {
+            await Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
+        }
+
+        foreach (var sandbox in Runtime.GetPodStatus(uid).Sandboxes)
+        {
+            await Runtime.RemovePodSandboxAsync(sandbox.Id, CancellationToken.None);
+        }
+
+        Volumes.TearDown(uid);
+    }
+
     internal void Forget(string uid)
     {
         if (_workers.TryRemove(uid, out _))

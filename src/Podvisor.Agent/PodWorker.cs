@@ -400,20 +400,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
         }
     }
 
-    private async Task RemoveSandboxesAsync()
-    {
-        foreach (var c in _agent.Runtime.GetPodStatus(Uid).Containers)
-        {
-            await _agent.Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
-        }
-
-        foreach (var sandbox in _agent.Runtime.GetPodStatus(Uid).Sandboxes)
-        {
-            await _agent.Runtime.RemovePodSandboxAsync(sandbox.Id, CancellationToken.None);
-        }
-
-        _agent.Volumes.TearDown(Uid);
-    }
+    private Task RemoveSandboxesAsync() => _agent.RemoveRuntimePodAsync(Uid);
 
     private void DeleteLogs(V1Pod pod)
     {

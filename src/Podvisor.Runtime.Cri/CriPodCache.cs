@@ -24,6 +24,14 @@ internal sealed class CriPodCache
         }
     }
 
+    public List<string> PodUids()
+    {
+        lock (_gate)
+        {
+            return [.. _pods.Keys];
+        }
+    }
+
     public string? PodOf(string id)
     {
         lock (_gate)

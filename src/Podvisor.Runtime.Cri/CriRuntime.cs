@@ -123,6 +123,8 @@ public sealed partial class CriRuntime : IContainerRuntime, IAsyncDisposable
 
     public RuntimePodStatus GetPodStatus(string podUid) => _cache.Get(podUid);
 
+    public IReadOnlyCollection<string> PodUids => _cache.PodUids();
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

@@ -117,6 +117,9 @@ public interface IContainerRuntime
     /// <summary>The runtime's view of one pod: sandboxes and container instances, newest first.</summary>
     RuntimePodStatus GetPodStatus(string podUid);
 
+    /// <summary>The UID of every pod the runtime holds a sandbox or a container of (CRI ListPodSandbox, by pod UID).</summary>
+    IReadOnlyCollection<string> PodUids { get; }
+
     /// <summary>Runs argv inside the container's namespaces with its env and user (exec probes and hooks).</summary>
     ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct);
 
@@ -133,8 +136,11 @@ public sealed class PodSandboxException(string message, Exception? inner = null)
 /// <summary>Kubelet-style log layout: <c>DATA/logs/NAMESPACE_NAME_UID/CONTAINER/RESTARTCOUNT.log</c>.</summary>
 public static class LogPaths
 {
+    /// <summary>Where every pod's log directory lives.</summary>
+    public static string Root(string dataDir) => Path.Combine(dataDir, "logs");
+
     public static string PodDirectory(string dataDir, string ns, string name, string uid) =>
-        Path.Combine(dataDir, "logs", $"{ns}_{name}_{uid}");
+        Path.Combine(Root(dataDir), $"{ns}_{name}_{uid}");
 
     public static string ContainerLog(string dataDir, string ns, string name, string uid, string container, int restartCount) =>
         Path.Combine(PodDirectory(dataDir, ns, name, uid), container, $"{restartCount}.log");

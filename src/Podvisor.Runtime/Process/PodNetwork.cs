@@ -52,11 +52,10 @@ internal sealed class PodNetwork
         return fd >= 0 ? new Native.SafeFd(fd) : throw new PodSandboxException($"open network namespace {netns}: {Native.Libc.Describe(Native.Libc.Errno)}");
     }
 
-    /// <summary>The sandbox's namespace and veth names and a claimed IP, before anything exists on the host.</summary>
-    public PodNetworkInfo Reserve(string sandboxId) =>
-        new("podvisor-" + sandboxId[..12], "pv" + sandboxId[..12], Claim(sandboxId));
+    /// <summary>The sandbox's namespace and veth names, before anything exists on the host.</summary>
+    public static (string Netns, string HostVeth) Names(string sandboxId) => ("podvisor-" + sandboxId[..12], "pv" + sandboxId[..12]);
 
-    /// <summary>Creates what <see cref="Reserve"/> named; on failure removes it and frees the IP.</summary>
+    /// <summary>Creates what <see cref="Names"/> named with the claimed IP; on failure removes it and frees the IP.</summary>
     public async Task<PodNetworkInfo> SetUpAsync(PodNetworkInfo info, string sandboxId, CancellationToken ct)
     {
         try
@@ -107,7 +106,20 @@ internal sealed class PodNetwork
         }
     }
 
-    private string Claim(string sandboxId)
+    /// <summary>
+    /// Frees every address this sandbox claims: for a record saved before its claim and killed before the claim reached
+    /// it (the claim files name their sandbox).
+    /// </summary>
+    public void ReleaseAll(string sandboxId)
+    {
+        foreach (var claim in Directory.Exists(_claims) ? Directory.GetFiles(_claims) : [])
+        {
+            Release(Path.GetFileName(claim), sandboxId);
+        }
+    }
+
+    /// <summary>Claims the first free address after the last one handed out (one file per address, machine-wide).</summary>
+    public string Claim(string sandboxId)
     {
         Directory.CreateDirectory(_claims);
         var hosts = (1u << (32 - _prefix)) - 3; // minus network, gateway and broadcast

@@ -11,16 +11,13 @@ public sealed partial class ProcessRuntime
     public async ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
         var id = NewId();
-        PodNetworkInfo? network = null;
-        if (!config.HostNetwork && _privileged)
-        {
-            network = await WrapAsync(() => Task.FromResult(_network.Reserve(id)));
-        }
-        else if (!config.HostNetwork && Interlocked.Exchange(ref _hostNetworkWarned, 1) == 0)
+        var network = !config.HostNetwork && _privileged;
+        if (!config.HostNetwork && !_privileged && Interlocked.Exchange(ref _hostNetworkWarned, 1) == 0)
         {
             Log.HostNetworkFallback(_logger);
         }
 
+        var names = network ? PodNetwork.Names(id) : default;
         var sandbox = new SandboxInstance(new SandboxRecord
         {
             Id = id,
@@ -30,30 +27,38 @@ public sealed partial class ProcessRuntime
             Attempt = config.Attempt,
             HostNetwork = config.HostNetwork,
             Hostname = config.Hostname,
-            Netns = network?.Netns,
-            HostVeth = network?.HostVeth,
-            Ip = network?.Ip,
+            Netns = names.Netns,
+            HostVeth = names.HostVeth,
             CreatedAt = _time.GetUtcNow(),
-            Ready = network is null,
+            Ready = !network,
         });
 
-        // Recorded before the namespace exists: an agent killed during the setup leaves a record naming what to
-        // remove, never an unrecorded namespace and IP claim.
-        _store.Save(sandbox.Record);
-        if (network is not null)
+        // On disk before the IP is claimed and the namespace exists: an agent killed during the setup leaves a record
+        // naming what to remove (the claim files name their sandbox), never an unrecorded namespace or IP claim.
+        if (network)
         {
             try
             {
-                await WrapAsync(() => _network.SetUpAsync(network, id, ct));
+                var ip = await WrapAsync(() =>
+                {
+                    _store.SaveNew(sandbox.Record);
+                    return Task.FromResult(_network.Claim(id));
+                });
+                var info = new PodNetworkInfo(names.Netns, names.HostVeth, ip);
+                Update(sandbox, r => r with { Ip = ip });
+                await WrapAsync(() => _network.SetUpAsync(info, id, ct));
+                sandbox.Netns.Replace(PodNetwork.OpenNetns(info.Netns));
+                Update(sandbox, r => r with { Ready = true });
             }
             catch
             {
                 _store.DeleteSandbox(id);
                 throw;
             }
-
-            sandbox.Netns.Replace(PodNetwork.OpenNetns(network.Netns));
-            Update(sandbox, r => r with { Ready = true });
+        }
+        else
+        {
+            _store.Save(sandbox.Record);
         }
 
         _sandboxes[id] = sandbox;
@@ -107,6 +112,10 @@ public sealed partial class ProcessRuntime
         if (sandbox.Record.Ip is { } ip)
         {
             _network.Release(ip, sandboxId);
+        }
+        else if (sandbox.Record.Netns is not null)
+        {
+            _network.ReleaseAll(sandboxId);
         }
 
         var entry = Pod(sandbox.Record.PodUid);

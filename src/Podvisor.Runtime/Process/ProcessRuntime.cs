@@ -101,6 +101,14 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
         }
     }
 
+    public IReadOnlyCollection<string> PodUids => _pods.Where(p =>
+    {
+        lock (p.Value)
+        {
+            return p.Value.Sandboxes.Count > 0 || p.Value.Containers.Count > 0;
+        }
+    }).Select(p => p.Key).ToList();
+
     /// <summary>Kills every container (process group SIGKILL) and stops every sandbox. Meant for tests and shutdown.</summary>
     public async ValueTask KillAllAsync(CancellationToken ct = default)
     {

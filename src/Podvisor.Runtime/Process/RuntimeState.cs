@@ -115,6 +115,13 @@ internal sealed class RuntimeStateStore : IDisposable
 
     public void Save(SandboxRecord record) => Enqueue(Path.Combine(_sandboxes, record.Id + ".json"), record);
 
+    /// <summary>
+    /// Writes the record of a sandbox not saved before at once, before returning (the slow path of a sandbox start,
+    /// whose host changes must never exist without a record on disk naming them). Throws what the write throws.
+    /// </summary>
+    public void SaveNew(SandboxRecord record) =>
+        Write(Path.Combine(_sandboxes, record.Id + ".json"), JsonSerializer.SerializeToUtf8Bytes(record, RuntimeStateJson.Default.SandboxRecord));
+
     public void Save(ContainerRecord record) => Enqueue(Path.Combine(_containers, record.Id + ".json"), record);
 
     public void DeleteSandbox(string id) => Enqueue(Path.Combine(_sandboxes, id + ".json"), null);

@@ -86,6 +86,7 @@ internal static class ServeCommand
             return 2;
         }
 
+        await agent.RemoveOrphanedPodsAsync(); // every stored pod was handed over by StartAsync
         Console.Error.WriteLine($"podvisor {VersionCommand.Version}: serving the Kubernetes API at {url}");
         Console.Error.WriteLine($"kubectl --kubeconfig {server.KubeconfigPath} get pods");
         try

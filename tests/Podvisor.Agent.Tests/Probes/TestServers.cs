@@ -137,6 +137,8 @@ internal sealed class FakeExecRuntime(Func<IReadOnlyList<string>, CancellationTo
     public ValueTask RemoveContainerAsync(string containerId, CancellationToken ct) => throw new NotSupportedException();
 
     public RuntimePodStatus GetPodStatus(string podUid) => throw new NotSupportedException();
+
+    public IReadOnlyCollection<string> PodUids => throw new NotSupportedException();
 }
 
 /// <summary>A free loopback port with nothing listening on it.</summary>

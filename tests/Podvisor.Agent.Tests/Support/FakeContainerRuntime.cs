@@ -230,6 +230,9 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         };
     }
 
+    public IReadOnlyCollection<string> PodUids =>
+        _sandboxes.Values.Select(s => s.PodUid).Concat(_containers.Values.Select(c => c.PodUid)).Distinct().ToList();
+
     /// <summary>Completes asynchronously, as a real exec does, and records the call when it has finished.</summary>
     public async ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct)
     {

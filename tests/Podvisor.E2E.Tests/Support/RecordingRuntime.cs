@@ -99,6 +99,8 @@ public sealed class RecordingRuntime(IContainerRuntime inner) : IContainerRuntim
 
     public RuntimePodStatus GetPodStatus(string podUid) => inner.GetPodStatus(podUid);
 
+    public IReadOnlyCollection<string> PodUids => inner.PodUids;
+
     public ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct) =>
         inner.ExecSyncAsync(containerId, argv, timeout, ct);
 

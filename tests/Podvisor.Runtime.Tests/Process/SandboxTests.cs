@@ -42,6 +42,29 @@ public sealed class SandboxTests : IAsyncLifetime
         Assert.False(Directory.Exists("/sys/class/net/pv" + sandboxId[..12]));
     }
 
+    /// <summary>
+    /// The record is on disk before the IP is claimed; an agent killed before the claim reached the record (written
+    /// behind) leaves a record without an IP, whose removal frees the claim that names the sandbox.
+    /// </summary>
+    [RootFact]
+    public async Task A_sandbox_recorded_without_its_claimed_IP_frees_the_claim_when_removed()
+    {
+        var sandboxId = await _h.SandboxAsync();
+        var claims = Path.Combine(RuntimeHarness.Options(_h.DataDir, null).IpamDir, "pvtest0");
+        Assert.Contains(Directory.GetFiles(claims), f => File.ReadAllText(f) == sandboxId);
+        await _h.ReopenAsync(); // writes everything queued
+        var record = Path.Combine(_h.DataDir, "runtime", "sandboxes", sandboxId + ".json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!.AsObject();
+        json.Remove("Ip");
+        File.WriteAllText(record, json.ToJsonString());
+        await _h.ReopenAsync();
+
+        await _h.Runtime.RemovePodSandboxAsync(sandboxId, _h.Deadline);
+
+        Assert.DoesNotContain(Directory.GetFiles(claims), f => File.ReadAllText(f) == sandboxId);
+        Assert.False(File.Exists("/run/netns/podvisor-" + sandboxId[..12]));
+    }
+
     [RootFact]
     public async Task TwoPods_GetDifferentIps_RoutedOverTheirOwnInterface()
     {
