@@ -44,6 +44,14 @@ public static class ContainerConfigFactory
             WorkingDir = string.IsNullOrEmpty(container.WorkingDir) ? null : container.WorkingDir,
             RunAsUser = security?.RunAsUser ?? podSecurity?.RunAsUser,
             RunAsGroup = security?.RunAsGroup ?? podSecurity?.RunAsGroup,
+            Security = new ContainerSecurity
+            {
+                Privileged = security?.Privileged == true,
+                AddCapabilities = [.. security?.Capabilities?.Add ?? []],
+                DropCapabilities = [.. security?.Capabilities?.Drop ?? []],
+                NoNewPrivileges = security?.AllowPrivilegeEscalation == false, // kubelet AddNoNewPrivileges
+                ReadOnlyRootFilesystem = security?.ReadOnlyRootFilesystem == true,
+            },
             StopSignal = container.Lifecycle?.StopSignal,
             TerminationMessagePath = string.IsNullOrEmpty(container.TerminationMessagePath) ? "/dev/termination-log" : container.TerminationMessagePath,
             TerminationMessagePolicy = string.IsNullOrEmpty(container.TerminationMessagePolicy) ? "File" : container.TerminationMessagePolicy,

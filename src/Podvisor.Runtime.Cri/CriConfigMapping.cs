@@ -62,6 +62,10 @@ internal static class CriConfigMapping
                     NamespaceOptions = sandbox.Linux.SecurityContext.NamespaceOptions.Clone(),
                     RunAsUser = config.RunAsUser is { } uid ? new V1.Int64Value { Value = uid } : null,
                     RunAsGroup = config.RunAsGroup is { } gid ? new V1.Int64Value { Value = gid } : null,
+                    Privileged = config.Security.Privileged,
+                    Capabilities = new V1.Capability { AddCapabilities = { config.Security.AddCapabilities }, DropCapabilities = { config.Security.DropCapabilities } },
+                    NoNewPrivs = config.Security.NoNewPrivileges,
+                    ReadonlyRootfs = config.Security.ReadOnlyRootFilesystem,
                 },
             },
         };

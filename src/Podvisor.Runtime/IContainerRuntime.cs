@@ -59,6 +59,7 @@ public sealed record ContainerConfig
     public IReadOnlyList<Mount> Mounts { get; init; } = [];
     public long? RunAsUser { get; init; }
     public long? RunAsGroup { get; init; }
+    public ContainerSecurity Security { get; init; } = ContainerSecurity.Default;
 
     /// <summary><c>lifecycle.stopSignal</c> (e.g. <c>SIGUSR1</c>); SIGTERM when null.</summary>
     public string? StopSignal { get; init; }
@@ -70,6 +71,22 @@ public sealed record ContainerConfig
 
     /// <summary>Where the CRI-format log of this instance goes (chosen by the agent, see <see cref="LogPaths"/>).</summary>
     public required string LogPath { get; init; }
+}
+
+/// <summary>
+/// The container's securityContext as the kubelet hands it to CRI (LinuxContainerSecurityContext): capability names as
+/// the spec writes them (with or without <c>CAP_</c>, or <c>ALL</c>), no_new_privs when allowPrivilegeEscalation is
+/// false (kubelet AddNoNewPrivileges), privileged, readonly_rootfs.
+/// </summary>
+public sealed record ContainerSecurity
+{
+    public static ContainerSecurity Default { get; } = new();
+
+    public bool Privileged { get; init; }
+    public IReadOnlyList<string> AddCapabilities { get; init; } = [];
+    public IReadOnlyList<string> DropCapabilities { get; init; } = [];
+    public bool NoNewPrivileges { get; init; }
+    public bool ReadOnlyRootFilesystem { get; init; }
 }
 
 /// <summary>A container lifecycle event. Exits are what wake pod workers; they arrive within a millisecond.</summary>

@@ -23,6 +23,29 @@ public sealed class ContainerConfigFactoryTests
         Assert.Equal(["--name", "web"], config.Argv);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void The_security_context_goes_to_the_runtime_as_the_kubelet_passes_it_to_CRI(bool? allowPrivilegeEscalation, bool noNewPrivs)
+    {
+        var container = new V1Container
+        {
+            Name = "app", Image = "busybox", Command = ["true"],
+            SecurityContext = new V1SecurityContext
+            {
+                AllowPrivilegeEscalation = allowPrivilegeEscalation, ReadOnlyRootFilesystem = true, Privileged = false,
+                Capabilities = new V1Capabilities { Add = ["NET_ADMIN"], Drop = ["ALL"] },
+            },
+        };
+
+        var config = ContainerConfigFactory.Create(Pod(container), container, ContainerKind.Regular, 0, null, new AgentOptions { DataDir = "/data" }, NoConfigObjects.Instance);
+
+        Assert.Equal(["NET_ADMIN"], config.Security.AddCapabilities);
+        Assert.Equal(["ALL"], config.Security.DropCapabilities);
+        Assert.Equal((noNewPrivs, true, false), (config.Security.NoNewPrivileges, config.Security.ReadOnlyRootFilesystem, config.Security.Privileged));
+    }
+
     [Fact]
     public void Resources_are_millicores_rounded_up_and_bytes()
     {

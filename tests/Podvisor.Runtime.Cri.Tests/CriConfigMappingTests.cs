@@ -85,6 +85,23 @@ public sealed class CriConfigMappingTests
     }
 
     [Fact]
+    public void The_security_context_is_the_kubelets_LinuxContainerSecurityContext()
+    {
+        var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/data/logs/ns_web_u", new V1.DNSConfig());
+        var config = new ContainerConfig
+        {
+            Name = "app", Kind = ContainerKind.Regular, Hash = "h", Argv = ["true"], LogPath = "/data/logs/ns_web_u/app/0.log",
+            Security = new ContainerSecurity { AddCapabilities = ["NET_ADMIN"], DropCapabilities = ["ALL"], NoNewPrivileges = true, ReadOnlyRootFilesystem = true },
+        };
+
+        var security = CriConfigMapping.Container(sandbox, config, "/data/pods/u/containers/app/x").Linux.SecurityContext;
+
+        Assert.Equal(["NET_ADMIN"], security.Capabilities.AddCapabilities);
+        Assert.Equal(["ALL"], security.Capabilities.DropCapabilities);
+        Assert.Equal((true, true, false), (security.NoNewPrivs, security.ReadonlyRootfs, security.Privileged));
+    }
+
+    [Fact]
     public void Mounts_are_the_agents_host_paths_plus_the_termination_log_at_its_path()
     {
         var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/data/logs/ns_web_u", new V1.DNSConfig());

@@ -184,6 +184,9 @@ public sealed partial class ProcessRuntime
             Env = EnvironmentOf(record),
             WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
             Credentials = CredentialsFor(config),
+            Capabilities = CapabilitiesFor(config)?.Order().ToList(),
+            NoNewPrivileges = config.Security.NoNewPrivileges,
+            ReadOnlyRoot = _privileged && config.Security.ReadOnlyRootFilesystem,
             NewMountNamespace = _privileged,
             Mounts = _privileged ? mounts : [],
             Netns = _privileged ? sandbox.Record.Netns : null,
@@ -292,6 +295,9 @@ public sealed partial class ProcessRuntime
 
         return env;
     }
+
+    /// <summary>As root, the capabilities the container keeps (docs/contracts.md §3); without root there are none to drop.</summary>
+    private IReadOnlySet<int>? CapabilitiesFor(ContainerConfig config) => _privileged ? LinuxCapabilities.Resolve(config.Security) : null;
 
     private static uint EffectiveUser(ContainerConfig config) => (uint)(config.RunAsUser ?? Libc.geteuid());
 

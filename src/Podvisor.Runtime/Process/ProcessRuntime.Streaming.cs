@@ -120,6 +120,8 @@ public sealed partial class ProcessRuntime
                 Env = env,
                 WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir,
                 Credentials = CredentialsFor(config),
+                Capabilities = CapabilitiesFor(config),
+                NoNewPrivileges = config.Security.NoNewPrivileges,
                 Namespaces = _privileged ? new NamespacePlan.JoinProcess(target) : new NamespacePlan.Host(),
                 Stdin = io.Stdin,
                 Terminal = io.Terminal,

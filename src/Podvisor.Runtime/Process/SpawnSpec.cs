@@ -14,8 +14,11 @@ internal abstract record NamespacePlan
     /// <summary>The agent's own namespaces (host network, host mounts).</summary>
     public sealed record Host : NamespacePlan;
 
-    /// <summary>A new private mount namespace with <paramref name="Mounts"/>, in network namespace <paramref name="Netns"/> (null: host).</summary>
-    public sealed record NewContainer(SafeFd? Netns, IReadOnlyList<BindMount> Mounts) : NamespacePlan;
+    /// <summary>
+    /// A new private mount namespace with <paramref name="Mounts"/>, in network namespace <paramref name="Netns"/>
+    /// (null: host); with <paramref name="ReadOnlyRoot"/> its <c>/</c> is remounted read-only (readOnlyRootFilesystem).
+    /// </summary>
+    public sealed record NewContainer(SafeFd? Netns, IReadOnlyList<BindMount> Mounts, bool ReadOnlyRoot = false) : NamespacePlan;
 
     /// <summary>The mount and network namespaces of a running process (exec), entered through its pidfd.</summary>
     public sealed record JoinProcess(SafeFd Pidfd) : NamespacePlan;
@@ -31,6 +34,12 @@ internal sealed record SpawnSpec
 
     public string? WorkingDir { get; init; }
     public Credentials? Credentials { get; init; }
+
+    /// <summary>The capability numbers the child may hold (its bounding set); null: unchanged (as root: all).</summary>
+    public IReadOnlySet<int>? Capabilities { get; init; }
+
+    /// <summary>prctl(PR_SET_NO_NEW_PRIVS) for the child (allowPrivilegeEscalation: false).</summary>
+    public bool NoNewPrivileges { get; init; }
     public required NamespacePlan Namespaces { get; init; }
 
     /// <summary>Child end of the stdin pipe (dup'ed to fd 0); /dev/null when null.</summary>

@@ -6,25 +6,28 @@ using Podvisor.Runtime.Process.Native;
 namespace Podvisor.Runtime.Process;
 
 /// <summary>
-/// Starts processes with glibc posix_spawn from ONE dedicated thread. As root, that thread has its own fs_struct
-/// (unshare CLONE_FS), so for each spawn it can enter the container's namespaces (a fresh mount namespace with bind
-/// mounts, or the pod's network namespace, or a running container's namespaces through its pidfd) and take the
-/// container's credentials with raw per-thread syscalls; the child inherits all of that from the calling thread.
-/// Afterwards the thread returns to the agent's namespaces and root credentials. Container mount namespaces are
-/// copied from a <see cref="BaseMountNamespace"/>. The child always gets its own
-/// session (setsid), default signal dispositions, an empty signal mask, /dev/null as stdin (unless given a pipe or a terminal), and no other descriptors.
+/// Starts processes with glibc posix_spawn, one at a time, from ONE dedicated thread. A spawn that needs another
+/// identity runs on a throwaway thread that this one starts and joins: it takes its own fs_struct (unshare CLONE_FS),
+/// enters the container's namespaces (a fresh mount namespace with bind mounts, or the pod's network namespace, or a
+/// running container's namespaces through its pidfd), drops the bounding capabilities the container may not hold,
+/// takes the container's credentials with raw per-thread syscalls and no_new_privs, and spawns; the child inherits all
+/// of that. The thread then ends, so nothing has to be undone and no later spawn can inherit a container's identity.
+/// Container mount namespaces are copied from a <see cref="BaseMountNamespace"/>. The child always gets its own
+/// session (setsid), default signal dispositions, an empty signal mask, /dev/null as stdin (unless given a pipe or a
+/// terminal), and no other descriptors.
 /// </summary>
 internal sealed unsafe class Spawner : IDisposable
 {
     private const uint CapabilityVersion3 = 0x20080522;
+    private const int PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38;
+
+    /// <summary>Enough for the spawn path; the default 1.5 MiB per throwaway thread is waste.</summary>
+    private const int ThreadStackBytes = 256 * 1024;
 
     private readonly BlockingCollection<Request> _queue = [];
     private readonly Thread _thread;
     private readonly bool _privileged;
     private BaseMountNamespace? _baseMnt;
-    private int _hostNet = -1;
-    private uint[] _hostGroups = [];
-    private readonly uint[] _hostCaps = new uint[6];
 
     public Spawner(bool privileged)
     {
@@ -48,10 +51,6 @@ internal sealed unsafe class Spawner : IDisposable
         _thread.Join();
         _queue.Dispose();
         _baseMnt?.Dispose();
-        if (_hostNet >= 0)
-        {
-            Libc.close(_hostNet);
-        }
     }
 
     private void Run(TaskCompletionSource ready)
@@ -75,7 +74,7 @@ internal sealed unsafe class Spawner : IDisposable
         {
             try
             {
-                request.Completion.SetResult(SpawnOne(request.Spec));
+                request.Completion.SetResult(ChangesIdentity(request.Spec) ? OnThrowawayThread(request.Spec) : SpawnOne(request.Spec));
             }
             catch (Exception e)
             {
@@ -84,26 +83,39 @@ internal sealed unsafe class Spawner : IDisposable
         }
     }
 
-    /// <summary>
-    /// Detaches this thread's fs_struct, prepares the <see cref="BaseMountNamespace"/> and records the host network
-    /// namespace, groups and capabilities.
-    /// </summary>
+    /// <summary>Detaches this thread's fs_struct and prepares the <see cref="BaseMountNamespace"/>.</summary>
     private void PrepareThread()
     {
         Check(Libc.unshare(Libc.CLONE_FS), "unshare(CLONE_FS)");
         _baseMnt = new BaseMountNamespace();
-        _hostNet = Check(Libc.open("/proc/thread-self/ns/net", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open net namespace");
-        _hostGroups = ReadGroups();
-        fixed (uint* caps = _hostCaps)
+    }
+
+    private static bool ChangesIdentity(SpawnSpec spec) =>
+        spec.Namespaces is not NamespacePlan.Host || spec.Credentials is not null || spec.Capabilities is not null || spec.NoNewPrivileges;
+
+    /// <summary>Runs the spawn on a new thread and waits for it (spawns stay one at a time: the base namespace is shared).</summary>
+    private SpawnOutcome OnThrowawayThread(SpawnSpec spec)
+    {
+        SpawnOutcome outcome = default;
+        Exception? failure = null;
+        var thread = new Thread(() =>
         {
-            var header = stackalloc uint[] { CapabilityVersion3, 0 };
-            Check((int)Libc.syscall(Syscalls.CapGet, (long)header, (long)caps, 0), "capget");
-        }
+            try
+            {
+                outcome = SpawnOne(spec);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }, ThreadStackBytes) { IsBackground = true, Name = "podvisor-spawn" };
+        thread.Start();
+        thread.Join();
+        return failure is null ? outcome : throw failure;
     }
 
     private SpawnOutcome SpawnOne(SpawnSpec spec)
     {
-        var changed = spec.Namespaces is not NamespacePlan.Host || spec.Credentials is not null;
         try
         {
             EnterNamespaces(spec.Namespaces, _baseMnt);
@@ -113,9 +125,19 @@ internal sealed unsafe class Spawner : IDisposable
             }
 
             var path = ExecutableLookup.Resolve(spec.Argv[0], ExecutableLookup.PathOf(spec.Env), spec.WorkingDir);
+            if (spec.Capabilities is { } keep)
+            {
+                LimitCapabilities(keep);
+            }
+
             if (spec.Credentials is { } credentials)
             {
                 SetCredentials(credentials);
+            }
+
+            if (spec.NoNewPrivileges)
+            {
+                Check(Libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)", fail: true);
             }
 
             var pid = PosixSpawn(path, spec);
@@ -137,13 +159,28 @@ internal sealed unsafe class Spawner : IDisposable
         {
             return new SpawnOutcome(0, null, e.Message);
         }
-        finally
+    }
+
+    /// <summary>
+    /// Drops every other capability from this thread's bounding set and empties its inheritable set, so the child
+    /// (root or not) can never hold more than <paramref name="keep"/>, even through file capabilities (runc does the same).
+    /// </summary>
+    private static void LimitCapabilities(IReadOnlySet<int> keep)
+    {
+        var last = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        for (var cap = 0; cap <= last; cap++)
         {
-            if (changed)
+            if (!keep.Contains(cap))
             {
-                RestoreThread();
+                Check(Libc.prctl(PR_CAPBSET_DROP, (ulong)cap, 0, 0, 0), "prctl(PR_CAPBSET_DROP)", fail: true);
             }
         }
+
+        var header = stackalloc uint[] { CapabilityVersion3, 0 };
+        var data = stackalloc uint[6];
+        Check((int)Libc.syscall(Syscalls.CapGet, (long)header, (long)data, 0), "capget", fail: true);
+        data[2] = data[5] = 0; // inheritable, both words
+        Check((int)Libc.syscall(Syscalls.CapSet, (long)header, (long)data, 0), "capset", fail: true);
     }
 
     private static void EnterNamespaces(NamespacePlan plan, BaseMountNamespace? baseMnt)
@@ -175,6 +212,12 @@ internal sealed unsafe class Spawner : IDisposable
                     Bind(mount);
                 }
 
+                if (container.ReadOnlyRoot)
+                {
+                    // The host's / as the container's root filesystem: read-only in this namespace only.
+                    Check(Libc.mount(null, "/", null, Libc.MS_REMOUNT | Libc.MS_BIND | Libc.MS_RDONLY, null), "remount / read-only", fail: true);
+                }
+
                 return;
             default:
                 throw new System.Diagnostics.UnreachableException();
@@ -201,8 +244,8 @@ internal sealed unsafe class Spawner : IDisposable
     }
 
     /// <summary>
-    /// Per-thread credentials through raw syscalls (the glibc wrappers would switch every thread). KEEPCAPS keeps the
-    /// permitted set so <see cref="RestoreThread"/> can return to root; exec clears it, so the child keeps no capability.
+    /// Per-thread credentials through raw syscalls (the glibc wrappers would switch every thread). A non-root child
+    /// keeps no capability after exec; the thread itself is thrown away.
     /// </summary>
     private static void SetCredentials(Credentials credentials)
     {
@@ -212,36 +255,7 @@ internal sealed unsafe class Spawner : IDisposable
         }
 
         Check((int)Libc.syscall(Syscalls.SetResGid, credentials.Gid, credentials.Gid, credentials.Gid), "setresgid", fail: true);
-        Check(Libc.prctl(Syscalls.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)", fail: true);
         Check((int)Libc.syscall(Syscalls.SetResUid, credentials.Uid, credentials.Uid, credentials.Uid), "setresuid", fail: true);
-    }
-
-    /// <summary>
-    /// Back to root credentials, the base mount namespace and the host network namespace. Failing here would leave the
-    /// spawner in a container's identity for the next spawn, so the agent stops instead.
-    /// </summary>
-    private void RestoreThread()
-    {
-        try
-        {
-            fixed (uint* caps = _hostCaps)
-            fixed (uint* groups = _hostGroups)
-            {
-                var header = stackalloc uint[] { CapabilityVersion3, 0 };
-                Check((int)Libc.syscall(Syscalls.CapSet, (long)header, (long)caps, 0), "capset");
-                Check((int)Libc.syscall(Syscalls.SetResUid, 0, 0, 0), "setresuid");
-                Check((int)Libc.syscall(Syscalls.SetResGid, 0, 0, 0), "setresgid");
-                Check((int)Libc.syscall(Syscalls.SetGroups, _hostGroups.Length, (long)groups, 0), "setgroups");
-            }
-
-            Check(Libc.prctl(Syscalls.PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
-            _baseMnt!.EnterHost();
-            Check(Libc.setns(_hostNet, Libc.CLONE_NEWNET), "return to host network namespace");
-        }
-        catch (IOException e)
-        {
-            Environment.FailFast("podvisor spawner could not restore its credentials or namespaces: " + e.Message);
-        }
     }
 
     private static int PosixSpawn(string path, SpawnSpec spec)
@@ -298,12 +312,6 @@ internal sealed unsafe class Spawner : IDisposable
             NativeMemory.Free(attr);
             NativeMemory.Free(sigset);
         }
-    }
-
-    private static uint[] ReadGroups()
-    {
-        var line = File.ReadLines("/proc/thread-self/status").FirstOrDefault(l => l.StartsWith("Groups:", StringComparison.Ordinal)) ?? "Groups:";
-        return line[7..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse).ToArray();
     }
 
     private static void WithFd(SafeFd handle, Action<int> action)

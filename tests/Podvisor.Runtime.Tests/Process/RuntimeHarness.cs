@@ -8,11 +8,25 @@ namespace Podvisor.Runtime.Tests.Process;
 /// <summary>A fact that needs root (network namespaces, bind mounts, runAsUser); skipped with the reason otherwise.</summary>
 public sealed class RootFactAttribute : FactAttribute
 {
+    public const string Reason = "needs root: network namespaces, bind mounts, capabilities and runAsUser are root-only";
+
     public RootFactAttribute()
     {
         if (!Native.IsRoot)
         {
-            Skip = "needs root: network namespaces, bind mounts and runAsUser are root-only";
+            Skip = Reason;
+        }
+    }
+}
+
+/// <summary>The <see cref="RootFactAttribute"/> of theories.</summary>
+public sealed class RootTheoryAttribute : TheoryAttribute
+{
+    public RootTheoryAttribute()
+    {
+        if (!Native.IsRoot)
+        {
+            Skip = RootFactAttribute.Reason;
         }
     }
 }

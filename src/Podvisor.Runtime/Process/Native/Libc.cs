@@ -199,8 +199,6 @@ internal static class Syscalls
     public static long CapSet => Arm64 ? 91 : 126;
     private const long PidfdOpenNumber = 434;
 
-    public const int PR_SET_KEEPCAPS = 8;
-
     /// <summary>pidfd_open(2): a descriptor that becomes readable when the process exits (Linux 5.3+).</summary>
     public static int PidfdOpen(int pid) => (int)Libc.syscall(PidfdOpenNumber, pid, 0, 0);
 }

@@ -59,6 +59,14 @@ internal sealed record ShimStart
 
     public IReadOnlyList<BindMount> Mounts { get; init; } = [];
 
+    /// <summary>The capability numbers the container may hold; null: all (privileged, or without root).</summary>
+    public IReadOnlyList<int>? Capabilities { get; init; }
+
+    public bool NoNewPrivileges { get; init; }
+
+    /// <summary>readOnlyRootFilesystem: <c>/</c> read-only in the container's mount namespace.</summary>
+    public bool ReadOnlyRoot { get; init; }
+
     /// <summary>The network namespace name under /run/netns; null: the host network.</summary>
     public string? Netns { get; init; }
 

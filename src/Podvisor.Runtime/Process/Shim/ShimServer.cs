@@ -210,7 +210,9 @@ internal sealed partial class ShimServer : IAsyncDisposable
                 Env = start.Env,
                 WorkingDir = start.WorkingDir,
                 Credentials = start.Credentials,
-                Namespaces = start.NewMountNamespace ? new NamespacePlan.NewContainer(netns, start.Mounts) : new NamespacePlan.Host(),
+                Capabilities = start.Capabilities?.ToHashSet(),
+                NoNewPrivileges = start.NoNewPrivileges,
+                Namespaces = start.NewMountNamespace ? new NamespacePlan.NewContainer(netns, start.Mounts, start.ReadOnlyRoot) : new NamespacePlan.Host(),
                 Stdout = stdoutWrite,
                 Stderr = stderrWrite,
             });
