@@ -100,20 +100,23 @@ public sealed class VolumeManager(string dataDir, bool privileged, IConfigObject
     public static bool HasProjectedVolumes(V1Pod pod) => pod.Spec.Volumes?.Any(VolumePayload.IsProjected) == true;
 
     /// <summary>
-    /// The container's volumeMounts as host-path mounts (subPath created as a directory when missing, as the
-    /// kubelet does). Throws <see cref="ContainerConfigException"/> (CreateContainerConfigError) on a bad mount.
+    /// The container's volumeMounts as host-path mounts (subPath resolved safely and created as a directory when
+    /// missing, as the kubelet does, <see cref="SubPaths"/>). Throws <see cref="ContainerConfigException"/> (CreateContainerConfigError) on a bad mount.
     /// </summary>
     public IReadOnlyList<Mount> Mounts(V1Pod pod, V1Container container)
     {
         var mounts = new List<Mount>();
-        foreach (var mount in container.VolumeMounts ?? [])
+        foreach (var (mount, index) in (container.VolumeMounts ?? []).Select((m, i) => (m, i)))
         {
             var volume = (pod.Spec.Volumes ?? []).FirstOrDefault(v => v.Name == mount.Name)
                 ?? throw new ContainerConfigException($"cannot find volume \"{mount.Name}\" to mount into container \"{container.Name}\"");
             var hostPath = volume.HostPath?.Path ?? VolumePath(pod.Metadata.Uid, volume);
             if (!string.IsNullOrEmpty(mount.SubPath))
             {
-                hostPath = SubPath(hostPath, mount.SubPath);
+                var staging = privileged
+                    ? Path.Combine(PodDirectory(pod.Metadata.Uid), "volume-subpaths", volume.Name, container.Name, index.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    : null;
+                hostPath = SubPaths.Prepare(hostPath, mount.SubPath, staging, mount.Name, container.Name);
             }
 
             // configMap, secret, downwardAPI and projected volumes are always read-only, as the kubelet mounts them.
@@ -147,22 +150,6 @@ public sealed class VolumeManager(string dataDir, bool privileged, IConfigObject
             : volume.Projected is not null ? "projected"
             : "empty-dir";
         return Path.Combine(PodDirectory(uid), "volumes", "kubernetes.io~" + plugin, volume.Name);
-    }
-
-    private static string SubPath(string volumePath, string subPath)
-    {
-        if (Path.IsPathRooted(subPath) || subPath.Split('/').Contains(".."))
-        {
-            throw new ContainerConfigException($"subPath \"{subPath}\" must be a relative path without '..'");
-        }
-
-        var source = Path.Combine(volumePath, subPath);
-        if (Libc.FileType(source) is null)
-        {
-            Directory.CreateDirectory(source);
-        }
-
-        return source;
     }
 
     private void SetUpEmptyDir(string path, V1EmptyDirVolumeSource source)

@@ -76,6 +76,66 @@ public sealed class VolumeManagerTests : IDisposable
         Assert.Equal("subPath \"../up\" must be a relative path without '..'", error.Message);
     }
 
+    /// <summary>
+    /// A symlink a container left in its volume (here to the scratch directory, outside the volume) cannot make the
+    /// agent mount or create anything outside the volume; a symlink within the volume is followed.
+    /// </summary>
+    [Theory]
+    [InlineData("escape")]
+    [InlineData("escape/made-by-the-agent")]
+    [InlineData("sub/../escape")]
+    public void A_subPath_through_a_symlink_out_of_the_volume_is_refused_and_creates_nothing(string subPath)
+    {
+        var volumes = New(privileged: false);
+        var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
+            new V1VolumeMount { Name = "data", MountPath = "/x", SubPath = subPath });
+        volumes.SetUp(pod);
+        var volume = Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~empty-dir", "data");
+        File.CreateSymbolicLink(Path.Combine(volume, "escape"), Scratch);
+
+        var error = Assert.Throws<ContainerConfigException>(() => volumes.Mounts(pod, pod.Spec.Containers[0]));
+
+        Assert.Matches("^(failed to prepare subPath for volumeMount \"data\" of container \"app\"|subPath \".*\" must be a relative path without '..')$", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(Scratch));
+    }
+
+    [Fact]
+    public void A_subPath_through_a_symlink_inside_the_volume_resolves_to_its_target()
+    {
+        var volumes = New(privileged: false);
+        var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
+            new V1VolumeMount { Name = "data", MountPath = "/x", SubPath = "alias/inner" });
+        volumes.SetUp(pod);
+        var volume = Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~empty-dir", "data");
+        Directory.CreateDirectory(Path.Combine(volume, "real"));
+        File.CreateSymbolicLink(Path.Combine(volume, "alias"), "real");
+
+        Assert.Equal([new Mount(Path.Combine(volume, "real", "inner"), "/x")], volumes.Mounts(pod, pod.Spec.Containers[0]));
+        Assert.True(Directory.Exists(Path.Combine(volume, "real", "inner")));
+    }
+
+    /// <summary>As root the subPath is bind-mounted from its descriptor: swapping the path for a symlink afterwards changes nothing.</summary>
+    [RootFact]
+    public void As_root_a_subPath_is_a_bind_mount_of_what_was_checked_and_goes_with_the_pod()
+    {
+        var volumes = New(privileged: true);
+        var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
+            new V1VolumeMount { Name = "data", MountPath = "/x", SubPath = "sub" });
+        volumes.SetUp(pod);
+        var volume = Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~empty-dir", "data");
+
+        var mount = Assert.Single(volumes.Mounts(pod, pod.Spec.Containers[0]));
+        var staging = Path.Combine(_dataDir, "pods", "uid-1", "volume-subpaths", "data", "app", "0");
+        Assert.Equal(new Mount(staging, "/x"), mount);
+        File.WriteAllText(Path.Combine(volume, "sub", "checked"), "");
+        Directory.Move(Path.Combine(volume, "sub"), Path.Combine(volume, "moved"));
+        File.CreateSymbolicLink(Path.Combine(volume, "sub"), Scratch);
+        Assert.True(File.Exists(Path.Combine(staging, "checked")));
+
+        volumes.TearDown("uid-1");
+        Assert.False(Directory.Exists(Path.Combine(_dataDir, "pods", "uid-1")));
+    }
+
     [RootFact]
     public void EmptyDirMemory_IsTmpfs_AndRemovedWithThePod()
     {

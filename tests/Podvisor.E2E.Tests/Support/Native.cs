@@ -29,8 +29,18 @@ internal static partial class Native
 
         try
         {
-            var poll = new PollFd { Fd = fd, Events = 1 };
-            return Poll(ref poll, 1, (int)timeout.TotalMilliseconds) > 0;
+            var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            while (true)
+            {
+                // The runtime's own signals can interrupt poll (EINTR): wait again for the rest of the time.
+                var poll = new PollFd { Fd = fd, Events = 1 };
+                var left = Math.Max(0, deadline - Environment.TickCount64);
+                var ready = Poll(ref poll, 1, (int)left);
+                if (ready >= 0 || Marshal.GetLastPInvokeError() != EINTR)
+                {
+                    return ready > 0;
+                }
+            }
         }
         finally
         {
@@ -46,7 +56,9 @@ internal static partial class Native
         public short Revents;
     }
 
-    [LibraryImport("libc", EntryPoint = "poll")]
+    private const int EINTR = 4;
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     private static partial int Poll(ref PollFd fds, ulong count, int timeout);
 
     [LibraryImport("libc")]

@@ -10,9 +10,10 @@ internal static unsafe partial class Libc
 {
     private const string Lib = "libc";
 
-    public const int EINTR = 4, EAGAIN = 11, ENOENT = 2, EACCES = 13, ENOTDIR = 20, ENOEXEC = 8;
+    public const int EINTR = 4, EAGAIN = 11, ENOENT = 2, EACCES = 13, EEXIST = 17, ENOTDIR = 20, ENOEXEC = 8;
 
     public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_PATH = 0x200000;
     public const int F_GETFL = 3, F_SETFL = 4;
 
     public const int CLONE_FS = 0x200, CLONE_NEWNS = 0x20000, CLONE_NEWNET = 0x40000000;
@@ -102,6 +103,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int openat(int dirFd, string path, int flags, uint mode);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkdirat(int dirFd, string path, uint mode);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
