@@ -54,8 +54,12 @@ internal sealed class CriLogWriter : IDisposable
 
     public void Dispose() => _file.Dispose();
 
-    private static FileStream Open(string path) =>
-        new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+    /// <summary>0640 as containerd creates container logs (not world-readable: output may carry secrets).</summary>
+    private static FileStream Open(string path) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0,
+        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead,
+    });
 
     private void Flush()
     {

@@ -94,6 +94,8 @@ internal sealed class RuntimeStateStore : IDisposable
 {
     private readonly string _sandboxes;
     private readonly string _containers;
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     private readonly Action<Exception> _onError;
     private readonly object _gate = new();
     private readonly Thread _writer;
@@ -107,8 +109,12 @@ internal sealed class RuntimeStateStore : IDisposable
         _sandboxes = Path.Combine(dataDir, "runtime", "sandboxes");
         _containers = Path.Combine(dataDir, "runtime", "containers");
         _onError = onError;
-        Directory.CreateDirectory(_sandboxes);
-        Directory.CreateDirectory(_containers);
+        // Owner-only: container records hold env values, Secrets' among them.
+        foreach (var dir in new[] { Path.Combine(dataDir, "runtime"), _sandboxes, _containers })
+        {
+            Directory.CreateDirectory(dir, OwnerOnlyDirectory);
+            File.SetUnixFileMode(dir, OwnerOnlyDirectory);
+        }
         _writer = new Thread(WriteQueued) { IsBackground = true, Name = "podvisor-state" };
         _writer.Start();
     }
@@ -246,7 +252,11 @@ internal sealed class RuntimeStateStore : IDisposable
     private static void Write(string path, byte[] json)
     {
         var temp = path + ".tmp";
-        File.WriteAllBytes(temp, json);
+        using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        {
+            file.Write(json);
+        }
+
         File.Move(temp, path, overwrite: true);
     }
 }

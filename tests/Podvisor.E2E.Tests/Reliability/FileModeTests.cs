@@ -24,6 +24,33 @@ public sealed class FileModeTests
         await h.StopAsync();
     }
 
+    /// <summary>Runtime records carry env values (Secrets' too) and logs carry output: neither is world-readable.</summary>
+    [Fact]
+    public async Task Runtime_records_are_owner_only_and_container_logs_are_not_world_readable()
+    {
+        await using var h = await ServeHarness.StartAsync();
+        var pod = await h.Client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod(h, """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: modes}
+            spec:
+              restartPolicy: Never
+              containers:
+              - {name: c, image: busybox, command: [sh, -c, "echo $TOKEN"], env: [{name: TOKEN, value: s3cret}]}
+            """), "default");
+        using (var watch = await h.WatchPodAsync("modes"))
+        {
+            await watch.WaitAsync(p => p.Status?.Phase == "Succeeded", "Succeeded");
+        }
+
+        var runtime = Path.Combine(h.DataDir, "runtime");
+        Assert.Equal(OwnerOnly | UnixFileMode.UserExecute, File.GetUnixFileMode(runtime));
+        Assert.All(Directory.GetFiles(runtime, "*.json", SearchOption.AllDirectories), f => Assert.Equal((f, OwnerOnly), (f, File.GetUnixFileMode(f))));
+        var log = Path.Combine(h.DataDir, "logs", $"default_modes_{pod.Metadata.Uid}", "c", "0.log");
+        Assert.Equal(OwnerOnly | UnixFileMode.GroupRead, File.GetUnixFileMode(log));
+        await h.StopAsync();
+    }
+
     [Fact]
     public async Task A_missing_token_file_is_a_clear_error_not_a_stack_trace()
     {
