@@ -21,6 +21,10 @@ internal sealed unsafe class Spawner : IDisposable
     private const uint CapabilityVersion3 = 0x20080522;
     private const int PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38;
 
+    /// <summary>The kernel's highest capability number (read once).</summary>
+    private static readonly Lazy<int> LastCapability = new(() =>
+        int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Enough for the spawn path; the default 1.5 MiB per throwaway thread is waste.</summary>
     private const int ThreadStackBytes = 256 * 1024;
 
@@ -167,8 +171,7 @@ internal sealed unsafe class Spawner : IDisposable
     /// </summary>
     private static void LimitCapabilities(IReadOnlySet<int> keep)
     {
-        var last = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        for (var cap = 0; cap <= last; cap++)
+        for (var cap = 0; cap <= LastCapability.Value; cap++)
         {
             if (!keep.Contains(cap))
             {

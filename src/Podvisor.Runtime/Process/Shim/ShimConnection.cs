@@ -1,28 +1,44 @@
 using System.Net.Sockets;
 using System.Text.Json;
-using System.Threading.Channels;
 
 namespace Podvisor.Runtime.Process.Shim;
 
 /// <summary>
-/// One end of a shim socket: messages are sent in order by one writer task (sending never blocks the caller) and read
-/// by <see cref="RunAsync"/>, which returns when the peer closes the connection or it breaks.
+/// One end of a shim socket: a message is written by the caller, whole and in order (one small write to a local
+/// socket whose peer always reads: no thread hand-off on the start and exit paths), and read by <see cref="RunAsync"/>,
+/// which returns when the peer closes the connection or it breaks.
 /// </summary>
 internal sealed class ShimConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
-    private readonly Channel<ShimMessage> _outgoing = Channel.CreateUnbounded<ShimMessage>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly Lock _writeGate = new();
 
     public ShimConnection(Socket socket)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
-        _writer = WriteAllAsync();
     }
 
-    public void Send(ShimMessage message) => _outgoing.Writer.TryWrite(message);
+    /// <summary>Writes the message; a connection that broke drops it (its reader sees the end too).</summary>
+    public void Send(ShimMessage message)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(message, ShimJson.Default.ShimMessage);
+        var line = new byte[json.Length + 1];
+        json.CopyTo(line, 0);
+        line[^1] = (byte)'\n';
+        lock (_writeGate)
+        {
+            try
+            {
+                _socket.Send(line);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // The peer is gone.
+            }
+        }
+    }
 
     /// <summary>Hands every message to <paramref name="received"/> in order until the connection ends.</summary>
     public async Task RunAsync(Action<ShimMessage> received)
@@ -64,28 +80,11 @@ internal sealed class ShimConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _outgoing.Writer.TryComplete();
-        await _writer;
-        _socket.Dispose();
-        await _stream.DisposeAsync();
-    }
+        lock (_writeGate)
+        {
+            _socket.Dispose();
+        }
 
-    private async Task WriteAllAsync()
-    {
-        try
-        {
-            await foreach (var message in _outgoing.Reader.ReadAllAsync())
-            {
-                var json = JsonSerializer.SerializeToUtf8Bytes(message, ShimJson.Default.ShimMessage);
-                var line = new byte[json.Length + 1];
-                json.CopyTo(line, 0);
-                line[^1] = (byte)'\n';
-                await _stream.WriteAsync(line);
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
-        {
-            // The peer is gone; RunAsync sees it too.
-        }
+        await _stream.DisposeAsync();
     }
 }
