@@ -382,7 +382,7 @@ internal sealed partial class PodWorker : IAsyncDisposable
                 Publish(pod, _agent.Runtime.GetPodStatus(Uid), podIsTerminal: true);
             }
 
-            await RemoveSandboxesAsync();
+            await _agent.RemoveRuntimePodAsync(Uid);
         }
 
         if (Deleting)
@@ -400,7 +400,6 @@ internal sealed partial class PodWorker : IAsyncDisposable
         }
     }
 
-    private Task RemoveSandboxesAsync() => _agent.RemoveRuntimePodAsync(Uid);
 
     private void DeleteLogs(V1Pod pod)
     {

@@ -23,13 +23,13 @@ internal static class Kubeconfig
             .Append("current-context: podvisor\npreferences: {}\n")
             .ToString();
         var bytes = Encoding.UTF8.GetBytes(text);
-        Store.PrivateFile.Touch(path);
+        Runtime.PrivateFile.Touch(path);
         if (File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
         {
             return; // unchanged: a restart on a full disk need not write
         }
 
-        Store.PrivateFile.WriteAtomically(path, bytes);
+        Runtime.PrivateFile.WriteAtomically(path, bytes);
     }
 
     private static string ClientCertificate((string CertificatePem, string KeyPem) identity) =>

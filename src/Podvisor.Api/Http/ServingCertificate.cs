@@ -32,7 +32,7 @@ internal static class ServingCertificate
         }
 
         var created = Create(SubjectAlternativeNames(listen), now);
-        Store.PrivateFile.WriteAtomically(path, created.Export(X509ContentType.Pkcs12));
+        Runtime.PrivateFile.WriteAtomically(path, created.Export(X509ContentType.Pkcs12));
         return created;
     }
 

@@ -56,26 +56,6 @@ internal sealed class LogEndpoints(ApiContext api)
         }
     }
 
-    private async Task StreamAsync(Stream output, V1Pod pod, string path, LogOptions options, CancellationToken ct)
-    {
-        var formatter = new LogFormatter(options);
-        var file = new Box(Open(path));
-        try
-        {
-            await FollowAsync(output, pod, path, options, formatter, file, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            await file.Stream.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>The log file being read; replaced when the file is rotated.</summary>
-    private sealed class Box(FileStream stream)
-    {
-        public FileStream Stream { get; set; } = stream;
-    }
-
     private static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
 
     /// <summary>
@@ -85,52 +65,61 @@ internal sealed class LogEndpoints(ApiContext api)
     private static bool Rotated(FileStream file, string path) =>
         new FileInfo($"/proc/self/fd/{file.SafeFileHandle.DangerousGetHandle()}").LinkTarget is { } target && target != path && File.Exists(path);
 
-    private async Task FollowAsync(Stream output, V1Pod pod, string path, LogOptions options, LogFormatter formatter, Box file, CancellationToken ct)
+    private async Task StreamAsync(Stream output, V1Pod pod, string path, LogOptions options, CancellationToken ct)
     {
-        var reader = new LineReader(file.Stream);
-        var initial = await reader.ReadAvailableAsync(ct).ConfigureAwait(false);
-        await WriteAsync(output, formatter, options.TailLines is { } tail ? LogFormatter.Tail(initial, tail) : initial, ct).ConfigureAwait(false);
-        if (!options.Follow || formatter.LimitReached)
+        var formatter = new LogFormatter(options);
+        var file = Open(path); // replaced when the writer rotates it
+        try
         {
-            return;
-        }
-
-        var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, "*.log") { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName };
-        watcher.Changed += (_, _) => wake.Writer.TryWrite(true);
-        watcher.Created += (_, _) => wake.Writer.TryWrite(true);
-        watcher.EnableRaisingEvents = true;
-        using var podGone = WatchPodRemoval(pod, ct);
-        var instance = int.Parse(Path.GetFileNameWithoutExtension(path), System.Globalization.CultureInfo.InvariantCulture);
-        while (!formatter.LimitReached)
-        {
-            await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
-            if (Rotated(file.Stream, path))
+            var reader = new LineReader(file);
+            var initial = await reader.ReadAvailableAsync(ct).ConfigureAwait(false);
+            await WriteAsync(output, formatter, options.TailLines is { } tail ? LogFormatter.Tail(initial, tail) : initial, ct).ConfigureAwait(false);
+            if (!options.Follow || formatter.LimitReached)
             {
-                // Mirrors the kubelet's follow across a rotation: finish the renamed file, go on with the new one.
-                await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
-                await file.Stream.DisposeAsync().ConfigureAwait(false);
-                file.Stream = Open(path);
-                reader = new LineReader(file.Stream);
-                continue;
-            }
-
-            if (LogFiles.Instances(api.DataDir, pod, Path.GetFileName(Path.GetDirectoryName(path))!).LastOrDefault() > instance)
-            {
-                await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
                 return;
             }
 
-            using var recheck = new CancellationTokenSource(Recheck, api.Time);
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(recheck.Token, podGone.Token);
-            try
+            var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+            using var watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, "*.log") { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName };
+            watcher.Changed += (_, _) => wake.Writer.TryWrite(true);
+            watcher.Created += (_, _) => wake.Writer.TryWrite(true);
+            watcher.EnableRaisingEvents = true;
+            using var podGone = WatchPodRemoval(pod, ct);
+            var instance = int.Parse(Path.GetFileNameWithoutExtension(path), System.Globalization.CultureInfo.InvariantCulture);
+            while (!formatter.LimitReached)
             {
-                await wake.Reader.ReadAsync(either.Token).ConfigureAwait(false);
+                await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
+                if (Rotated(file, path))
+                {
+                    // Mirrors the kubelet's follow across a rotation: finish the renamed file, go on with the new one.
+                    await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
+                    await file.DisposeAsync().ConfigureAwait(false);
+                    file = Open(path);
+                    reader = new LineReader(file);
+                    continue;
+                }
+
+                if (LogFiles.Instances(api.DataDir, pod, Path.GetFileName(Path.GetDirectoryName(path))!).LastOrDefault() > instance)
+                {
+                    await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
+                    return;
+                }
+
+                using var recheck = new CancellationTokenSource(Recheck, api.Time);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(recheck.Token, podGone.Token);
+                try
+                {
+                    await wake.Reader.ReadAsync(either.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!podGone.IsCancellationRequested)
+                {
+                    // Periodic recheck.
+                }
             }
-            catch (OperationCanceledException) when (!podGone.IsCancellationRequested)
-            {
-                // Periodic recheck.
-            }
+        }
+        finally
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
         }
     }
 

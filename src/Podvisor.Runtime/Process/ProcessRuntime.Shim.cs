@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Podvisor.Runtime.Process.Native;
 using Podvisor.Runtime.Process.Shim;
@@ -106,7 +105,6 @@ public sealed partial class ProcessRuntime
     /// </summary>
     private async Task LaunchShimAsync(IReadOnlyList<string> command, CancellationToken ct)
     {
-        Directory.CreateDirectory(RuntimeDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var logFd = Libc.open(ShimLog, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC, 0b110_000_000);
         if (logFd < 0)
         {

@@ -251,12 +251,6 @@ internal sealed class RuntimeStateStore : IDisposable
 
     private static void Write(string path, byte[] json)
     {
-        var temp = path + ".tmp";
-        using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-        {
-            file.Write(json);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        PrivateFile.WriteAtomically(path, json, durable: false);
     }
 }

@@ -285,14 +285,7 @@ internal sealed partial class ShimServer : IAsyncDisposable
             return;
         }
 
-        var temp = ExitsPath + ".tmp";
-        using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-        {
-            JsonSerializer.Serialize(file, exited, ShimJson.Default.ListShimContainer);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, ExitsPath, overwrite: true);
+        PrivateFile.WriteAtomically(ExitsPath, JsonSerializer.SerializeToUtf8Bytes(exited, ShimJson.Default.ListShimContainer));
     }
 
     private void LoadExits()

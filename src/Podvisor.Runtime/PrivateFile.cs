@@ -1,10 +1,10 @@
-namespace Podvisor.Api.Store;
+namespace Podvisor.Runtime;
 
 /// <summary>
-/// Files that hold secrets (the store and its WAL, the kubeconfig's token, the serving key): mode 0600 from the first
-/// byte, never widened by the umask or chmod'ed afterwards.
+/// Files that hold secrets (the store and its WAL, the kubeconfig's token, the serving key, the runtime's records of
+/// containers and their env): mode 0600 from the first byte, never widened by the umask or chmod'ed afterwards.
 /// </summary>
-internal static class PrivateFile
+public static class PrivateFile
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -27,15 +27,18 @@ internal static class PrivateFile
         }
     }
 
-    /// <summary>Writes a 0600 temporary file, flushes it to disk and renames it over <paramref name="path"/>.</summary>
-    public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    /// <summary>
+    /// Writes a 0600 temporary file, flushes it to disk (unless <paramref name="durable"/> is false: the runtime's
+    /// records, written behind, trade that for speed) and renames it over <paramref name="path"/>.
+    /// </summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> content, bool durable = true)
     {
         var temp = path + ".tmp";
         File.Delete(temp);
         using (var stream = new FileStream(temp, Options(FileMode.CreateNew)))
         {
             stream.Write(content);
-            stream.Flush(flushToDisk: true);
+            stream.Flush(flushToDisk: durable);
         }
 
         File.Move(temp, path, overwrite: true);
