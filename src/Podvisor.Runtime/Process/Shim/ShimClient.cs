@@ -15,6 +15,7 @@ internal sealed class ShimClient : IAsyncDisposable
     private readonly TimeProvider _time;
     private long _seq;
     private int _disposing;
+    private volatile bool _closed;
 
     private ShimClient(Socket socket, TimeProvider time)
     {
@@ -101,7 +102,7 @@ internal sealed class ShimClient : IAsyncDisposable
         var seq = Interlocked.Increment(ref _seq);
         var reply = new TaskCompletionSource<ShimMessage>(starting, TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[seq] = reply;
-        if (Closed.IsCompleted)
+        if (_closed)
         {
             _pending.TryRemove(seq, out _);
             throw new IOException("the shim connection is closed");
@@ -115,6 +116,7 @@ internal sealed class ShimClient : IAsyncDisposable
     {
         await Task.Yield();
         await _connection.RunAsync(Received);
+        _closed = true; // before the drain: a request registered after it sees the flag, one before it is drained
         foreach (var seq in _pending.Keys)
         {
             if (_pending.TryRemove(seq, out var reply))
