@@ -23,10 +23,10 @@ public sealed partial class ProcessRuntime
     private void Recover(IReadOnlyList<ShimContainer> owned)
     {
         var shim = _shim!;
-        var running = owned.Where(c => c.Exit is null).ToDictionary(c => c.Id);
+        var byId = owned.ToDictionary(c => c.Id);
         var sandboxes = _store.LoadSandboxes().ToDictionary(r => r.Id);
         var containers = _store.LoadContainers().ToDictionary(r => r.Id);
-        foreach (var c in running.Values)
+        foreach (var c in owned.Where(c => c.Exit is null))
         {
             if (c.Sandbox is { } sandbox && (!sandboxes.TryGetValue(sandbox.Id, out var saved) || !saved.Ready))
             {
@@ -59,13 +59,12 @@ public sealed partial class ProcessRuntime
             Pod(record.PodUid).Sandboxes.Add(sandbox);
         }
 
-        var exited = owned.Where(c => c.Exit is not null).ToDictionary(c => c.Id);
         foreach (var record in containers.Values.OrderBy(r => r.CreatedAt))
         {
             var container = new ContainerInstance(record);
             _containers[record.Id] = container;
             Pod(record.PodUid).Containers.Add(container);
-            if ((running.GetValueOrDefault(record.Id) ?? exited.GetValueOrDefault(record.Id)) is { } c && record.State != RuntimeContainerState.Exited)
+            if (byId.GetValueOrDefault(record.Id) is { } c && record.State != RuntimeContainerState.Exited)
             {
                 Adopt(container, shim.Adopt(c), c);
             }
@@ -81,9 +80,11 @@ public sealed partial class ProcessRuntime
             }
         }
 
-        foreach (var id in owned.Select(c => c.Id).Where(id => !_containers.ContainsKey(id)))
+        // Not adopted: removed by the previous agent, which died before the shim heard of it, or already recorded as
+        // exited (the shim's copy would otherwise stay until the shim exits, as no removal would forget it).
+        foreach (var c in owned.Where(c => !_containers.TryGetValue(c.Id, out var container) || container.Process is null))
         {
-            shim.Forget(id); // removed by the previous agent, which died before the shim heard of it
+            shim.Forget(c.Id);
         }
     }
 
