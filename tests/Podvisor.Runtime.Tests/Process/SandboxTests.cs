@@ -85,9 +85,20 @@ public sealed class SandboxTests : IAsyncLifetime
         Assert.Null(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes.Single().Ip);
 
         var config = _h.Config("c", "cat", "/proc/self/net/dev");
+        var before = InterfaceNames(File.ReadAllLines("/proc/self/net/dev"));
         await _h.RunToExitAsync(sandboxId, config);
-        Assert.Equal(File.ReadAllLines("/proc/self/net/dev").Length, RuntimeHarness.Log(config).Count);
+        var after = InterfaceNames(File.ReadAllLines("/proc/self/net/dev"));
+        var seen = InterfaceNames(RuntimeHarness.Output(config).Split('\n'));
+
+        // Other tests add and remove veths meanwhile: the container sees the host's interfaces of that moment.
+        Assert.Superset(before.Intersect(after).ToHashSet(), seen);
+        Assert.Subset(before.Union(after).ToHashSet(), seen);
+        Assert.Contains(seen, name => name != "lo");
     }
+
+    /// <summary>The interface names of a /proc/net/dev listing (two header lines, then "name: counters").</summary>
+    private static HashSet<string> InterfaceNames(IEnumerable<string> netDev) =>
+        netDev.Skip(2).Where(l => l.Contains(':')).Select(l => l[..l.IndexOf(':')].Trim()).ToHashSet();
 
     [RootFact]
     public async Task HostPathMount_VisibleAtMountPath_SurvivesRestarts_ReadOnlyHonoured()
