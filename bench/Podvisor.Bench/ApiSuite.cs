@@ -235,7 +235,7 @@ internal static class ApiSuite
                 IpamDir = Path.Combine(dataDir, "ipam"),
                 LoggerFactory = logs,
             });
-            var agent = new PodAgent(processes, server, new AgentOptions { DataDir = dataDir, NodeName = "bench", HostIp = "127.0.0.1" }, TimeProvider.System, logs);
+            var agent = new PodAgent(processes, server, new AgentOptions { DataDir = dataDir, NodeName = "bench", HostIp = "127.0.0.1" }, TimeProvider.System, logs, server, server.Tokens);
             server.Attach(agent);
             var url = await server.StartAsync();
             return new ApiNode(dataDir, logs, server, processes, agent, url);

@@ -34,6 +34,12 @@ public sealed record AgentOptions
         init => _resources = value;
     }
 
+    /// <summary>
+    /// Where pods reach the API (<c>podvisor serve</c>'s pod listener): the <c>KUBERNETES_SERVICE_*</c> and
+    /// <c>KUBERNETES_PORT*</c> variables of every container; null (no API, <c>podvisor run</c>) sets none.
+    /// </summary>
+    public System.Net.IPEndPoint? KubernetesService { get; init; }
+
     /// <summary>A slow safety resync; correctness never depends on it (exits and probe results are events).</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromMinutes(1);
 

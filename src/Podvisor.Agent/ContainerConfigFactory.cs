@@ -113,7 +113,9 @@ public static class ContainerConfigFactory
         V1Pod pod, V1Container container, string? podIp, AgentOptions options, IConfigObjects objects)
     {
         var sources = new EnvSources(pod.Metadata.NamespaceProperty ?? "default", objects);
+        var serviceEnv = KubernetesServiceEnv(options.KubernetesService);
         var defined = new Dictionary<string, string>(StringComparer.Ordinal);
+        var lookup = new Dictionary<string, string>(serviceEnv, StringComparer.Ordinal); // $(VAR) sees defined, then service variables
         var order = new List<string>();
         void Define(string name, string value)
         {
@@ -123,6 +125,7 @@ public static class ContainerConfigFactory
             }
 
             defined[name] = value;
+            lookup[name] = value;
         }
 
         foreach (var envFrom in container.EnvFrom ?? [])
@@ -137,7 +140,7 @@ public static class ContainerConfigFactory
         {
             if (!string.IsNullOrEmpty(e.Value) || e.ValueFrom is null)
             {
-                Define(e.Name, CommandExpansion.Expand(e.Value ?? "", defined));
+                Define(e.Name, CommandExpansion.Expand(e.Value ?? "", lookup));
             }
             else if (ValueFrom(pod, container, e, podIp, options, sources) is { } value)
             {
@@ -145,7 +148,37 @@ public static class ContainerConfigFactory
             }
         }
 
-        return order.Select(name => new KeyValuePair<string, string>(name, defined[name])).ToList();
+        return order.Select(name => new KeyValuePair<string, string>(name, defined[name]))
+            .Concat(serviceEnv.Where(kv => !defined.ContainsKey(kv.Key)))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The variables of the <c>kubernetes</c> service every pod gets (envvars.FromServices for the master service,
+    /// which the kubelet adds whatever <c>enableServiceLinks</c> says); none without an API reachable from pods.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> KubernetesServiceEnv(System.Net.IPEndPoint? service)
+    {
+        if (service is null)
+        {
+            return [];
+        }
+
+        var host = service.Address.ToString();
+        var port = service.Port.ToString(CultureInfo.InvariantCulture);
+        var url = $"tcp://{(service.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{host}]" : host)}:{port}";
+        var prefix = $"KUBERNETES_PORT_{port}_TCP";
+        return
+        [
+            new("KUBERNETES_SERVICE_HOST", host),
+            new("KUBERNETES_SERVICE_PORT", port),
+            new("KUBERNETES_SERVICE_PORT_HTTPS", port),
+            new("KUBERNETES_PORT", url),
+            new(prefix, url),
+            new(prefix + "_PROTO", "tcp"),
+            new(prefix + "_PORT", port),
+            new(prefix + "_ADDR", host),
+        ];
     }
 
     /// <summary>A valueFrom source's value; null when an optional ConfigMap, Secret or key is missing (the variable is left out).</summary>

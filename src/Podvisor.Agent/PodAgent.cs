@@ -24,7 +24,10 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     private TaskCompletionSource _idle = NewIdle(completed: true);
 
     /// <param name="configObjects">The ConfigMaps and Secrets pods reference; none by default.</param>
-    public PodAgent(IContainerRuntime runtime, IPodStatusSink sink, AgentOptions options, TimeProvider time, ILoggerFactory logs, IConfigObjects? configObjects = null)
+    /// <param name="tokens">The API's TokenRequest for projected service account tokens; none by default.</param>
+    public PodAgent(
+        IContainerRuntime runtime, IPodStatusSink sink, AgentOptions options, TimeProvider time, ILoggerFactory logs,
+        IConfigObjects? configObjects = null, IServiceAccountTokens? tokens = null)
     {
         Runtime = runtime;
         Sink = sink;
@@ -34,7 +37,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         _logger = logs.CreateLogger<PodAgent>();
         Events = new EventRecorder(sink, time, options.NodeName);
         Backoff = new CrashLoopBackoff(options.CrashLoopBackOffMax);
-        Volumes = VolumeManager.For(options, ConfigObjects, time);
+        Volumes = VolumeManager.For(options, ConfigObjects, time, tokens);
         Hooks = new LifecycleHookRunner(runtime, time);
         Prober = new ProbeManager(time, new ProbeExecutor(runtime, time), new ProbeEvents(this));
         _eventPump = Task.Run(PumpRuntimeEventsAsync);

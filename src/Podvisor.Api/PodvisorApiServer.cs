@@ -28,12 +28,15 @@ namespace Podvisor.Api;
 /// </summary>
 public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDisposable
 {
+    private const int ListenAttempts = 5;
+
     private readonly PodvisorApiServerOptions _options;
     private readonly ApiContext _api;
     private readonly EventStore _events;
     private readonly PodStatusIngest _ingest;
     private readonly NamespaceTerminator _terminator;
     private readonly NodeEndpoints _node;
+    private readonly ServiceAccountTokens _tokens;
     private readonly Lock _handOffGate = new();
     private SqliteJournal? _journal;
     private WebApplication? _app;
@@ -54,7 +57,17 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
         _ingest = new PodStatusIngest(_api, _events);
         _terminator = new NamespaceTerminator(_api);
         _node = new NodeEndpoints(_api, HostFacts.Read(options.DataDir, options.NodeIP), options.ContainerRuntimeVersion);
+        _tokens = new ServiceAccountTokens(_api);
     }
+
+    /// <summary>The TokenRequest the agent uses for projected service account tokens.</summary>
+    public IServiceAccountTokens Tokens => _tokens;
+
+    /// <summary>
+    /// Where pods reach the API (after <see cref="StartAsync"/>): the pod listener, or the client address when there
+    /// is none (pods then share the host's network); the agent's <c>KUBERNETES_SERVICE_*</c>.
+    /// </summary>
+    public IPEndPoint? KubernetesService { get; private set; }
 
     /// <summary>The URL the server listens on (after <see cref="StartAsync"/>).</summary>
     public string? Url { get; private set; }
@@ -72,7 +85,10 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
         HandOffStoredPods();
     }
 
-    /// <summary>Loads the store, starts listening, writes the kubeconfig and returns the real URL.</summary>
+    /// <summary>
+    /// Loads the store, starts listening (also on <see cref="PodvisorApiServerOptions.PodAddress"/>, same port), writes
+    /// the kubeconfig and returns the real URL.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The listen address is not loopback and no token file is set, or the token file is missing, unreadable or empty.</exception>
     public async Task<string> StartAsync(CancellationToken ct = default)
     {
@@ -86,15 +102,18 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
 
         var (objects, revision) = _journal!.Load();
         _api.Store.Load(objects, revision);
-        await new NamespaceEndpoints(_api, _terminator).EnsureBuiltinAsync().ConfigureAwait(false);
+        var certificate = ServingCertificate.LoadOrCreate(
+            _options.DataDir, [endpoint.Address, .. _options.PodAddress is { } pod ? [pod] : Array.Empty<IPAddress>()], _options.TimeProvider.GetUtcNow());
+        _certificate = certificate;
+        var namespaces = new NamespaceEndpoints(_api, _terminator, new NamespaceDefaults(_api, ServingCertificate.Pem(certificate)));
+        await namespaces.EnsureBuiltinAsync().ConfigureAwait(false);
         _ingest.Start();
         await _terminator.StartAsync().ConfigureAwait(false);
         await _node.RegisterAsync().ConfigureAwait(false);
         _events.StartExpiry();
-        var certificate = ServingCertificate.LoadOrCreate(_options.DataDir, endpoint.Address, _options.TimeProvider.GetUtcNow());
-        _certificate = certificate;
-        var bound = await ListenAsync(endpoint, token, certificate, ct).ConfigureAwait(false);
+        var bound = await ListenAsync(endpoint, token, certificate, namespaces, ct).ConfigureAwait(false);
         Url = ClientUrl(bound, endpoint.Address);
+        KubernetesService = new IPEndPoint(_options.PodAddress ?? IPAddress.Parse(new Uri(Url).Host.Trim('[', ']')), bound.Port);
         Kubeconfig.Write(KubeconfigPath, Url, token, ServingCertificate.Pem(certificate), _options.TimeProvider.GetUtcNow());
         lock (_handOffGate)
         {
@@ -118,6 +137,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
 
         _certificate?.Dispose();
         _certificate = null;
+        _tokens.Dispose();
 
         await _terminator.DisposeAsync().ConfigureAwait(false);
         _node.Dispose();
@@ -143,34 +163,40 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
 
     /// <summary>
     /// Starts Kestrel. Port 0 reuses the port recorded in DATA/port by the last run when it is free (so a kubeconfig
-    /// copied elsewhere keeps working), else picks a free one; the port bound is recorded.
+    /// copied elsewhere keeps working), else picks a free one; the pod listener gets the same port. The port bound is
+    /// recorded.
     /// </summary>
-    private async Task<Uri> ListenAsync(IPEndPoint endpoint, string? token, X509Certificate2 certificate, CancellationToken ct)
+    private async Task<Uri> ListenAsync(IPEndPoint endpoint, string? token, X509Certificate2 certificate, NamespaceEndpoints namespaces, CancellationToken ct)
     {
         var portFile = Path.Combine(_options.DataDir, "port");
-        if (endpoint.Port == 0 && File.Exists(portFile) && int.TryParse(File.ReadAllText(portFile).Trim(), out var recorded) && recorded is > 0 and <= 65535)
+        var recorded = endpoint.Port == 0 && File.Exists(portFile) && int.TryParse(File.ReadAllText(portFile).Trim(), out var p) && p is > 0 and <= 65535 ? p : 0;
+        for (var attempt = 1; ; attempt++)
         {
-            _app = BuildApp(new IPEndPoint(endpoint.Address, recorded), token, certificate);
+            var port = endpoint.Port != 0 ? endpoint.Port : attempt == 1 && recorded != 0 ? recorded : FreePort(endpoint.Address);
+            _app = BuildApp(new IPEndPoint(endpoint.Address, port), token, certificate, namespaces);
             try
             {
                 await _app.StartAsync(ct).ConfigureAwait(false);
+                break;
             }
-            catch (IOException)
+            catch (IOException) when (endpoint.Port == 0 && attempt < ListenAttempts)
             {
                 await _app.DisposeAsync().ConfigureAwait(false);
                 _app = null;
             }
         }
 
-        if (_app is null)
-        {
-            _app = BuildApp(endpoint, token, certificate);
-            await _app.StartAsync(ct).ConfigureAwait(false);
-        }
-
         var bound = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         File.WriteAllText(portFile, bound.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return bound;
+    }
+
+    /// <summary>A port that is free on <paramref name="address"/> now (the kernel's pick for port 0).</summary>
+    private static int FreePort(IPAddress address)
+    {
+        using var probe = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(address, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     /// <summary>The URL a client on this machine uses: a wildcard listen address becomes loopback (the certificate names it).</summary>
@@ -180,19 +206,23 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
         return new UriBuilder(bound.Scheme, host.ToString(), bound.Port).Uri.GetLeftPart(UriPartial.Authority);
     }
 
-    private WebApplication BuildApp(IPEndPoint endpoint, string? token, X509Certificate2 certificate)
+    private WebApplication BuildApp(IPEndPoint endpoint, string? token, X509Certificate2 certificate, NamespaceEndpoints namespaces)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = _options.DataDir });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_options.LoggerFactory);
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint, listen => listen.UseHttps(certificate)));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(endpoint, listen => listen.UseHttps(certificate));
+            if (_options.PodAddress is { } pods)
+            {
+                kestrel.Listen(new IPEndPoint(pods, endpoint.Port), listen => listen.UseHttps(certificate));
+            }
+        });
         var app = builder.Build();
         InternalErrors.Use(app);
-        if (token is not null)
-        {
-            BearerTokenAuth.Use(app, token);
-        }
+        RequestAuthentication.Use(app, token, _tokens, _options.PodAddress);
 
         app.UseWebSockets();
         DiscoveryEndpoints.Map(app);
@@ -201,11 +231,13 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
         new EventEndpoints(_api).Map(app);
         new Objects.ObjectEndpoints(_api, new Objects.ConfigMapStrategy()).Map(app);
         new Objects.ObjectEndpoints(_api, new Objects.SecretStrategy()).Map(app);
-        new NamespaceEndpoints(_api, _terminator).Map(app);
+        new Objects.ObjectEndpoints(_api, new Objects.ServiceAccountStrategy()).Map(app);
+        new TokenRequestEndpoints(_api, _tokens).Map(app);
+        namespaces.Map(app);
         new StreamEndpoints(_api).Map(app);
         _node.Map(app);
         new EventsV1Endpoints(_api).Map(app);
-        new ReviewEndpoints(token is not null).Map(app);
+        new ReviewEndpoints().Map(app);
         app.MapFallback(ctx => ApiResponses.WriteError(ctx, ApiError.NoRoute()));
         return app;
     }

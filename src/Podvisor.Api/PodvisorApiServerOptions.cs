@@ -10,6 +10,12 @@ public sealed record PodvisorApiServerOptions
     /// <summary><c>HOST:PORT</c>; port 0 reuses the port of the last run on this data dir when free, else picks one. Loopback unless a token file is given.</summary>
     public string Listen { get; init; } = "127.0.0.1:0";
 
+    /// <summary>
+    /// An address pods reach (the pod network's gateway): the API also listens there, on the same port, and every
+    /// request there must carry a token (a ServiceAccount token or the admin token). Null: no pod listener.
+    /// </summary>
+    public System.Net.IPAddress? PodAddress { get; init; }
+
     /// <summary>Holds <c>podvisor.db</c>, <c>kubeconfig</c> and the container logs (<c>logs/</c>).</summary>
     public required string DataDir { get; init; }
 

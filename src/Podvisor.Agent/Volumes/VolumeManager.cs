@@ -22,14 +22,20 @@ public sealed class VolumeSetupException(string message, Exception? inner = null
 /// <see cref="Refresh"/> when their objects change. Volumes belong to the pod, not to one sandbox: a new sandbox for
 /// the same pod finds its emptyDir content again.
 /// </summary>
-public sealed class VolumeManager(string dataDir, bool privileged, IConfigObjects objects, AgentOptions options, TimeProvider time)
+public sealed class VolumeManager(
+    string dataDir, bool privileged, IConfigObjects objects, AgentOptions options, TimeProvider time, IServiceAccountTokens? tokenRequests = null)
 {
+    private readonly ServiceAccountTokenCache _tokens = new(tokenRequests, time);
+
+    /// <summary>Where the ServiceAccount admission plugin mounts a pod's API credentials.</summary>
+    public const string ServiceAccountTokenPath = "/var/run/secrets/kubernetes.io/serviceaccount";
+
     private const UnixFileMode EmptyDirMode = (UnixFileMode)0b111_111_111; // 0777, as the kubelet's emptyDir
     private static readonly V1EmptyDirVolumeSource InMemory = new() { Medium = "Memory" };
 
     /// <summary>The agent's volume manager; tmpfs (emptyDir medium Memory) needs root.</summary>
-    public static VolumeManager For(AgentOptions options, IConfigObjects objects, TimeProvider time) =>
-        new(options.DataDir, Environment.IsPrivilegedProcess, objects, options, time);
+    public static VolumeManager For(AgentOptions options, IConfigObjects objects, TimeProvider time, IServiceAccountTokens? tokenRequests) =>
+        new(options.DataDir, Environment.IsPrivilegedProcess, objects, options, time, tokenRequests);
 
     public string PodDirectory(string uid) => Path.Combine(dataDir, "pods", uid);
 
@@ -60,7 +66,7 @@ public sealed class VolumeManager(string dataDir, bool privileged, IConfigObject
                         SetUpEmptyDir(path, InMemory);
                     }
 
-                    AtomicWriter.Write(path, VolumePayload.Of(volume, pod, objects, options), time.GetUtcNow());
+                    AtomicWriter.Write(path, VolumePayload.Of(volume, pod, objects, _tokens, options), time.GetUtcNow());
                 }
                 else
                 {
@@ -88,7 +94,7 @@ public sealed class VolumeManager(string dataDir, bool privileged, IConfigObject
         {
             try
             {
-                AtomicWriter.Write(VolumePath(pod.Metadata.Uid, volume), VolumePayload.Of(volume, pod, objects, options), time.GetUtcNow());
+                AtomicWriter.Write(VolumePath(pod.Metadata.Uid, volume), VolumePayload.Of(volume, pod, objects, _tokens, options), time.GetUtcNow());
             }
             catch (Exception e) when (e is VolumeSetupException or IOException or UnauthorizedAccessException)
             {
@@ -108,6 +114,11 @@ public sealed class VolumeManager(string dataDir, bool privileged, IConfigObject
         var mounts = new List<Mount>();
         foreach (var (mount, index) in (container.VolumeMounts ?? []).Select((m, i) => (m, i)))
         {
+            if (!privileged && mount.MountPath == ServiceAccountTokenPath)
+            {
+                continue; // without root every pod would share this one host path (docs/contracts.md §2, "ServiceAccounts")
+            }
+
             var volume = (pod.Spec.Volumes ?? []).FirstOrDefault(v => v.Name == mount.Name)
                 ?? throw new ContainerConfigException($"cannot find volume \"{mount.Name}\" to mount into container \"{container.Name}\"");
             var hostPath = volume.HostPath?.Path ?? VolumePath(pod.Metadata.Uid, volume);
@@ -126,9 +137,10 @@ public sealed class VolumeManager(string dataDir, bool privileged, IConfigObject
         return mounts;
     }
 
-    /// <summary>Unmounts what the volume manager mounted under the pod directory (tmpfs), then deletes the directory.</summary>
+    /// <summary>Unmounts what the volume manager mounted under the pod directory (tmpfs), deletes the directory and forgets the pod's tokens.</summary>
     public void TearDown(string uid)
     {
+        _tokens.Forget(uid);
         var podDir = PodDirectory(uid);
         foreach (var mountPoint in MountPointsUnder(podDir).OrderByDescending(p => p.Length))
         {

@@ -5,8 +5,8 @@ using Podvisor.Core.Model;
 namespace Podvisor.Agent.Volumes;
 
 /// <summary>
-/// The files of configMap, secret, downwardAPI and projected volumes, as the kubelet's MakePayload /
-/// CollectData: every key (or only <c>items</c>, at their paths), <c>defaultMode</c> 0644 unless set, an item's
+/// The files of configMap, secret, downwardAPI and projected volumes (with serviceAccountToken sources), as the
+/// kubelet's MakePayload / CollectData: every key (or only <c>items</c>, at their paths), <c>defaultMode</c> 0644 unless set, an item's
 /// <c>mode</c> over it; a missing optional object gives no files, a missing required one or key the kubelet's error.
 /// </summary>
 internal static class VolumePayload
@@ -18,7 +18,7 @@ internal static class VolumePayload
         volume.ConfigMap is not null || volume.Secret is not null || volume.DownwardAPI is not null || volume.Projected is not null;
 
     /// <summary>The volume's files; throws <see cref="VolumeSetupException"/> with the kubelet's message.</summary>
-    public static List<VolumeFile> Of(V1Volume volume, V1Pod pod, IConfigObjects objects, AgentOptions options)
+    public static List<VolumeFile> Of(V1Volume volume, V1Pod pod, IConfigObjects objects, ServiceAccountTokenCache tokens, AgentOptions options)
     {
         var ns = pod.Metadata.NamespaceProperty ?? "default";
         if (volume.ConfigMap is { } configMap)
@@ -44,10 +44,23 @@ internal static class VolumePayload
                 source.ConfigMap is { } c ? ConfigMap(c.Name, c.Items, c.Optional, projected.DefaultMode, ns, objects)
                 : source.Secret is { } s ? Secret(s.Name, s.Items, s.Optional, projected.DefaultMode, ns, objects)
                 : source.DownwardAPI is { } d ? DownwardApi(d.Items, projected.DefaultMode, pod, options)
-                : throw new VolumeSetupException("podvisor projects configMap, secret and downwardAPI sources only (no serviceAccountToken, clusterTrustBundle or podCertificate)"));
+                : source.ServiceAccountToken is { } t ? [ServiceAccountToken(t, projected.DefaultMode, pod, tokens)]
+                : throw new VolumeSetupException("podvisor projects configMap, secret, downwardAPI and serviceAccountToken sources only (no clusterTrustBundle or podCertificate)"));
         }
 
         return files;
+    }
+
+    private static VolumeFile ServiceAccountToken(V1ServiceAccountTokenProjection source, int? defaultMode, V1Pod pod, ServiceAccountTokenCache tokens)
+    {
+        try
+        {
+            return new VolumeFile(source.Path, Encoding.UTF8.GetBytes(tokens.Get(pod, source)), (UnixFileMode)(defaultMode ?? DefaultMode));
+        }
+        catch (ServiceAccountTokenException e)
+        {
+            throw new VolumeSetupException(e.Message);
+        }
     }
 
     private static List<VolumeFile> ConfigMap(string name, IList<V1KeyToPath>? items, bool? optional, int? defaultMode, string ns, IConfigObjects objects)

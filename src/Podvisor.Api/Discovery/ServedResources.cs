@@ -27,6 +27,8 @@ internal static class ServedResources
         Core(new() { Name = "pods/status", SingularName = "", Namespaced = true, Kind = "Pod", Verbs = ["get", "patch", "update"] }, null),
         Core(new() { Name = "configmaps", SingularName = "configmap", Namespaced = true, Kind = "ConfigMap", Verbs = ReadWrite, ShortNames = ["cm"] }, typeof(V1ConfigMap)),
         Core(new() { Name = "secrets", SingularName = "secret", Namespaced = true, Kind = "Secret", Verbs = ReadWrite }, typeof(V1Secret)),
+        Core(new() { Name = "serviceaccounts", SingularName = "serviceaccount", Namespaced = true, Kind = "ServiceAccount", Verbs = ReadWrite, ShortNames = ["sa"] }, typeof(V1ServiceAccount)),
+        Core(new() { Name = "serviceaccounts/token", SingularName = "", Namespaced = true, Group = ReviewEndpoints.AuthenticationGroup, Version = "v1", Kind = "TokenRequest", Verbs = ["create"] }, null),
         Core(new() { Name = "events", SingularName = "event", Namespaced = true, Kind = "Event", Verbs = ReadOnly, ShortNames = ["ev"] }, typeof(Corev1Event)),
         Core(new() { Name = "namespaces", SingularName = "namespace", Namespaced = false, Kind = "Namespace", Verbs = ["create", "delete", "get", "list", "watch"], ShortNames = ["ns"] }, typeof(V1Namespace)),
         Core(new() { Name = "nodes", SingularName = "node", Namespaced = false, Kind = "Node", Verbs = ReadOnly, ShortNames = ["no"] }, typeof(V1Node)),

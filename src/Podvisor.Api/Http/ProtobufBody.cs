@@ -5,17 +5,20 @@ namespace Podvisor.Api.Http;
 
 /// <summary>
 /// Reads the Kubernetes protobuf encoding (<c>application/vnd.kubernetes.protobuf</c>: the magic <c>k8s\0</c>, then
-/// a runtime.Unknown holding the TypeMeta and the object's bytes) for the kinds clients send that way and Podvisor
-/// stores as JSON: v1 ConfigMap and Secret (what <c>kubectl create configmap/secret</c> sends). The result is the
-/// object as JSON, decoded from there like any JSON body. Fields Podvisor does not read are skipped; malformed input is
-/// a 400, never an exception.
+/// a runtime.Unknown holding the TypeMeta and the object's bytes) for the kinds clients send that way: v1 ConfigMap and
+/// Secret (<c>kubectl create configmap/secret</c>), TokenRequest (<c>kubectl create token</c>) and
+/// SelfSubjectAccessReview (<c>kubectl auth can-i</c>); of other kinds, where the caller allows it, the type and
+/// metadata (typed commands such as <c>kubectl create namespace</c> send protobuf and do not fall back to JSON). The
+/// result is the object as JSON, decoded from there like any JSON body. Fields Podvisor does not read are skipped;
+/// malformed input is a 400, never an exception.
 /// </summary>
 internal static class ProtobufBody
 {
     private static readonly byte[] Magic = "k8s\0"u8.ToArray();
 
     /// <summary>The object as JSON, or the apiserver's error for a body it cannot decode.</summary>
-    public static (JsonObject? Node, ApiError? Error) Decode(ReadOnlyMemory<byte> body, string contentType)
+    /// <param name="envelopeOfOtherKinds">Of a kind not listed above, read the type and metadata instead of answering 415.</param>
+    public static (JsonObject? Node, ApiError? Error) Decode(ReadOnlyMemory<byte> body, string contentType, bool envelopeOfOtherKinds = false)
     {
         if (body.Length < Magic.Length || !body.Span[..Magic.Length].SequenceEqual(Magic))
         {
@@ -46,6 +49,9 @@ internal static class ProtobufBody
             {
                 ("v1", "ConfigMap") => ConfigMap(raw),
                 ("v1", "Secret") => Secret(raw),
+                ("authentication.k8s.io/v1", "TokenRequest") => TokenRequest(raw),
+                ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => SelfSubjectAccessReview(raw),
+                _ when envelopeOfOtherKinds => Envelope(apiVersion, kind, raw),
                 _ => null,
             };
             return obj is null
@@ -70,6 +76,75 @@ internal static class ProtobufBody
                 case 3: AddEntry(obj, "binaryData", field.Bytes, base64: true); break;
                 case 4: obj["immutable"] = field.Varint != 0; break;
             }
+        }
+
+        return obj;
+    }
+
+    private static JsonObject Envelope(string? apiVersion, string? kind, ReadOnlyMemory<byte> raw)
+    {
+        var obj = new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind };
+        foreach (var field in new Reader(raw).Fields().Where(f => f.Number == 1))
+        {
+            obj["metadata"] = ObjectMeta(field.Bytes);
+        }
+
+        return obj;
+    }
+
+    /// <summary>authentication/v1 TokenRequest: spec audiences (1), boundObjectRef (3: kind, apiVersion, name, uid), expirationSeconds (4).</summary>
+    private static JsonObject TokenRequest(ReadOnlyMemory<byte> raw)
+    {
+        var obj = Envelope("authentication.k8s.io/v1", "TokenRequest", raw);
+        var spec = new JsonObject();
+        foreach (var field in new Reader(raw).Fields().Where(f => f.Number == 2))
+        {
+            foreach (var specField in new Reader(field.Bytes).Fields())
+            {
+                switch (specField.Number)
+                {
+                    case 1: ((spec["audiences"] ??= new JsonArray()) as JsonArray)!.Add(specField.String); break;
+                    case 3: spec["boundObjectRef"] = Strings(specField.Bytes, "kind", "apiVersion", "name", "uid"); break;
+                    case 4: spec["expirationSeconds"] = (long)specField.Varint; break;
+                }
+            }
+        }
+
+        obj["spec"] = spec;
+        return obj;
+    }
+
+    /// <summary>
+    /// authorization/v1 SelfSubjectAccessReview: spec resourceAttributes (1: namespace, verb, group, version, resource,
+    /// subresource, name) or nonResourceAttributes (2: path, verb).
+    /// </summary>
+    private static JsonObject SelfSubjectAccessReview(ReadOnlyMemory<byte> raw)
+    {
+        var obj = Envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", raw);
+        var spec = new JsonObject();
+        foreach (var field in new Reader(raw).Fields().Where(f => f.Number == 2))
+        {
+            foreach (var specField in new Reader(field.Bytes).Fields())
+            {
+                switch (specField.Number)
+                {
+                    case 1: spec["resourceAttributes"] = Strings(specField.Bytes, "namespace", "verb", "group", "version", "resource", "subresource", "name"); break;
+                    case 2: spec["nonResourceAttributes"] = Strings(specField.Bytes, "path", "verb"); break;
+                }
+            }
+        }
+
+        obj["spec"] = spec;
+        return obj;
+    }
+
+    /// <summary>A message of string fields numbered 1, 2, ... in <paramref name="names"/>' order; empty ones left out.</summary>
+    private static JsonObject Strings(ReadOnlyMemory<byte> raw, params string[] names)
+    {
+        var obj = new JsonObject();
+        foreach (var field in new Reader(raw).Fields().Where(f => f.Number <= names.Length && !f.Bytes.IsEmpty))
+        {
+            obj[names[field.Number - 1]] = field.String;
         }
 
         return obj;

@@ -84,13 +84,13 @@ internal static class RequestBody
         }
     }
 
-    /// <summary>The body parsed as one JSON or YAML object.</summary>
-    public static async Task<(JsonObject? Node, ApiError? Error)> ReadObjectAsync(HttpRequest request)
+    /// <summary>The body parsed as one JSON, YAML or protobuf object (<see cref="ProtobufBody.Decode"/>).</summary>
+    public static async Task<(JsonObject? Node, ApiError? Error)> ReadObjectAsync(HttpRequest request, bool envelopeOfOtherKinds = false)
     {
         if (IsProtobuf(request))
         {
             var (bytes, bytesError) = await ReadBytesAsync(request).ConfigureAwait(false);
-            return bytes is { } body ? ProtobufBody.Decode(body, request.ContentType!) : (null, bytesError);
+            return bytes is { } body ? ProtobufBody.Decode(body, request.ContentType!, envelopeOfOtherKinds) : (null, bytesError);
         }
 
         var (text, error) = await ReadTextAsync(request).ConfigureAwait(false);

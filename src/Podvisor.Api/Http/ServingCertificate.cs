@@ -17,13 +17,13 @@ internal static class ServingCertificate
     private static readonly TimeSpan Lifetime = TimeSpan.FromDays(365);
     private static readonly TimeSpan RenewBefore = TimeSpan.FromDays(30);
 
-    public static X509Certificate2 LoadOrCreate(string dataDir, IPAddress listen, DateTimeOffset now)
+    public static X509Certificate2 LoadOrCreate(string dataDir, IReadOnlyList<IPAddress> served, DateTimeOffset now)
     {
         var path = Path.Combine(dataDir, "serving-cert.pfx");
         if (File.Exists(path))
         {
             var stored = X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
-            if (stored.NotAfter > (now + RenewBefore).UtcDateTime && Names(stored).Contains(listen))
+            if (stored.NotAfter > (now + RenewBefore).UtcDateTime && served.All(Names(stored).Contains))
             {
                 return stored;
             }
@@ -31,7 +31,7 @@ internal static class ServingCertificate
             stored.Dispose();
         }
 
-        var created = Create(SubjectAlternativeNames(listen), now);
+        var created = Create(SubjectAlternativeNames(served), now);
         Runtime.PrivateFile.WriteAtomically(path, created.Export(X509ContentType.Pkcs12));
         return created;
     }
@@ -55,11 +55,14 @@ internal static class ServingCertificate
     /// <summary>The PEM text of the certificate (kubeconfig <c>certificate-authority-data</c> holds it base64-encoded).</summary>
     public static string Pem(X509Certificate2 certificate) => certificate.ExportCertificatePem() + "\n";
 
-    /// <summary>Loopback, the host name, the listen address, and for a wildcard address every local unicast address.</summary>
-    private static (List<IPAddress> Addresses, List<string> Hosts) SubjectAlternativeNames(IPAddress listen)
+    /// <summary>
+    /// Loopback, the host name, <c>kubernetes.default.svc</c> and its kin (what in-cluster clients may dial), the
+    /// addresses served on, and for a wildcard address every local unicast address.
+    /// </summary>
+    private static (List<IPAddress> Addresses, List<string> Hosts) SubjectAlternativeNames(IReadOnlyList<IPAddress> served)
     {
         var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
-        if (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any))
+        if (served.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any)))
         {
             addresses.AddRange(Agent.AgentOptions.ReadInterfaces(interfaces => interfaces
                 .SelectMany(i => i.GetIPProperties().UnicastAddresses)
@@ -68,8 +71,8 @@ internal static class ServingCertificate
                 .ToList()));
         }
 
-        addresses.Add(listen);
-        return ([.. addresses.Distinct()], ["localhost", Dns.GetHostName()]);
+        addresses.AddRange(served);
+        return ([.. addresses.Distinct()], ["localhost", Dns.GetHostName(), "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"]);
     }
 
     private static X509Certificate2 Create((List<IPAddress> Addresses, List<string> Hosts) names, DateTimeOffset now)

@@ -11,7 +11,7 @@ namespace Podvisor.Api.Namespaces;
 /// <c>kube-node-lease</c> exist from the start; all but kube-node-lease are immortal, as the NamespaceLifecycle
 /// admission plugin's immortal set.
 /// </summary>
-internal sealed partial class NamespaceEndpoints(ApiContext api, NamespaceTerminator terminator)
+internal sealed partial class NamespaceEndpoints(ApiContext api, NamespaceTerminator terminator, NamespaceDefaults defaults)
 {
     public static readonly string[] Builtin = ["default", "kube-node-lease", "kube-public", "kube-system"];
 
@@ -37,18 +37,20 @@ internal sealed partial class NamespaceEndpoints(ApiContext api, NamespaceTermin
         MethodNotAllowed.Map(app, Item, "GET", "DELETE");
     }
 
-    /// <summary>Creates the built-in namespaces that are missing (first start).</summary>
+    /// <summary>Creates the built-in namespaces that are missing (first start), then every namespace's default content.</summary>
     public async Task EnsureBuiltinAsync()
     {
         foreach (var name in Builtin.Where(n => api.Store.Get(ResourceKind.Namespaces, null, n) is null))
         {
             await api.Store.CreateAsync(ResourceKind.Namespaces, Prepare(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } })).ConfigureAwait(false);
         }
+
+        await defaults.EnsureAllAsync().ConfigureAwait(false);
     }
 
     private async Task CreateAsync(HttpContext ctx)
     {
-        var (node, parseError) = await ProtobufMetadata.ReadObjectAsync(ctx.Request).ConfigureAwait(false);
+        var (node, parseError) = await RequestBody.ReadObjectAsync(ctx.Request, envelopeOfOtherKinds: true).ConfigureAwait(false);
         var (ns, decodeError) = node is null ? (null, parseError) : RequestBody.Decode<V1Namespace>(node);
         if (ns is null)
         {
@@ -64,6 +66,11 @@ internal sealed partial class NamespaceEndpoints(ApiContext api, NamespaceTermin
         }
 
         var result = await api.Store.CreateAsync(ResourceKind.Namespaces, Prepare(ns)).ConfigureAwait(false);
+        if (result.Outcome == StoreOutcome.Ok)
+        {
+            await defaults.EnsureAsync(name).ConfigureAwait(false);
+        }
+
         await (result.Outcome == StoreOutcome.Ok
             ? ApiResponses.WriteBytes(ctx, 201, result.Object!.Json)
             : ApiResponses.WriteError(ctx, ApiError.AlreadyExists("namespaces", name))).ConfigureAwait(false);

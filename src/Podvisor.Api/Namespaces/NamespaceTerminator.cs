@@ -8,8 +8,8 @@ namespace Podvisor.Api.Namespaces;
 
 /// <summary>
 /// The namespace controller's deletion for the kinds Podvisor serves (pkg/controller/namespace/deletion): a namespace
-/// with a deletionTimestamp (phase Terminating) gets its pods deleted gracefully; when its last pod is gone its events
-/// are deleted and then the namespace itself. Driven by the store's pod watch, no polling; resumes after a restart.
+/// with a deletionTimestamp (phase Terminating) gets its pods deleted gracefully; when its last pod is gone its other objects (events,
+/// ConfigMaps, Secrets, ServiceAccounts) are deleted and then the namespace itself. Driven by the store's pod watch, no polling; resumes after a restart.
 /// </summary>
 internal sealed class NamespaceTerminator(ApiContext api) : IAsyncDisposable
 {
@@ -78,9 +78,12 @@ internal sealed class NamespaceTerminator(ApiContext api) : IAsyncDisposable
             return;
         }
 
-        foreach (var evt in api.Store.List(ResourceKind.Events, ns).Items)
+        foreach (var kind in ResourceKind.All.Where(k => k.Namespaced && k != ResourceKind.Pods))
         {
-            await api.Store.DeleteAsync(ResourceKind.Events, ns, evt.Name, evt.Uid).ConfigureAwait(false);
+            foreach (var item in api.Store.List(kind, ns).Items)
+            {
+                await api.Store.DeleteAsync(kind, ns, item.Name, item.Uid).ConfigureAwait(false);
+            }
         }
 
         await api.Store.DeleteAsync(ResourceKind.Namespaces, null, ns, stored.Uid).ConfigureAwait(false);

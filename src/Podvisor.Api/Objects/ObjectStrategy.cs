@@ -70,3 +70,12 @@ internal sealed class SecretStrategy() : ObjectStrategy<V1Secret>(ResourceKind.S
 
     protected override ErrorList ValidateUpdate(V1Secret obj, V1Secret old) => ConfigObjectValidation.ValidateSecretUpdate(obj, old);
 }
+
+/// <summary>serviceAccountStrategy (pkg/registry/core/serviceaccount/strategy.go): ValidateServiceAccount is the object meta's.</summary>
+internal sealed class ServiceAccountStrategy() : ObjectStrategy<V1ServiceAccount>(ResourceKind.ServiceAccounts)
+{
+    protected override ErrorList Validate(V1ServiceAccount obj) => new(ObjectMetaValidation.ValidateCreate(obj.Metadata, FieldPath.Root("metadata")));
+
+    protected override ErrorList ValidateUpdate(V1ServiceAccount obj, V1ServiceAccount old) =>
+        new(ObjectMetaValidation.ValidateUpdate(obj.Metadata, old.Metadata, FieldPath.Root("metadata")));
+}

@@ -114,7 +114,7 @@ internal static class ObjectWrites
     }
 
     /// <summary>Mirrors apiserver names.SimpleNameGenerator: five characters from a consonant-and-digit alphabet.</summary>
-    private static string RandomSuffix() =>
+    public static string RandomSuffix() =>
         string.Create(5, 0, (span, _) =>
         {
             for (var i = 0; i < span.Length; i++)

@@ -6,13 +6,19 @@ using Podvisor.Core.Validation;
 namespace Podvisor.Api.Pods;
 
 /// <summary>
-/// The API's side of pod admission: runs Podvisor.Core's apiserver chain (the same one <c>podvisor run</c> uses) and
+/// The API's side of pod admission: runs Podvisor.Core's apiserver chain (the same one <c>podvisor run</c> uses, with the
+/// API's ServiceAccount plugin between defaulting and validation) and
 /// turns its field errors into a 422 <c>Invalid</c> Status with one cause per error.
 /// </summary>
 internal static class PodAdmission
 {
-    public static ApiError? AdmitCreate(V1Pod pod, FeatureGates gates, bool runsImages) =>
-        ToInvalid(pod, Core.Validation.PodAdmission.AdmitCreate(pod, gates, runsImages));
+    /// <summary>Defaulting, the ServiceAccount admission plugin (a 403 when the account is missing), then validation.</summary>
+    public static ApiError? AdmitCreate(ApiContext api, V1Pod pod)
+    {
+        Core.Validation.PodAdmission.Default(pod, api.Gates);
+        return Auth.ServiceAccountAdmission.Admit(api, pod)
+            ?? ToInvalid(pod, Core.Validation.PodAdmission.Validate(pod, api.Gates, api.RunsImages));
+    }
 
     /// <summary>PrepareForUpdate + ValidatePodUpdate: defaults, the disabled-gate rollback rule, then update validation.</summary>
     public static ApiError? AdmitUpdate(V1Pod pod, V1Pod old, FeatureGates gates)

@@ -93,7 +93,7 @@ internal sealed class PodWriter(ApiContext api)
             return WriteResult.Fail(refused);
         }
 
-        if (PodAdmission.AdmitCreate(pod, api.Gates, api.RunsImages) is { } invalid)
+        if (PodAdmission.AdmitCreate(api, pod) is { } invalid)
         {
             return WriteResult.Fail(invalid, warnings);
         }

@@ -43,3 +43,23 @@ internal sealed class SecretTablePrinter : ITablePrinter
         return new TableRow([secret.Metadata.Name ?? "", secret.Type ?? "", count, HumanDuration.Since(secret.Metadata.CreationTimestamp, now)], []);
     }
 }
+
+/// <summary>The rows of <c>kubectl get serviceaccounts</c>: printServiceAccount in pkg/printers/internalversion/printers.go.</summary>
+internal sealed class ServiceAccountTablePrinter : ITablePrinter
+{
+    private static readonly TableColumn[] ServiceAccountColumns =
+    [
+        TableColumn.NameColumn,
+        new("Secrets", "string", "", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this service account has a \"kubernetes.io/enforce-mountable-secrets\" annotation set to \"true\". The \"kubernetes.io/enforce-mountable-secrets\" annotation is deprecated since v1.32. Prefer separate namespaces to isolate access to mounted secrets. This field should not be used to find auto-generated service account token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, or service account token secrets can be manually created. More info: https://kubernetes.io/docs/concepts/configuration/secret", 0),
+        TableColumn.AgeColumn,
+    ];
+
+    public IReadOnlyList<TableColumn> Columns => ServiceAccountColumns;
+
+    public TableRow Print(IKubernetesObject<V1ObjectMeta> obj, DateTimeOffset now)
+    {
+        var account = (V1ServiceAccount)obj;
+        long count = account.Secrets?.Count ?? 0;
+        return new TableRow([account.Metadata.Name ?? "", count, HumanDuration.Since(account.Metadata.CreationTimestamp, now)], []);
+    }
+}

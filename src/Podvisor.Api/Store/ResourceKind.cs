@@ -33,7 +33,11 @@ internal sealed class ResourceKind
     public static readonly ResourceKind Secrets = new(
         "Secret", "secrets", "SecretList", namespaced: true, ObjectFields.Secret, new SecretTablePrinter(), json => KubernetesJson.Deserialize<V1Secret>(json));
 
-    public static readonly IReadOnlyList<ResourceKind> All = [Pods, Events, Namespaces, Nodes, ConfigMaps, Secrets];
+    public static readonly ResourceKind ServiceAccounts = new(
+        "ServiceAccount", "serviceaccounts", "ServiceAccountList", namespaced: true, ObjectFields.NameAndNamespace, new ServiceAccountTablePrinter(),
+        json => KubernetesJson.Deserialize<V1ServiceAccount>(json));
+
+    public static readonly IReadOnlyList<ResourceKind> All = [Pods, Events, Namespaces, Nodes, ConfigMaps, Secrets, ServiceAccounts];
 
     private ResourceKind(
         string kind,

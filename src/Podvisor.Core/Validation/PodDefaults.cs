@@ -4,7 +4,7 @@ namespace Podvisor.Core.Validation;
 
 /// <summary>
 /// The apiserver defaulting users see in <c>kubectl get pod -o yaml</c>. Mirrors pkg/apis/core/v1/defaults.go
-/// (SetDefaults_Pod, _PodSpec, _Container, _Probe, _HTTPGetAction, _ContainerPort, _Volume, _HostPathVolumeSource,
+/// (SetDefaults_Pod, _PodSpec, _Container, _Probe, _HTTPGetAction, _ContainerPort, _Volume, _HostPathVolumeSource, _ServiceAccountTokenProjection,
 /// _ObjectFieldSelector) plus the priority admission defaults (priority 0, PreemptLowerPriority). Container
 /// <c>restartPolicy</c> is never defaulted: it must stay unset unless the user set it (docs/lifecycle.md §2.1).
 /// </summary>
@@ -89,7 +89,10 @@ public static class PodDefaults
         }
     }
 
-    /// <summary>Mirrors SetDefaults_Volume (no source means emptyDir) and SetDefaults_HostPathVolumeSource (type "").</summary>
+    /// <summary>
+    /// Mirrors SetDefaults_Volume (no source means emptyDir), SetDefaults_HostPathVolumeSource (type "") and
+    /// SetDefaults_ServiceAccountTokenProjection (expirationSeconds 3600).
+    /// </summary>
     private static void ApplyVolume(V1Volume volume)
     {
         if (!VolumeValidation.SetSources(volume).Any())
@@ -100,6 +103,11 @@ public static class PodDefaults
         if (volume.HostPath is not null)
         {
             volume.HostPath.Type ??= "";
+        }
+
+        foreach (var token in (volume.Projected?.Sources ?? []).Select(s => s.ServiceAccountToken).OfType<V1ServiceAccountTokenProjection>())
+        {
+            token.ExpirationSeconds ??= 3600;
         }
     }
 

@@ -117,7 +117,7 @@ public static class VolumeValidation
             {
                 V1EmptyDirVolumeSource emptyDir => ValidateEmptyDir(emptyDir, path.Child("emptyDir")),
                 V1HostPathVolumeSource hostPath => ValidateHostPath(hostPath, path.Child("hostPath")),
-                V1ProjectedVolumeSource projected => ValidateProjectedPaths(projected, path.Child("projected")),
+                V1ProjectedVolumeSource projected => ValidateProjected(projected, path.Child("projected")),
                 _ => [],
             });
         }
@@ -131,18 +131,46 @@ public static class VolumeValidation
     }
 
     /// <summary>
-    /// validateProjectionSources' path rule: no two items of a projected volume's sources may write the same path
-    /// (the error names the projected field with the source's name, or the path for downwardAPI items, as upstream).
+    /// validateProjectionSources' serviceAccountToken rules (10 minutes to 2^32 seconds, a local path) and its path rule:
+    /// no two items of a projected volume's sources may write the same path (the error names the projected field with
+    /// the source's name, or the path for downwardAPI and token items, as upstream).
     /// </summary>
-    private static IEnumerable<FieldError> ValidateProjectedPaths(V1ProjectedVolumeSource projected, FieldPath path)
+    private static IEnumerable<FieldError> ValidateProjected(V1ProjectedVolumeSource projected, FieldPath path)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var source in projected.Sources ?? [])
+        foreach (var (source, i) in (projected.Sources ?? []).Select((s, i) => (s, i)))
         {
+            if (source.ServiceAccountToken is { } token)
+            {
+                var tokenPath = path.Child("sources").Index(i).Child("serviceAccountToken");
+                var seconds = token.ExpirationSeconds ?? 0;
+                if (seconds < 10 * 60)
+                {
+                    yield return FieldError.Invalid(tokenPath.Child("expirationSeconds"), seconds, "may not specify a duration less than 10 minutes");
+                }
+
+                if (seconds > 1L << 32)
+                {
+                    yield return FieldError.Invalid(tokenPath.Child("expirationSeconds"), seconds, "may not specify a duration larger than 2^32 seconds");
+                }
+
+                if (string.IsNullOrEmpty(token.Path))
+                {
+                    yield return FieldError.Required(path.Child("path"));
+                }
+                else
+                {
+                    foreach (var error in ValidateLocalNonReservedPath(token.Path, path.Child("path")))
+                    {
+                        yield return error;
+                    }
+                }
+            }
+
             var items = source.ConfigMap?.Items?.Select(i => (i.Path, Value: source.ConfigMap.Name))
                 ?? source.Secret?.Items?.Select(i => (i.Path, Value: source.Secret.Name))
                 ?? source.DownwardAPI?.Items?.Select(i => (i.Path, Value: i.Path))
-                ?? [];
+                ?? (source.ServiceAccountToken is { } t ? Enumerable.Repeat((t.Path, Value: t.Path), 1) : []);
             foreach (var (itemPath, value) in items)
             {
                 if (!string.IsNullOrEmpty(itemPath) && !seen.Add(itemPath))
@@ -243,6 +271,18 @@ public static class VolumeValidation
         }
 
         errs.AddRange(ValidatePathNoBacksteps(target, path));
+        return errs;
+    }
+
+    /// <summary>Mirrors validateLocalNonReservedPath: a local descending path that does not start with "..".</summary>
+    private static IEnumerable<FieldError> ValidateLocalNonReservedPath(string target, FieldPath path)
+    {
+        var errs = ValidateLocalDescendingPath(target, path).ToList();
+        if (target.StartsWith("..", StringComparison.Ordinal))
+        {
+            errs.Add(FieldError.Invalid(path, target, "must not start with '..'"));
+        }
+
         return errs;
     }
 }

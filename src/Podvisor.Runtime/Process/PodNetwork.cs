@@ -143,6 +143,13 @@ internal sealed class PodNetwork
         throw new IOException($"no free address left in the pod CIDR {Format(_network)}/{_prefix}");
     }
 
+    /// <summary>Creates the bridge when missing and returns its address, the pods' default gateway.</summary>
+    public async Task<IPAddress> EnsureGatewayAsync(CancellationToken ct)
+    {
+        await EnsureBridgeAsync(ct);
+        return IPAddress.Parse(Gateway);
+    }
+
     private async Task EnsureBridgeAsync(CancellationToken ct)
     {
         await _bridgeLock.WaitAsync(ct);

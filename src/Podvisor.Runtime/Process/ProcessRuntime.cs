@@ -51,6 +51,13 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
     /// <summary>Whether root-only features are in use (see <see cref="ProcessRuntimeOptions.Privileged"/>).</summary>
     public bool Privileged => _privileged;
 
+    /// <summary>
+    /// The address every pod's network namespace reaches the host on (the bridge's, created if missing); null without
+    /// root, when pods share the host's network.
+    /// </summary>
+    public async Task<System.Net.IPAddress?> PodGatewayAsync(CancellationToken ct = default) =>
+        _privileged ? await _network.EnsureGatewayAsync(ct) : null;
+
     public ChannelReader<ContainerEvent> Events => _events.Reader;
 
     /// <summary>

@@ -50,17 +50,6 @@ internal static class ServeCommand
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        var agentOptions = new AgentOptions { DataDir = dataDir, Gates = gates, CrashLoopBackOffMax = backoffMax };
-        await using var server = new PodvisorApiServer(new PodvisorApiServerOptions
-        {
-            Listen = listen,
-            DataDir = dataDir,
-            TokenFile = tokenFile,
-            NodeName = agentOptions.NodeName,
-            FeatureGates = gates,
-            RunsImages = runtime == "cri",
-            LoggerFactory = logs,
-        });
         IContainerRuntime containers;
         try
         {
@@ -73,8 +62,19 @@ internal static class ServeCommand
         }
 
         await using var lifetime = (IAsyncDisposable)containers;
-        await using var agent = new PodAgent(containers, server, agentOptions, TimeProvider.System, logs, server);
-        server.Attach(agent, containers is ProcessRuntime processes ? new ProcessPodExec(processes) : null);
+        var processes = containers as ProcessRuntime;
+        var nodeName = AgentOptions.DefaultNodeName();
+        await using var server = new PodvisorApiServer(new PodvisorApiServerOptions
+        {
+            Listen = listen,
+            PodAddress = processes is null ? null : await processes.PodGatewayAsync(stop.Token),
+            DataDir = dataDir,
+            TokenFile = tokenFile,
+            NodeName = nodeName,
+            FeatureGates = gates,
+            RunsImages = runtime == "cri",
+            LoggerFactory = logs,
+        });
         string url;
         try
         {
@@ -86,7 +86,11 @@ internal static class ServeCommand
             return 2;
         }
 
-        await agent.RemoveOrphanedPodsAsync(); // every stored pod was handed over by StartAsync
+        // The agent follows the listeners: its pods' KUBERNETES_SERVICE_* name the port bound.
+        var agentOptions = new AgentOptions { DataDir = dataDir, Gates = gates, CrashLoopBackOffMax = backoffMax, NodeName = nodeName, KubernetesService = server.KubernetesService };
+        await using var agent = new PodAgent(containers, server, agentOptions, TimeProvider.System, logs, server, server.Tokens);
+        server.Attach(agent, processes is null ? null : new ProcessPodExec(processes));
+        await agent.RemoveOrphanedPodsAsync(); // every stored pod was handed over by Attach
         Console.Error.WriteLine($"podvisor {VersionCommand.Version}: serving the Kubernetes API at {url}");
         Console.Error.WriteLine($"kubectl --kubeconfig {server.KubeconfigPath} get pods");
         try
