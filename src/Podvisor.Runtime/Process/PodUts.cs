@@ -48,7 +48,7 @@ internal static class PodUts
         }
     });
 
-    /// <summary>Unpins the namespace (it dies with its last process) and deletes the file; a missing one is fine.</summary>
+    /// <summary>Unpins the namespace (it dies with its last process) and deletes the file; a missing one (or /run/utsns, after a reboot) is fine.</summary>
     public static void Remove(string name)
     {
         var path = PathOf(name);
@@ -57,7 +57,10 @@ internal static class PodUts
             throw new IOException($"unmount {path}: {Libc.Describe(Libc.Errno)}");
         }
 
-        File.Delete(path);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>An open handle of the pinned namespace (for setns).</summary>
