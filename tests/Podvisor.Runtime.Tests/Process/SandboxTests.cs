@@ -163,6 +163,28 @@ public sealed class SandboxTests : IAsyncLifetime
         Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), line => line.Contains(pin, StringComparison.Ordinal));
     }
 
+    /// <summary>A sandbox whose UTS pin is gone at recovery (as after a reboot) is not Ready, and its removal still succeeds.</summary>
+    [RootFact]
+    public async Task A_sandbox_that_lost_its_UTS_namespace_is_not_Ready_after_a_reopen()
+    {
+        var sandboxId = await _h.SandboxAsync();
+        var pin = "/run/utsns/podvisor-" + sandboxId[..12];
+        await _h.ReopenAsync(); // writes everything queued
+        using (var umount = System.Diagnostics.Process.Start("umount", ["-l", pin]))
+        {
+            await umount.WaitForExitAsync(_h.Deadline);
+            Assert.Equal(0, umount.ExitCode);
+        }
+
+        File.Delete(pin);
+        await _h.ReopenAsync();
+
+        Assert.False(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes.Single().Ready);
+        await _h.Runtime.RemovePodSandboxAsync(sandboxId, _h.Deadline);
+        Assert.Empty(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes);
+        Assert.False(File.Exists("/run/netns/podvisor-" + sandboxId[..12]));
+    }
+
     /// <summary>The interface names of a /proc/net/dev listing (two header lines, then "name: counters").</summary>
     private static HashSet<string> InterfaceNames(IEnumerable<string> netDev) =>
         netDev.Skip(2).Where(l => l.Contains(':')).Select(l => l[..l.IndexOf(':')].Trim()).ToHashSet();
