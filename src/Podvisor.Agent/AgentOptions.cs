@@ -22,6 +22,9 @@ public sealed record AgentOptions
     /// <summary>status.hostIP, and status.podIP of hostNetwork pods.</summary>
     public string HostIp { get; init; } = DefaultHostIp();
 
+    /// <summary>The kubelet's clusterDomain (kubeadm's default): pod FQDNs are HOSTNAME.SUBDOMAIN.NAMESPACE.svc.DOMAIN.</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
+
     /// <summary>Keep a deleted pod's CRI log files (<c>podvisor run --data-dir</c>); the kubelet removes them.</summary>
     public bool KeepLogsOfDeletedPods { get; init; }
 

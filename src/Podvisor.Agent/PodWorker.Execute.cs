@@ -110,7 +110,7 @@ internal sealed partial class PodWorker
                 Name = pod.Metadata.Name,
                 Namespace = pod.Metadata.NamespaceProperty ?? "default",
                 HostNetwork = pod.Spec.HostNetwork == true,
-                Hostname = pod.Spec.HostNetwork == true ? "" : PodHostname.Of(pod),
+                Hostname = pod.Spec.HostNetwork == true ? "" : PodHostname.ForKernel(pod, _agent.Options.ClusterDomain),
                 Attempt = attempt,
             }, ct);
         }
@@ -141,7 +141,7 @@ internal sealed partial class PodWorker
         {
             config = ContainerConfigFactory.Create(pod, spec, start.Kind, restartCount, podIp, _agent.Options, _agent.ConfigObjects) with
             {
-                Mounts = _agent.Volumes.Mounts(pod, spec),
+                Mounts = _agent.Volumes.Mounts(pod, spec, runtime.PodIp),
             };
         }
         catch (ContainerConfigException ex)

@@ -16,4 +16,32 @@ public sealed class PodHostnameTests
         var name = new string('a', 61) + "-.b";
         Assert.Equal(new string('a', 61), PodHostname.Of(new V1Pod { Metadata = new V1ObjectMeta { Name = name }, Spec = new V1PodSpec() }));
     }
+
+    [Fact]
+    public void With_a_subdomain_the_domain_is_subdomain_namespace_svc_cluster_domain()
+    {
+        var pod = Pod("web-0", subdomain: "workers");
+        Assert.Equal("workers.team.svc.cluster.local", PodHostname.Domain(pod, "cluster.local"));
+        Assert.Equal("", PodHostname.Domain(Pod("web-0"), "cluster.local"));
+    }
+
+    /// <summary>GetNodenameForKernel: the short name unless setHostnameAsFQDN with a subdomain; an FQDN over 64 characters fails.</summary>
+    [Fact]
+    public void The_kernels_hostname_is_the_FQDN_only_with_setHostnameAsFQDN_and_a_subdomain()
+    {
+        Assert.Equal("web-0", PodHostname.ForKernel(Pod("web-0", subdomain: "workers"), "cluster.local"));
+        Assert.Equal("web-0", PodHostname.ForKernel(Pod("web-0", fqdn: true), "cluster.local"));
+        Assert.Equal("web-0.workers.team.svc.cluster.local", PodHostname.ForKernel(Pod("web-0", subdomain: "workers", fqdn: true), "cluster.local"));
+
+        var error = Assert.Throws<InvalidOperationException>(() => PodHostname.ForKernel(Pod(new string('w', 40), subdomain: "workers", fqdn: true), "cluster.local"));
+        Assert.Equal(
+            $"failed to construct FQDN from pod hostname and cluster domain, FQDN {new string('w', 40)}.workers.team.svc.cluster.local is too long (64 characters is the max, 71 characters requested)",
+            error.Message);
+    }
+
+    private static V1Pod Pod(string name, string? subdomain = null, bool? fqdn = null) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "team" },
+        Spec = new V1PodSpec { Subdomain = subdomain, SetHostnameAsFQDN = fqdn },
+    };
 }

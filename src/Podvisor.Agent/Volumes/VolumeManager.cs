@@ -107,9 +107,12 @@ public sealed class VolumeManager(
 
     /// <summary>
     /// The container's volumeMounts as host-path mounts (subPath resolved safely and created as a directory when
-    /// missing, as the kubelet does, <see cref="SubPaths"/>). Throws <see cref="ContainerConfigException"/> (CreateContainerConfigError) on a bad mount.
+    /// missing, as the kubelet does, <see cref="SubPaths"/>), then the pod's hosts file at /etc/hosts when the kubelet
+    /// would mount it (<see cref="EtcHosts"/>; <paramref name="podIp"/> is the sandbox's, null when it has none). Without
+    /// root there is none: the process runtime exposes mounts as symlinks, which cannot cover the host's /etc/hosts.
+    /// Throws <see cref="ContainerConfigException"/> (CreateContainerConfigError) on a bad mount.
     /// </summary>
-    public IReadOnlyList<Mount> Mounts(V1Pod pod, V1Container container)
+    public IReadOnlyList<Mount> Mounts(V1Pod pod, V1Container container, string? podIp)
     {
         var mounts = new List<Mount>();
         foreach (var (mount, index) in (container.VolumeMounts ?? []).Select((m, i) => (m, i)))
@@ -132,6 +135,24 @@ public sealed class VolumeManager(
 
             // configMap, secret, downwardAPI and projected volumes are always read-only, as the kubelet mounts them.
             mounts.Add(new Mount(hostPath, mount.MountPath, mount.ReadOnlyProperty == true || VolumePayload.IsProjected(volume)));
+        }
+
+        if (privileged && EtcHosts.ShouldMount(pod, container, podIp))
+        {
+            var path = Path.Combine(PodDirectory(pod.Metadata.Uid), "etc-hosts");
+            var hostNetwork = pod.Spec.HostNetwork == true;
+            try
+            {
+                EtcHosts.Write(path, EtcHosts.Content(
+                    podIp is null || hostNetwork ? [] : [podIp], PodHostname.Of(pod), PodHostname.Domain(pod, options.ClusterDomain),
+                    pod.Spec.HostAliases, hostNetwork, () => File.ReadAllText(EtcHosts.ContainerPath)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ContainerConfigException(e.Message); // makeMounts failed: GenerateRunContainerOptions fails
+            }
+
+            mounts.Add(new Mount(path, EtcHosts.ContainerPath));
         }
 
         return mounts;

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using k8s.Models;
 
 namespace Podvisor.Core.Validation;
@@ -81,6 +84,7 @@ public static class PodValidator
         }
 
         errs.AddRange(ValidateFormat(path, NameValidation.IsDns1123Label, ("hostname", spec.Hostname), ("subdomain", spec.Subdomain)));
+        errs.AddRange(ValidateHostAliases(spec.HostAliases, path.Child("hostAliases")));
         errs.AddRange(ValidateFormat(path, Subdomain, ("priorityClassName", spec.PriorityClassName)));
         if (spec.PreemptionPolicy is not null)
         {
@@ -89,6 +93,32 @@ public static class PodValidator
 
         return errs;
     }
+
+    /// <summary>Mirrors ValidateHostAliases: each ip as IsValidIPForLegacyField accepts it, each hostname a DNS-1123 subdomain.</summary>
+    private static IEnumerable<FieldError> ValidateHostAliases(IList<V1HostAlias>? aliases, FieldPath path)
+    {
+        foreach (var (alias, i) in (aliases ?? []).Select((a, i) => (a, i)))
+        {
+            if (!IsLegacyIp(alias.Ip ?? ""))
+            {
+                yield return FieldError.Invalid(path.Index(i).Child("ip"), alias.Ip ?? "", "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+            }
+
+            foreach (var (hostname, j) in (alias.Hostnames ?? []).Select((h, j) => (h, j)))
+            {
+                foreach (var message in NameValidation.IsDns1123Subdomain(hostname))
+                {
+                    yield return FieldError.Invalid(path.Index(i).Child("hostnames").Index(j), hostname, message);
+                }
+            }
+        }
+    }
+
+    /// <summary>netutils.ParseIPSloppy: IPv4 as four decimal parts (leading zeros allowed) or IPv6 without a zone.</summary>
+    private static bool IsLegacyIp(string value) =>
+        value.Contains(':')
+            ? !value.Contains('%') && IPAddress.TryParse(value, out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6
+            : value.Split('.') is { Length: 4 } parts && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit) && int.Parse(p, CultureInfo.InvariantCulture) <= 255);
 
     private static IEnumerable<FieldError> ValidateFormat(
         FieldPath path, Func<string, IReadOnlyList<string>> check, params (string Field, string? Value)[] fields) =>

@@ -4,7 +4,7 @@ namespace Podvisor.Runtime.Process;
 
 /// <summary>
 /// The mount namespace every container's is copied from (spawner thread only): a copy of the host's with / rslave and
-/// without <c>/run/netns</c>, where ip netns keeps one nsfs mount per pod. Copied into every container, those mounts
+/// without <c>/run/netns</c> and <c>/run/utsns</c>, where ip netns and <see cref="PodUts"/> keep one nsfs mount per pod. Copied into every container, those mounts
 /// made each spawn and each exit cost O(pods) in the kernel (a 1,000-pod node held 1,000+ mounts per container, and a
 /// restart-all storm tore down 3 million of them) and let every container see every pod's network namespace.
 /// The base is rebuilt whenever the host's mount table changed since (POLLPRI on the host's mountinfo), so a container
@@ -66,9 +66,12 @@ internal sealed unsafe class BaseMountNamespace : IDisposable
         EnterHost();
         Check(Libc.unshare(Libc.CLONE_NEWNS), "unshare(CLONE_NEWNS)");
         Check(Libc.mount(null, "/", null, Libc.MS_REC | Libc.MS_SLAVE, null), "make / rslave");
-        if (Libc.umount2(PodNetwork.NetnsDir, Libc.MNT_DETACH) < 0 && Libc.Errno is not (Libc.EINVAL or Libc.ENOENT))
+        foreach (var pins in (ReadOnlySpan<string>)[PodNetwork.NetnsDir, PodUts.UtsDir])
         {
-            throw new IOException($"detach {PodNetwork.NetnsDir}: {Libc.Describe(Libc.Errno)}");
+            if (Libc.umount2(pins, Libc.MNT_DETACH) < 0 && Libc.Errno is not (Libc.EINVAL or Libc.ENOENT))
+            {
+                throw new IOException($"detach {pins}: {Libc.Describe(Libc.Errno)}");
+            }
         }
 
         var fresh = Check(Libc.open("/proc/thread-self/ns/mnt", Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open mnt namespace");

@@ -46,11 +46,7 @@ internal sealed class PodNetwork
     public static string NetnsPath(string netns) => Path.Combine(NetnsDir, netns);
 
     /// <summary>An open handle of /run/netns/NAME (for setns and sockets inside the namespace).</summary>
-    public static Native.SafeFd OpenNetns(string netns)
-    {
-        var fd = Native.Libc.open(NetnsPath(netns), Native.Libc.O_RDONLY | Native.Libc.O_CLOEXEC, 0);
-        return fd >= 0 ? new Native.SafeFd(fd) : throw new PodSandboxException($"open network namespace {netns}: {Native.Libc.Describe(Native.Libc.Errno)}");
-    }
+    public static Native.SafeFd OpenNetns(string netns) => PinnedNamespace.Open(NetnsPath(netns), "network namespace " + netns);
 
     /// <summary>The sandbox's namespace and veth names, before anything exists on the host.</summary>
     public static (string Netns, string HostVeth) Names(string sandboxId) => ("podvisor-" + sandboxId[..12], "pv" + sandboxId[..12]);

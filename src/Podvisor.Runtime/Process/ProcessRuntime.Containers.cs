@@ -190,6 +190,7 @@ public sealed partial class ProcessRuntime
             NewMountNamespace = _privileged,
             Mounts = _privileged ? mounts : [],
             Netns = _privileged ? sandbox.Record.Netns : null,
+            Uts = _privileged ? sandbox.Record.Uts : null,
             LogRotation = _options.ContainerLogRotation,
         };
     }

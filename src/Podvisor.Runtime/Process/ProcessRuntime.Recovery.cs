@@ -13,12 +13,12 @@ public sealed partial class ProcessRuntime
     public const string LostMessage = "The container could not be located when the pod was terminated";
 
     /// <summary>
-    /// Rebuilds memory from DataDir/runtime and what the shim owns. A sandbox stays Ready only if its network namespace
-    /// still exists (a reboot removes it). A container the shim still runs is adopted (same ID, pid and start time;
-    /// nothing restarts); one that exited meanwhile is reported with its real exit code and finish time. The shim's
-    /// copies of the records stand in for records that did not reach the disk before the previous agent died. A
-    /// container that was running but that no shim owns (the shim died, or the host rebooted) is killed if it still
-    /// exists and reported as upstream reports a lost container: exited 137 with reason ContainerStatusUnknown.
+    /// Rebuilds memory from DataDir/runtime and what the shim owns. A sandbox stays Ready only if its network and UTS
+    /// namespaces still exist (a reboot removes them). A container the shim still runs is adopted (same ID, pid and
+    /// start time; nothing restarts); one that exited meanwhile is reported with its real exit code and finish time.
+    /// The shim's copies of the records stand in for records that did not reach the disk before the previous agent
+    /// died. A container that was running but that no shim owns (the shim died, or the host rebooted) is killed if it
+    /// still exists and reported as upstream reports a lost container: exited 137 with reason ContainerStatusUnknown.
     /// </summary>
     private void Recover(IReadOnlyList<ShimContainer> owned)
     {
@@ -45,7 +45,7 @@ public sealed partial class ProcessRuntime
             var sandbox = new SandboxInstance(record);
             if (record is { Ready: true, Netns: { } netns })
             {
-                if (File.Exists(PodNetwork.NetnsPath(netns)))
+                if (File.Exists(PodNetwork.NetnsPath(netns)) && (record.Uts is not { } uts || File.Exists(PodUts.PathOf(uts))))
                 {
                     sandbox.Netns.Replace(PodNetwork.OpenNetns(netns));
                 }

@@ -5,8 +5,9 @@ namespace Podvisor.Runtime.Process;
 public sealed partial class ProcessRuntime
 {
     /// <summary>
-    /// Mirrors CRI RunPodSandbox: (as root, not hostNetwork) a network namespace with
-    /// loopback, a veth to the bridge and an IP from the pod CIDR. Failures throw <see cref="PodSandboxException"/>.
+    /// Mirrors CRI RunPodSandbox: (as root, not hostNetwork) a UTS namespace with the config's hostname (the node's
+    /// when empty, as containerd) and a network namespace with loopback, a veth to the bridge and an IP from the pod
+    /// CIDR. A hostNetwork pod keeps the host's hostname too. Failures throw <see cref="PodSandboxException"/>.
     /// </summary>
     public async ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
@@ -28,21 +29,23 @@ public sealed partial class ProcessRuntime
             HostNetwork = config.HostNetwork,
             Hostname = config.Hostname,
             Netns = names.Netns,
+            Uts = names.Netns,
             HostVeth = names.HostVeth,
             CreatedAt = _time.GetUtcNow(),
             Ready = !network,
         });
 
-        // On disk before the IP is claimed and the namespace exists: an agent killed during the setup leaves a record
+        // On disk before the IP is claimed and the namespaces exist: an agent killed during the setup leaves a record
         // naming what to remove (the claim files name their sandbox), never an unrecorded namespace or IP claim.
         if (network)
         {
             try
             {
-                var ip = await WrapAsync(() =>
+                var ip = await WrapAsync(async () =>
                 {
                     _store.SaveNew(sandbox.Record);
-                    return Task.FromResult(_network.Claim(id));
+                    await PodUts.CreateAsync(names.Netns, config.Hostname.Length > 0 ? config.Hostname : Environment.MachineName);
+                    return _network.Claim(id);
                 });
                 var info = new PodNetworkInfo(names.Netns, names.HostVeth, ip);
                 Update(sandbox, r => r with { Ip = ip });
@@ -52,6 +55,7 @@ public sealed partial class ProcessRuntime
             }
             catch
             {
+                PodUts.Remove(names.Netns);
                 _store.DeleteSandbox(id);
                 throw;
             }
@@ -71,7 +75,7 @@ public sealed partial class ProcessRuntime
         return id;
     }
 
-    /// <summary>Kills the sandbox's remaining containers, removes its veth and network namespace.</summary>
+    /// <summary>Kills the sandbox's remaining containers, removes its veth and its network and UTS namespaces.</summary>
     public async ValueTask StopPodSandboxAsync(string sandboxId, CancellationToken ct)
     {
         if (!_sandboxes.TryGetValue(sandboxId, out var sandbox))
@@ -84,6 +88,11 @@ public sealed partial class ProcessRuntime
         if (sandbox.Record is { Netns: { } netns, HostVeth: { } veth })
         {
             await PodNetwork.TearDownAsync(netns, veth, ct);
+        }
+
+        if (sandbox.Record.Uts is { } uts)
+        {
+            PodUts.Remove(uts);
         }
 
         if (sandbox.Record.Ready)

@@ -20,6 +20,9 @@ internal sealed record SandboxRecord
     /// <summary>Network namespace name under /run/netns, null on the host network.</summary>
     public string? Netns { get; init; }
 
+    /// <summary>UTS namespace name under /run/utsns (the pod's hostname), null when the pod keeps the host's.</summary>
+    public string? Uts { get; init; }
+
     /// <summary>Host end of the pod's veth pair.</summary>
     public string? HostVeth { get; init; }
 

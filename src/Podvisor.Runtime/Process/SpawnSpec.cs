@@ -15,12 +15,13 @@ internal abstract record NamespacePlan
     public sealed record Host : NamespacePlan;
 
     /// <summary>
-    /// A new private mount namespace with <paramref name="Mounts"/>, in network namespace <paramref name="Netns"/>
-    /// (null: host); with <paramref name="ReadOnlyRoot"/> its <c>/</c> is remounted read-only (readOnlyRootFilesystem).
+    /// A new private mount namespace with <paramref name="Mounts"/>, in network namespace <paramref name="Netns"/> and
+    /// UTS namespace <paramref name="Uts"/> (null: the host's); with <paramref name="ReadOnlyRoot"/> its <c>/</c> is
+    /// remounted read-only (readOnlyRootFilesystem).
     /// </summary>
-    public sealed record NewContainer(SafeFd? Netns, IReadOnlyList<BindMount> Mounts, bool ReadOnlyRoot = false) : NamespacePlan;
+    public sealed record NewContainer(SafeFd? Netns, SafeFd? Uts, IReadOnlyList<BindMount> Mounts, bool ReadOnlyRoot = false) : NamespacePlan;
 
-    /// <summary>The mount and network namespaces of a running process (exec), entered through its pidfd.</summary>
+    /// <summary>The mount, network and UTS namespaces of a running process (exec), entered through its pidfd.</summary>
     public sealed record JoinProcess(SafeFd Pidfd) : NamespacePlan;
 }
 

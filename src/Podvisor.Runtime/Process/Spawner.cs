@@ -8,8 +8,8 @@ namespace Podvisor.Runtime.Process;
 /// <summary>
 /// Starts processes with glibc posix_spawn, one at a time, from ONE dedicated thread. A spawn that needs another
 /// identity runs on a throwaway thread that this one starts and joins: it takes its own fs_struct (unshare CLONE_FS),
-/// enters the container's namespaces (a fresh mount namespace with bind mounts, or the pod's network namespace, or a
-/// running container's namespaces through its pidfd), drops the bounding capabilities the container may not hold,
+/// enters the container's namespaces (a fresh mount namespace with bind mounts, the pod's network and UTS namespaces,
+/// or a running container's namespaces through its pidfd), drops the bounding capabilities the container may not hold,
 /// takes the container's credentials with raw per-thread syscalls and no_new_privs, and spawns; the child inherits all
 /// of that. The thread then ends, so nothing has to be undone and no later spawn can inherit a container's identity.
 /// Container mount namespaces are copied from a <see cref="BaseMountNamespace"/>. The child always gets its own
@@ -196,7 +196,7 @@ internal sealed unsafe class Spawner : IDisposable
                 // A thread the thread pool created from this one (it adds workers from the thread that queues work)
                 // shares its fs_struct, and setns into a mount namespace needs a private one.
                 Check(Libc.unshare(Libc.CLONE_FS), "unshare(CLONE_FS)", fail: true);
-                WithFd(join.Pidfd, fd => Check(Libc.setns(fd, Libc.CLONE_NEWNS | Libc.CLONE_NEWNET), "enter container namespaces", fail: true));
+                WithFd(join.Pidfd, fd => Check(Libc.setns(fd, Libc.CLONE_NEWNS | Libc.CLONE_NEWNET | Libc.CLONE_NEWUTS), "enter container namespaces", fail: true));
                 return;
             case NamespacePlan.NewContainer container:
                 Check(Libc.unshare(Libc.CLONE_FS), "unshare(CLONE_FS)", fail: true);
@@ -204,6 +204,11 @@ internal sealed unsafe class Spawner : IDisposable
                 if (container.Netns is { } netns)
                 {
                     WithFd(netns, fd => Check(Libc.setns(fd, Libc.CLONE_NEWNET), "enter pod network namespace", fail: true));
+                }
+
+                if (container.Uts is { } uts)
+                {
+                    WithFd(uts, fd => Check(Libc.setns(fd, Libc.CLONE_NEWUTS), "enter pod UTS namespace", fail: true));
                 }
 
                 Check(Libc.unshare(Libc.CLONE_NEWNS), "unshare(CLONE_NEWNS)", fail: true);

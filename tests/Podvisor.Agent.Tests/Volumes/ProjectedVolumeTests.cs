@@ -163,7 +163,7 @@ public sealed class ProjectedVolumeTests : IDisposable
         var pod = Pod("- {name: cfg, configMap: {name: app}}");
         pod.Spec.Containers[0].VolumeMounts = [new V1VolumeMount { Name = "cfg", MountPath = "/etc/app" }];
 
-        Assert.Equal([new Mount(VolumeDir("configmap", "cfg"), "/etc/app", ReadOnly: true)], _volumes.Mounts(pod, pod.Spec.Containers[0]));
+        Assert.Equal([new Mount(VolumeDir("configmap", "cfg"), "/etc/app", ReadOnly: true)], _volumes.Mounts(pod, pod.Spec.Containers[0], podIp: null));
     }
 
     [RootFact]

@@ -25,7 +25,7 @@ public sealed class VolumeManagerTests : IDisposable
             new V1VolumeMount { Name = "data", MountPath = "/s", SubPath = "sub/dir", ReadOnlyProperty = true });
 
         volumes.SetUp(pod);
-        var mounts = volumes.Mounts(pod, pod.Spec.Containers[0]);
+        var mounts = volumes.Mounts(pod, pod.Spec.Containers[0], podIp: null);
 
         var volume = Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~empty-dir", "data");
         Assert.Equal((UnixFileMode)0b111_111_111, File.GetUnixFileMode(volume));
@@ -62,7 +62,7 @@ public sealed class VolumeManagerTests : IDisposable
         var pod = Pod([new V1Volume { Name = "h", HostPath = new V1HostPathVolumeSource { Path = Scratch } }],
             new V1VolumeMount { Name = "h", MountPath = "/h" });
 
-        Assert.Equal([new Mount(Scratch, "/h")], volumes.Mounts(pod, pod.Spec.Containers[0]));
+        Assert.Equal([new Mount(Scratch, "/h")], volumes.Mounts(pod, pod.Spec.Containers[0], podIp: null));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class VolumeManagerTests : IDisposable
         var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
             new V1VolumeMount { Name = "data", MountPath = "/x", SubPath = "../up" });
 
-        var error = Assert.Throws<ContainerConfigException>(() => volumes.Mounts(pod, pod.Spec.Containers[0]));
+        var error = Assert.Throws<ContainerConfigException>(() => volumes.Mounts(pod, pod.Spec.Containers[0], podIp: null));
         Assert.Equal("subPath \"../up\" must be a relative path without '..'", error.Message);
     }
 
@@ -93,7 +93,7 @@ public sealed class VolumeManagerTests : IDisposable
         var volume = Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~empty-dir", "data");
         File.CreateSymbolicLink(Path.Combine(volume, "escape"), Scratch);
 
-        var error = Assert.Throws<ContainerConfigException>(() => volumes.Mounts(pod, pod.Spec.Containers[0]));
+        var error = Assert.Throws<ContainerConfigException>(() => volumes.Mounts(pod, pod.Spec.Containers[0], podIp: null));
 
         Assert.Matches("^(failed to prepare subPath for volumeMount \"data\" of container \"app\"|subPath \".*\" must be a relative path without '..')$", error.Message);
         Assert.Empty(Directory.GetFileSystemEntries(Scratch));
@@ -110,7 +110,7 @@ public sealed class VolumeManagerTests : IDisposable
         Directory.CreateDirectory(Path.Combine(volume, "real"));
         File.CreateSymbolicLink(Path.Combine(volume, "alias"), "real");
 
-        Assert.Equal([new Mount(Path.Combine(volume, "real", "inner"), "/x")], volumes.Mounts(pod, pod.Spec.Containers[0]));
+        Assert.Equal([new Mount(Path.Combine(volume, "real", "inner"), "/x")], volumes.Mounts(pod, pod.Spec.Containers[0], podIp: null));
         Assert.True(Directory.Exists(Path.Combine(volume, "real", "inner")));
     }
 
@@ -124,7 +124,7 @@ public sealed class VolumeManagerTests : IDisposable
         volumes.SetUp(pod);
         var volume = Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~empty-dir", "data");
 
-        var mount = Assert.Single(volumes.Mounts(pod, pod.Spec.Containers[0]));
+        var mount = Assert.Single(volumes.Mounts(pod, pod.Spec.Containers[0], podIp: null));
         var staging = Path.Combine(_dataDir, "pods", "uid-1", "volume-subpaths", "data", "app", "0");
         Assert.Equal(new Mount(staging, "/x"), mount);
         File.WriteAllText(Path.Combine(volume, "sub", "checked"), "");
@@ -150,6 +150,56 @@ public sealed class VolumeManagerTests : IDisposable
         volumes.TearDown("uid-1");
         Assert.False(Directory.Exists(Path.Combine(_dataDir, "pods", "uid-1")));
         Assert.DoesNotContain(Path.Combine(_dataDir, "pods"), File.ReadAllText("/proc/self/mountinfo"));
+    }
+
+    /// <summary>makeHostsMount: DATA/pods/UID/etc-hosts (0644, the kubelet's content) at /etc/hosts, read-write, after the volumes.</summary>
+    [Fact]
+    public void A_pod_with_an_IP_gets_its_hosts_file_mounted_at_etc_hosts()
+    {
+        var volumes = New(privileged: true);
+        var pod = Pod([new V1Volume { Name = "h", HostPath = new V1HostPathVolumeSource { Path = Scratch } }], new V1VolumeMount { Name = "h", MountPath = "/h" });
+        pod.Spec.Subdomain = "workers";
+        pod.Spec.HostAliases = [new V1HostAlias { Ip = "10.1.2.3", Hostnames = ["db"] }];
+
+        var mounts = volumes.Mounts(pod, pod.Spec.Containers[0], podIp: "10.234.0.7");
+
+        var file = Path.Combine(_dataDir, "pods", "uid-1", "etc-hosts");
+        Assert.Equal([new Mount(Scratch, "/h"), new Mount(file, "/etc/hosts")], mounts);
+        Assert.Equal(
+            EtcHosts.Content(["10.234.0.7"], "p", "workers.default.svc.cluster.local", pod.Spec.HostAliases, hostNetwork: false, () => ""),
+            File.ReadAllText(file));
+        Assert.Contains("10.234.0.7\tp.workers.default.svc.cluster.local\tp\n", File.ReadAllText(file));
+        Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(file));
+    }
+
+    [Fact]
+    public void A_hostNetwork_pod_gets_the_nodes_hosts_file_under_the_kubelets_header()
+    {
+        var volumes = New(privileged: true);
+        var pod = Pod([]);
+        pod.Spec.HostNetwork = true;
+
+        var mount = Assert.Single(volumes.Mounts(pod, pod.Spec.Containers[0], podIp: null));
+
+        Assert.Equal("/etc/hosts", mount.ContainerPath);
+        Assert.Equal("# Kubernetes-managed hosts file (host network).\n" + File.ReadAllText("/etc/hosts"), File.ReadAllText(mount.HostPath));
+    }
+
+    /// <summary>
+    /// shouldMountHostsFile: not before the sandbox has an IP (nor ever without root, where the runtime has none), and
+    /// not over a container's own volumeMount at /etc/hosts; without root not even for hostNetwork (symlinks cannot cover it).
+    /// </summary>
+    [Fact]
+    public void No_hosts_file_without_a_pod_IP_over_a_volume_at_etc_hosts_or_without_root()
+    {
+        var own = Pod([new V1Volume { Name = "h", HostPath = new V1HostPathVolumeSource { Path = Scratch } }], new V1VolumeMount { Name = "h", MountPath = "/etc/hosts" });
+        var hostNetwork = Pod([]);
+        hostNetwork.Spec.HostNetwork = true;
+
+        Assert.Empty(New(privileged: true).Mounts(Pod([]), Pod([]).Spec.Containers[0], podIp: null));
+        Assert.Equal([new Mount(Scratch, "/etc/hosts")], New(privileged: true).Mounts(own, own.Spec.Containers[0], podIp: "10.234.0.7"));
+        Assert.Empty(New(privileged: false).Mounts(hostNetwork, hostNetwork.Spec.Containers[0], podIp: null));
+        Assert.False(File.Exists(Path.Combine(_dataDir, "pods", "uid-1", "etc-hosts")));
     }
 
     private static V1Pod Pod(IList<V1Volume> volumes, params V1VolumeMount[] mounts) => new()

@@ -55,6 +55,15 @@ public class PodValidatorTests
         { "activeDeadlineSeconds ok", Pod(App + "  activeDeadlineSeconds: 60\n"), [] },
         { "negative grace is accepted as upstream", Pod(App + "  terminationGracePeriodSeconds: -1\n"), [] },
         { "bad hostname", Pod(App + "  hostname: My_Host\n"), [$"spec.hostname: Invalid value: \"My_Host\": {Dns1123Label}"] },
+        { "valid hostAliases", Pod(App + "  hostAliases: [{ip: 10.1.2.3, hostnames: [db.local]}, {ip: '010.0.0.1'}, {ip: '2001:db8::1', hostnames: [v6]}]\n"), [] },
+        {
+            "bad hostAliases", Pod(App + "  hostAliases: [{ip: 10.1.2, hostnames: [ok, Bad_Name]}, {ip: 'fe80::1%eth0'}]\n"),
+            [
+                "spec.hostAliases[0].ip: Invalid value: \"10.1.2\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+                $"spec.hostAliases[0].hostnames[1]: Invalid value: \"Bad_Name\": {Dns1123Subdomain}",
+                "spec.hostAliases[1].ip: Invalid value: \"fe80::1%eth0\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+            ]
+        },
         { "bad nodeName", Pod(App + "  nodeName: Node_1\n"), [$"spec.nodeName: Invalid value: \"Node_1\": {Dns1123Subdomain}"] },
         { "bad serviceAccountName", Pod(App + "  serviceAccountName: SA\n"), [$"spec.serviceAccountName: Invalid value: \"SA\": {Dns1123Subdomain}"] },
         { "bad nodeSelector", Pod(App + "  nodeSelector: {disk: 'fast ssd'}\n"), ["spec.nodeSelector: Invalid value: \"fast ssd\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"] },

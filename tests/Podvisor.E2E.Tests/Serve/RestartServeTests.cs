@@ -93,6 +93,7 @@ public sealed class RestartServeTests
         Assert.Equal(was.State.Running.StartedAt, status.State.Running.StartedAt);
         Assert.Null(status.LastState.Terminated);
         Assert.Matches(@"^long\s+1/1\s+Running\s+0\s+\S+$", (await k.OkAsync("get", "pod", "long")).Split('\n')[1]);
+        Assert.Equal("long\n", await k.OkAsync("exec", "long", "--", "hostname")); // the pod's UTS namespace, still pinned
         await h.StopAsync();
     }
 

@@ -96,6 +96,95 @@ public sealed class SandboxTests : IAsyncLifetime
         Assert.Contains(seen, name => name != "lo");
     }
 
+    /// <summary>What a container sees of its UTS namespace: hostname(1), the kernel's hostname, the namespace, $HOSTNAME.</summary>
+    private static readonly string[] Identity = ["sh", "-c", "hostname; cat /proc/sys/kernel/hostname; readlink /proc/self/ns/uts; echo $HOSTNAME"];
+
+    private static readonly string HostUts = new FileInfo("/proc/self/ns/uts").LinkTarget!;
+
+    /// <summary>
+    /// A sandbox's UTS namespace holds the pod's hostname for every container (one after the other, as across a
+    /// RestartAllContainers cycle, so also while no process is in it) and for execs; the host's hostname is untouched.
+    /// </summary>
+    [RootFact]
+    public async Task Containers_and_execs_of_a_pod_share_its_UTS_namespace_and_the_host_keeps_its_hostname()
+    {
+        var hostname = File.ReadAllText("/proc/sys/kernel/hostname");
+        var sandboxId = await _h.SandboxAsync();
+        var first = _h.Config("a", Identity);
+        var second = _h.Config("b", Identity);
+        await _h.RunToExitAsync(sandboxId, first);
+        await _h.RunToExitAsync(sandboxId, second);
+        var ready = _h.Fifo("ready");
+        var running = await _h.StartAsync(sandboxId, _h.Config("c", "sh", "-c", $"echo > {ready}; exec sleep 1000"));
+        await _h.ReadFifoAsync(ready);
+
+        var exec = await _h.Runtime.ExecSyncAsync(running, Identity, TimeSpan.FromSeconds(10), _h.Deadline);
+
+        var seen = RuntimeHarness.Output(first).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([RuntimeHarness.Hostname, RuntimeHarness.Hostname], seen[..2]);
+        Assert.Equal(RuntimeHarness.Hostname, seen[3]);
+        Assert.NotEqual(HostUts, seen[2]);
+        Assert.Equal(RuntimeHarness.Output(first), RuntimeHarness.Output(second));
+        Assert.Equal(RuntimeHarness.Output(first), exec.Output);
+        Assert.Equal(hostname, File.ReadAllText("/proc/sys/kernel/hostname"));
+        Assert.True(File.Exists("/run/utsns/podvisor-" + sandboxId[..12]));
+    }
+
+    /// <summary>hostNetwork implies the host's UTS namespace (the agent passes no hostname then; the runtime makes none either way).</summary>
+    [RootFact]
+    public async Task HostNetworkPod_KeepsTheHostsUtsNamespace()
+    {
+        var sandboxId = await _h.SandboxAsync(hostNetwork: true);
+        var config = _h.Config("c", Identity);
+        await _h.RunToExitAsync(sandboxId, config);
+
+        var seen = RuntimeHarness.Output(config).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(File.ReadAllText("/proc/sys/kernel/hostname").Trim(), seen[1]);
+        Assert.Equal(HostUts, seen[2]);
+        Assert.False(File.Exists("/run/utsns/podvisor-" + sandboxId[..12]));
+    }
+
+    /// <summary>The pinned namespace outlives the agent: after a reopen the sandbox is Ready and a new container joins it.</summary>
+    [RootFact]
+    public async Task The_UTS_namespace_survives_a_reopen_and_goes_with_the_sandbox()
+    {
+        var sandboxId = await _h.SandboxAsync();
+        var before = _h.Config("before", Identity);
+        await _h.RunToExitAsync(sandboxId, before);
+
+        await _h.ReopenAsync();
+        var after = _h.Config("after", Identity);
+        await _h.RunToExitAsync(sandboxId, after);
+        await _h.Runtime.RemovePodSandboxAsync(sandboxId, _h.Deadline);
+
+        Assert.Equal(RuntimeHarness.Output(before), RuntimeHarness.Output(after));
+        var pin = "/run/utsns/podvisor-" + sandboxId[..12];
+        Assert.False(File.Exists(pin));
+        Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), line => line.Contains(pin, StringComparison.Ordinal));
+    }
+
+    /// <summary>A sandbox whose UTS pin is gone at recovery (as after a reboot) is not Ready, and its removal still succeeds.</summary>
+    [RootFact]
+    public async Task A_sandbox_that_lost_its_UTS_namespace_is_not_Ready_after_a_reopen()
+    {
+        var sandboxId = await _h.SandboxAsync();
+        var pin = "/run/utsns/podvisor-" + sandboxId[..12];
+        await _h.ReopenAsync(); // writes everything queued
+        using (var umount = System.Diagnostics.Process.Start("umount", ["-l", pin]))
+        {
+            await umount.WaitForExitAsync(_h.Deadline);
+            Assert.Equal(0, umount.ExitCode);
+        }
+
+        File.Delete(pin);
+        await _h.ReopenAsync();
+
+        Assert.False(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes.Single().Ready);
+        await _h.Runtime.RemovePodSandboxAsync(sandboxId, _h.Deadline);
+        Assert.Empty(_h.Runtime.GetPodStatus(_h.PodUid).Sandboxes);
+        Assert.False(File.Exists("/run/netns/podvisor-" + sandboxId[..12]));
+    }
+
     /// <summary>The interface names of a /proc/net/dev listing (two header lines, then "name: counters").</summary>
     private static HashSet<string> InterfaceNames(IEnumerable<string> netDev) =>
         netDev.Skip(2).Where(l => l.Contains(':')).Select(l => l[..l.IndexOf(':')].Trim()).ToHashSet();

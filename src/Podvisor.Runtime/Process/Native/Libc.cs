@@ -12,14 +12,14 @@ internal static unsafe partial class Libc
 
     public const int EINTR = 4, EAGAIN = 11, ENOENT = 2, EACCES = 13, EEXIST = 17, ENOTDIR = 20, ENOEXEC = 8;
 
-    public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_EXCL = 0x80, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public const int O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_PATH = 0x200000;
     public const int F_GETFL = 3, F_SETFL = 4;
 
-    public const int CLONE_FS = 0x200, CLONE_NEWNS = 0x20000, CLONE_NEWNET = 0x40000000;
+    public const int CLONE_FS = 0x200, CLONE_NEWNS = 0x20000, CLONE_NEWUTS = 0x4000000, CLONE_NEWNET = 0x40000000;
 
     public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_REMOUNT = 32, MS_BIND = 4096, MS_REC = 16384;
-    public const ulong MS_SLAVE = 1 << 19;
+    public const ulong MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
     public const int MNT_DETACH = 2;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
@@ -97,6 +97,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int umount2(string target, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int sethostname(byte* name, nuint length);
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags, uint mode);

@@ -70,6 +70,9 @@ internal sealed record ShimStart
     /// <summary>The network namespace name under /run/netns; null: the host network.</summary>
     public string? Netns { get; init; }
 
+    /// <summary>The UTS namespace name under /run/utsns; null: the host's hostname.</summary>
+    public string? Uts { get; init; }
+
     public ContainerLogRotation LogRotation { get; init; } = ContainerLogRotation.Default;
 }
 

@@ -198,12 +198,13 @@ internal sealed partial class ShimServer : IAsyncDisposable
         var (stdoutRead, stdoutWrite) = Pipes.Create();
         var (stderrRead, stderrWrite) = Pipes.Create();
         CriLogWriter? log = null;
-        SafeFd? netns = null;
+        SafeFd? netns = null, uts = null;
         SpawnOutcome outcome;
         try
         {
             log = new CriLogWriter(start.Container.Config.LogPath, _time, start.LogRotation, e => Log.LogWriteFailed(_logger, e, id));
             netns = start.Netns is { } name ? PodNetwork.OpenNetns(name) : null;
+            uts = start.Uts is { } utsName ? PodUts.Open(utsName) : null;
             outcome = await _spawner.SpawnAsync(new SpawnSpec
             {
                 Argv = start.Argv,
@@ -212,7 +213,7 @@ internal sealed partial class ShimServer : IAsyncDisposable
                 Credentials = start.Credentials,
                 Capabilities = start.Capabilities?.ToHashSet(),
                 NoNewPrivileges = start.NoNewPrivileges,
-                Namespaces = start.NewMountNamespace ? new NamespacePlan.NewContainer(netns, start.Mounts, start.ReadOnlyRoot) : new NamespacePlan.Host(),
+                Namespaces = start.NewMountNamespace ? new NamespacePlan.NewContainer(netns, uts, start.Mounts, start.ReadOnlyRoot) : new NamespacePlan.Host(),
                 Stdout = stdoutWrite,
                 Stderr = stderrWrite,
             });
@@ -226,6 +227,7 @@ internal sealed partial class ShimServer : IAsyncDisposable
             stdoutWrite.Dispose();
             stderrWrite.Dispose();
             netns?.Dispose();
+            uts?.Dispose();
         }
 
         if (!outcome.Started)
