@@ -151,7 +151,16 @@ public sealed class KubectlE2ETests
         Assert.Equal("hi", pod.Metadata.Annotations["note"]);
         Assert.Equal(["busybox:1.36", "busybox:1.37"], pod.Spec.Containers.Select(c => c.Image));
 
-        Assert.Contains("pod/web replaced", (await k.RunWithInputAsync(WebPod.Replace("busybox:1.36", "busybox:1.38"), "replace", "-f", "-")).Stdout);
+        // A replace sends the whole spec: it starts from the live pod, which carries the ServiceAccount admission's
+        // kube-api-access volume (a spec without it is a forbidden change, as on a cluster).
+        var live = System.Text.Json.Nodes.JsonNode.Parse(await k.OkAsync("get", "pod", "web", "-o", "json"))!;
+        live["metadata"]!["labels"]!.AsObject().Remove("tier");
+        foreach (var container in live["spec"]!["containers"]!.AsArray())
+        {
+            container!["image"] = "busybox:1.38";
+        }
+
+        Assert.Contains("pod/web replaced", (await k.RunWithInputAsync(live.ToJsonString(), "replace", "-f", "-")).Stdout);
         pod = await GetPodAsync(k, "web");
         Assert.Equal(["busybox:1.38", "busybox:1.38"], pod.Spec.Containers.Select(c => c.Image));
         Assert.False(pod.Metadata.Labels.ContainsKey("tier"));

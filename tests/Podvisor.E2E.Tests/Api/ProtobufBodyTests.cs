@@ -5,7 +5,7 @@ using Podvisor.Api.Http;
 namespace Podvisor.E2E.Tests.Api;
 
 /// <summary>
-/// The protobuf bodies of ConfigMap and Secret creates (kubectl create configmap/secret): decoded to the JSON the
+/// The protobuf bodies kubectl sends (create configmap/secret/token/namespace, auth can-i): decoded to the JSON the
 /// rest of the API reads; anything malformed (fuzzed, truncated) is a 4xx value, never an exception.
 /// </summary>
 public sealed class ProtobufBodyTests
@@ -47,9 +47,36 @@ public sealed class ProtobufBodyTests
     }
 
     [Fact]
-    public void Other_kinds_are_415_and_a_body_without_the_magic_is_400()
+    public void A_TokenRequest_decodes_audiences_expiration_and_bound_object()
+    {
+        var body = Envelope("authentication.k8s.io/v1", "TokenRequest", Concat(
+            Message(1, Str(1, "")),
+            Message(2, Concat(Str(1, "api"), Str(1, "vault"), Message(3, Concat(Str(1, "Pod"), Str(2, "v1"), Str(3, "web"), Str(4, "u-1"))), Varint(4, 1200)))));
+
+        var (node, _) = ProtobufBody.Decode(body, ContentType);
+
+        Assert.Equal(
+            """{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","metadata":{},"spec":{"audiences":["api","vault"],"boundObjectRef":{"kind":"Pod","apiVersion":"v1","name":"web","uid":"u-1"},"expirationSeconds":1200}}""",
+            node!.ToJsonString());
+    }
+
+    [Fact]
+    public void A_SelfSubjectAccessReview_decodes_its_resource_or_non_resource_attributes()
+    {
+        var resource = Envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", Message(2, Message(1, Concat(Str(1, "kube-system"), Str(2, "list"), Str(3, ""), Str(5, "pods")))));
+        var path = Envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", Message(2, Message(2, Concat(Str(1, "/metrics"), Str(2, "get")))));
+
+        Assert.Equal("""{"resourceAttributes":{"namespace":"kube-system","verb":"list","resource":"pods"}}""", ProtobufBody.Decode(resource, ContentType).Node!["spec"]!.ToJsonString());
+        Assert.Equal("""{"nonResourceAttributes":{"path":"/metrics","verb":"get"}}""", ProtobufBody.Decode(path, ContentType).Node!["spec"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Other_kinds_are_415_or_where_allowed_their_envelope_and_a_body_without_the_magic_is_400()
     {
         Assert.Equal(415, ProtobufBody.Decode(Envelope("v1", "Pod", []), ContentType).Error!.Code);
+        Assert.Equal(
+            """{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team","labels":{"a":"b"}}}""",
+            ProtobufBody.Decode(Envelope("v1", "Namespace", Message(1, Concat(Str(1, "team"), Message(11, Concat(Str(1, "a"), Str(2, "b")))))), ContentType, envelopeOfOtherKinds: true).Node!.ToJsonString());
         Assert.Equal(400, ProtobufBody.Decode("{}"u8.ToArray(), ContentType).Error!.Code);
     }
 
