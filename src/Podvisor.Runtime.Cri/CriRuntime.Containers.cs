@@ -72,11 +72,13 @@ public sealed partial class CriRuntime
 
     public async ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct)
     {
-        var request = new V1.ExecSyncRequest { ContainerId = containerId, Timeout = (long)Math.Ceiling(Math.Max(1, timeout.TotalSeconds)) };
+        // CRI's timeout is whole seconds, 0 meaning none: hooks pass infinite (the kubelet passes 0), probes at least 1 s.
+        var unbounded = timeout == Timeout.InfiniteTimeSpan || timeout <= TimeSpan.Zero;
+        var request = new V1.ExecSyncRequest { ContainerId = containerId, Timeout = unbounded ? 0 : (long)Math.Ceiling(Math.Max(1, timeout.TotalSeconds)) };
         request.Cmd.Add(argv);
         try
         {
-            var response = await _connection.Runtime.ExecSyncAsync(request, deadline: Deadline(timeout + CallTimeout), cancellationToken: ct);
+            var response = await _connection.Runtime.ExecSyncAsync(request, deadline: unbounded ? null : Deadline(timeout + CallTimeout), cancellationToken: ct);
             return new ExecResult(response.ExitCode, response.Stdout.ToStringUtf8() + response.Stderr.ToStringUtf8(), TimedOut: false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded || e.Status.Detail.Contains("timeout", StringComparison.Ordinal))
