@@ -19,7 +19,6 @@ public sealed partial class CriRuntime
         Directory.CreateDirectory(Path.GetDirectoryName(terminationLog)!);
         await File.WriteAllBytesAsync(terminationLog, [], ct);
         Directory.CreateDirectory(Path.GetDirectoryName(config.LogPath)!);
-        await EnsureImageAsync(config.Image, ct);
         var request = new V1.CreateContainerRequest
         {
             PodSandboxId = sandboxId,
@@ -89,25 +88,6 @@ public sealed partial class CriRuntime
         {
             // The command could not be run (not found, not executable): a failed probe with the runtime's message.
             return new ExecResult(126, e.Status.Detail, TimedOut: false);
-        }
-    }
-
-    /// <summary>
-    /// Pulls the image when the node lacks it (imagePullPolicy IfNotPresent), so that a pod runs before the agent has
-    /// an image manager of its own; a failed pull fails the create with the registry's answer.
-    /// </summary>
-    private async Task EnsureImageAsync(string image, CancellationToken ct)
-    {
-        try
-        {
-            if (await Images.ImageStatusAsync(image, ct) is null)
-            {
-                await Images.PullImageAsync(image, ct);
-            }
-        }
-        catch (Exception e) when (e is ImagePullException or RpcException { StatusCode: not StatusCode.Cancelled })
-        {
-            throw new ContainerStartException($"failed to pull image \"{image}\": {(e is RpcException r ? r.Status.Detail : e.Message)}", e);
         }
     }
 
