@@ -7,7 +7,10 @@ using Podvisor.Runtime;
 namespace Podvisor.Agent.Images;
 
 /// <summary>What <see cref="ImageManager.EnsureImageExistsAsync"/> found: the image ref, or why the container cannot be created yet.</summary>
-/// <param name="RetryAt">With a pull failure or backoff: when the image backoff lets the next pull through.</param>
+/// <param name="RetryAt">
+/// With ImagePullBackOff: when the backoff lets the next pull through (the worker syncs then); a failed pull retries
+/// after the sync error backoff, as the kubelet requeues a failed sync, so the waiting state shows ImagePullBackOff between pulls.
+/// </param>
 internal sealed record ImageResult(string ImageRef, ContainerStartFailure? Failure = null, DateTimeOffset? RetryAt = null);
 
 /// <summary>
@@ -107,7 +110,7 @@ internal sealed class ImageManager(IImageService? images, EventRecorder events, 
             var now = time.GetUtcNow();
             _backoff.Next(key, now);
             _lastPullError[key] = $"{ContainerReasons.ErrImagePull}: {e.Message}";
-            return new ImageResult("", new ContainerStartFailure(ContainerReasons.ErrImagePull, e.Message), now + ImagePullBackoff.Initial);
+            return new ImageResult("", new ContainerStartFailure(ContainerReasons.ErrImagePull, e.Message));
         }
         finally
         {
