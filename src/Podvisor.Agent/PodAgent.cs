@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Podvisor.Agent.Hooks;
+using Podvisor.Agent.Images;
 using Podvisor.Agent.Probes;
 using Podvisor.Core.Model;
 using Podvisor.Core.Lifecycle;
@@ -39,6 +40,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         Backoff = new CrashLoopBackoff(options.CrashLoopBackOffMax);
         Volumes = VolumeManager.For(options, ConfigObjects, time, tokens);
         Hooks = new LifecycleHookRunner(runtime, time);
+        Images = new ImageManager(runtime.Images, Events, time);
         Prober = new ProbeManager(time, new ProbeExecutor(runtime, time), new ProbeEvents(this));
         _eventPump = Task.Run(PumpRuntimeEventsAsync);
     }
@@ -60,6 +62,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     internal VolumeManager Volumes { get; }
     internal ProbeManager Prober { get; }
     internal LifecycleHookRunner Hooks { get; }
+    internal ImageManager Images { get; }
 
     /// <summary>UIDs of the pods the agent currently runs or terminates.</summary>
     public IReadOnlyCollection<string> PodUids => _workers.Keys.ToArray();

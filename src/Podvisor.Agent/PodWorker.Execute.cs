@@ -98,7 +98,7 @@ internal sealed partial class PodWorker
         {
             // The kubelet waits for volumes before the sandbox: the pod stays ContainerCreating and the sync retries.
             _agent.Events.Pod(pod, EventRecorder.TypeWarning, EventReasons.FailedMount, ex.MountFailure);
-            _actionFailed = true;
+            RetryAt();
             return null;
         }
 
@@ -117,7 +117,7 @@ internal sealed partial class PodWorker
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _agent.Events.Pod(pod, EventRecorder.TypeWarning, EventReasons.FailedCreatePodSandBox, $"Failed to create pod sandbox: {ex.Message}");
-            _actionFailed = true;
+            RetryAt();
             return null;
         }
     }
@@ -132,6 +132,14 @@ internal sealed partial class PodWorker
         if (start.LastFinishedAt is { } finishedAt)
         {
             _agent.Backoff.Next(CrashLoopBackoff.Key(pod, spec, _hashes.Get(spec)), finishedAt, _agent.Time.GetUtcNow());
+        }
+
+        // startContainer step 1: the image, before the config.
+        var image = await _agent.Images.EnsureImageExistsAsync(pod, spec, ct);
+        if (image.Failure is { } imageFailure)
+        {
+            // The event names the image manager's error, the reason cache keeps its message.
+            return StartFailed(pod, spec.Name, imageFailure.Reason, imageFailure.Message, error: imageFailure.Reason, image.RetryAt);
         }
 
         var runtime = _agent.Runtime.GetPodStatus(Uid);
@@ -149,7 +157,16 @@ internal sealed partial class PodWorker
             return StartFailed(pod, spec.Name, ContainerReasons.CreateContainerConfigError, ex.Message);
         }
 
-        var id = await _agent.Runtime.CreateContainerAsync(sandboxId, config, ct);
+        string id;
+        try
+        {
+            id = await _agent.Runtime.CreateContainerAsync(sandboxId, config, ct);
+        }
+        catch (ContainerStartException ex)
+        {
+            return StartFailed(pod, spec.Name, ContainerReasons.CreateContainerError, ex.Message);
+        }
+
         _agent.Events.Container(pod, spec.Name, EventRecorder.TypeNormal, EventReasons.Created, $"Created container: {spec.Name}");
         try
         {
@@ -177,11 +194,12 @@ internal sealed partial class PodWorker
         return true;
     }
 
-    private bool StartFailed(V1Pod pod, string name, string reason, string message)
+    /// <summary>Records a failed start: reason cache, the Failed event <c>Error: ERROR</c> (the message by default), the retry.</summary>
+    private bool StartFailed(V1Pod pod, string name, string reason, string message, string? error = null, DateTimeOffset? retryAt = null)
     {
-        _actionFailed = true;
+        RetryAt(retryAt);
         _reasonCache[name] = new ContainerStartFailure(reason, message);
-        _agent.Events.Container(pod, name, EventRecorder.TypeWarning, EventReasons.Failed, $"Error: {message}");
+        _agent.Events.Container(pod, name, EventRecorder.TypeWarning, EventReasons.Failed, $"Error: {error ?? message}");
         return false;
     }
 

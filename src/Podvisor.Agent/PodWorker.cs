@@ -41,8 +41,11 @@ internal sealed partial class PodWorker : IAsyncDisposable
     /// Set when an action of the current sync failed (sandbox creation, container creation or start): the next sync
     /// waits <see cref="SyncErrorBackoff"/> instead of following at once, as kubelet podWorkers requeue a failed sync
     /// after backOffPeriod. Without it a start that leaves no instance behind (CreateContainerConfigError) spins.
+    /// An image pull failure or backoff retries when its image backoff ends instead (<see cref="RetryAt"/>).
     /// </summary>
-    private bool _actionFailed;
+    private DateTimeOffset? _retryAt;
+
+    private bool ActionFailed => _retryAt is not null;
 
     private readonly RestartAllRequests _requests;
 
@@ -217,10 +220,10 @@ internal sealed partial class PodWorker : IAsyncDisposable
             _agent.Volumes.Refresh(pod);
         }
 
-        _actionFailed = false;
+        _retryAt = null;
         await ExecuteAsync(pod, runtime, plan, _syncCancelled.Token);
         var after = _agent.Runtime.GetPodStatus(Uid);
-        if (_actionFailed)
+        if (ActionFailed)
         {
             // A failed start (e.g. CreateContainerConfigError) is in the reason cache: show it now, not after the retry backoff.
             Publish(pod, after, podIsTerminal: false);
@@ -228,13 +231,13 @@ internal sealed partial class PodWorker : IAsyncDisposable
 
         _agent.Prober.SyncPod(pod, after, CurrentPodIp(pod));
         var next = plan.NextSyncAt ?? now + _agent.Options.ResyncInterval;
-        ScheduleSync(_actionFailed && next > now + SyncErrorBackoff ? now + SyncErrorBackoff : next);
-        if (!plan.IsEmpty && !_actionFailed)
+        ScheduleSync(_retryAt is { } retry && retry < next ? retry : next);
+        if (!plan.IsEmpty && !ActionFailed)
         {
             // D7: act on the result at once (e.g. start init containers right after a RestartAllContainers cleanup).
             Wake();
         }
-        else if (plan.IsEmpty && plan.NextSyncAt is null && !_actionFailed)
+        else if (plan.IsEmpty && plan.NextSyncAt is null && !ActionFailed)
         {
             _settled = (pod, after);
         }
@@ -287,6 +290,13 @@ internal sealed partial class PodWorker : IAsyncDisposable
         {
             await _agent.Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
         }
+    }
+
+    /// <summary>Marks this sync's action as failed: the next sync follows at <paramref name="at"/> (default <see cref="SyncErrorBackoff"/>) or earlier.</summary>
+    private void RetryAt(DateTimeOffset? at = null)
+    {
+        var due = at ?? _agent.Time.GetUtcNow() + SyncErrorBackoff;
+        _retryAt = _retryAt is { } earlier && earlier < due ? earlier : due;
     }
 
     private void ScheduleSync(DateTimeOffset at)

@@ -17,7 +17,8 @@ internal sealed class CriImageService(CriConnection connection) : IImageService
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
         {
-            throw new ImagePullException(e.Status.Detail, e);
+            // The kubelet reports the runtime's gRPC error as grpc-go prints it.
+            throw new ImagePullException($"rpc error: code = {e.StatusCode} desc = {e.Status.Detail}", e);
         }
     }
 

@@ -175,6 +175,7 @@ internal sealed class CriPodCache
         Hash = s.Annotations.GetValueOrDefault(CriLabels.ContainerHash, ""),
         RestartCount = int.TryParse(s.Annotations.GetValueOrDefault(CriLabels.RestartCount), CultureInfo.InvariantCulture, out var n) ? n : 0,
         Image = s.Image?.Image ?? "",
+        ImageRef = s.ImageRef,
     };
 
     public static RuntimeContainerState ToState(V1.ContainerState state) => state switch

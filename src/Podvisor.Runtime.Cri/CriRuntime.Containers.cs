@@ -19,7 +19,6 @@ public sealed partial class CriRuntime
         Directory.CreateDirectory(Path.GetDirectoryName(terminationLog)!);
         await File.WriteAllBytesAsync(terminationLog, [], ct);
         Directory.CreateDirectory(Path.GetDirectoryName(config.LogPath)!);
-        await EnsureImageAsync(config.Image, ct);
         var request = new V1.CreateContainerRequest
         {
             PodSandboxId = sandboxId,
@@ -72,11 +71,13 @@ public sealed partial class CriRuntime
 
     public async ValueTask<ExecResult> ExecSyncAsync(string containerId, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct)
     {
-        var request = new V1.ExecSyncRequest { ContainerId = containerId, Timeout = (long)Math.Ceiling(Math.Max(1, timeout.TotalSeconds)) };
+        // CRI's timeout is whole seconds, 0 meaning none: hooks pass infinite (the kubelet passes 0), probes at least 1 s.
+        var unbounded = timeout == Timeout.InfiniteTimeSpan || timeout <= TimeSpan.Zero;
+        var request = new V1.ExecSyncRequest { ContainerId = containerId, Timeout = unbounded ? 0 : (long)Math.Ceiling(Math.Max(1, timeout.TotalSeconds)) };
         request.Cmd.Add(argv);
         try
         {
-            var response = await _connection.Runtime.ExecSyncAsync(request, deadline: Deadline(timeout + CallTimeout), cancellationToken: ct);
+            var response = await _connection.Runtime.ExecSyncAsync(request, deadline: unbounded ? null : Deadline(timeout + CallTimeout), cancellationToken: ct);
             return new ExecResult(response.ExitCode, response.Stdout.ToStringUtf8() + response.Stderr.ToStringUtf8(), TimedOut: false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded || e.Status.Detail.Contains("timeout", StringComparison.Ordinal))
@@ -87,25 +88,6 @@ public sealed partial class CriRuntime
         {
             // The command could not be run (not found, not executable): a failed probe with the runtime's message.
             return new ExecResult(126, e.Status.Detail, TimedOut: false);
-        }
-    }
-
-    /// <summary>
-    /// Pulls the image when the node lacks it (imagePullPolicy IfNotPresent), so that a pod runs before the agent has
-    /// an image manager of its own; a failed pull fails the create with the registry's answer.
-    /// </summary>
-    private async Task EnsureImageAsync(string image, CancellationToken ct)
-    {
-        try
-        {
-            if (await Images.ImageStatusAsync(image, ct) is null)
-            {
-                await Images.PullImageAsync(image, ct);
-            }
-        }
-        catch (Exception e) when (e is ImagePullException or RpcException { StatusCode: not StatusCode.Cancelled })
-        {
-            throw new ContainerStartException($"failed to pull image \"{image}\": {(e is RpcException r ? r.Status.Detail : e.Message)}", e);
         }
     }
 

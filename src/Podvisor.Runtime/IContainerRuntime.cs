@@ -142,6 +142,12 @@ public interface IContainerRuntime
 
     /// <summary>Container started/exited events, in order. One reader: the agent.</summary>
     ChannelReader<ContainerEvent> Events { get; }
+
+    /// <summary>
+    /// The runtime's image store, or null for a runtime without images (the process runtime): the agent pulls per
+    /// imagePullPolicy before each create only where there is one. CreateContainer never pulls.
+    /// </summary>
+    IImageService? Images => null;
 }
 
 /// <summary>A container could not be started (missing binary, permission denied, bad working dir ...).</summary>

@@ -16,6 +16,13 @@ public static class ContainerReasons
     public const string OOMKilled = "OOMKilled";
     public const string ContainerCannotRun = "ContainerCannotRun";
 
+    /// <summary>Image manager errors (kubelet images/types.go), reported as waiting reasons.</summary>
+    public const string ErrImagePull = "ErrImagePull";
+    public const string ImagePullBackOff = "ImagePullBackOff";
+    public const string ErrImageNeverPull = "ErrImageNeverPull";
+    public const string InvalidImageName = "InvalidImageName";
+    public const string ImageInspectError = "ImageInspectError";
+
     /// <summary>docs/lifecycle.md §D5: message on containers removed by a RestartAllContainers cycle.</summary>
     public const string RestartAllRemovedMessage = "The container is removed because RestartAllContainers in place";
 }
@@ -66,7 +73,10 @@ public static class EventReasons
     public const string Scheduled = "Scheduled";
     public const string Created = "Created";
     public const string Started = "Started";
+    public const string Pulling = "Pulling";
     public const string Pulled = "Pulled";
+    public const string InspectFailed = "InspectFailed";
+    public const string ErrImageNeverPull = "ErrImageNeverPull";
     public const string Killing = "Killing";
     public const string BackOff = "BackOff";
     public const string Unhealthy = "Unhealthy";

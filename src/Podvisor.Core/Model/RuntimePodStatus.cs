@@ -37,6 +37,9 @@ public sealed record RuntimeContainerStatus
 
     public string Image { get; init; } = "";
 
+    /// <summary>The image the runtime resolved (CRI ContainerStatus.image_ref, a digest); the API's <c>imageID</c>. Empty without images.</summary>
+    public string ImageRef { get; init; } = "";
+
     /// <summary>Kubernetes-style container ID, e.g. <c>podvisor://abc123</c>.</summary>
     public string ContainerId => "podvisor://" + Id;
 }

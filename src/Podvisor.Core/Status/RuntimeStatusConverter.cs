@@ -17,7 +17,8 @@ internal static class RuntimeStatusConverter
             Name = cs.Name,
             RestartCount = cs.RestartCount,
             Image = string.IsNullOrEmpty(cs.Image) ? spec.Image ?? "" : cs.Image,
-            ImageID = "",
+            // convertToAPIContainerStatuses: the digested image ref, historically, not the image ID.
+            ImageID = cs.ImageRef,
             ContainerID = cs.ContainerId,
             LastState = StatusObjects.Empty(),
             // Volume mounts are immutable: kubelet copies them from the old status; the spec gives the same list.

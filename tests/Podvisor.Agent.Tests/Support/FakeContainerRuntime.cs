@@ -28,6 +28,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     private readonly ConcurrentDictionary<string, Instance> _containers = new();
     private readonly ConcurrentDictionary<string, Func<int, FakeBehavior>> _scripts = new();
     private readonly ConcurrentDictionary<string, string> _startFailures = new();
+    private readonly ConcurrentDictionary<string, string> _createFailures = new();
     private readonly ConcurrentQueue<string> _calls = new();
     private readonly List<(Func<IReadOnlyList<string>, bool> Done, TaskCompletionSource Signal)> _waiters = [];
     private long _sequence;
@@ -69,6 +70,14 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     /// <summary>Makes every start of a container fail with a <see cref="ContainerStartException"/>.</summary>
     public void FailStarts(string name, string message) => _startFailures[name] = message;
+
+    /// <summary>Makes every CreateContainer of <paramref name="name"/> throw ContainerStartException (the runtime's CreateContainer error).</summary>
+    public void FailCreates(string name, string message) => _createFailures[name] = message;
+
+    /// <summary>The image store; null (the default) is a runtime without images, as the process runtime.</summary>
+    public FakeImageService? Images { get; init; }
+
+    IImageService? IContainerRuntime.Images => Images;
 
     public int StartCount(string name) => _calls.Count(c => c == "Start " + name);
 
@@ -142,6 +151,12 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     public ValueTask<string> CreateContainerAsync(string sandboxId, ContainerConfig config, CancellationToken ct)
     {
         var sb = _sandboxes[sandboxId];
+        if (_createFailures.TryGetValue(config.Name, out var failure))
+        {
+            Record("Create " + config.Name);
+            throw new ContainerStartException(failure);
+        }
+
         var seq = Interlocked.Increment(ref _sequence);
         var id = $"c{seq}-{config.Name}";
         _containers[id] = new Instance(sb.PodUid, seq, config, new RuntimeContainerStatus
@@ -153,6 +168,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
             Hash = config.Hash,
             RestartCount = config.RestartCount,
             Image = config.Image,
+            ImageRef = Images?.RefOf(config.Image) ?? "",
         });
         Record("Create " + config.Name);
 

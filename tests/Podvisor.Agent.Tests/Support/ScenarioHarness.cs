@@ -33,10 +33,11 @@ public sealed class ScenarioHarness : IAsyncDisposable
     });
     private readonly string _dataDir = Directory.CreateTempSubdirectory("podvisor-agent-test-").FullName;
 
-    public ScenarioHarness(FeatureGates? gates = null, TimeSpan? crashLoopBackOffMax = null)
+    /// <param name="images">Runs an image runtime with this store (built on <see cref="Time"/>); none by default.</param>
+    public ScenarioHarness(FeatureGates? gates = null, TimeSpan? crashLoopBackOffMax = null, Func<FakeTimeProvider, FakeImageService>? images = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        Runtime = new FakeContainerRuntime(Time);
+        Runtime = new FakeContainerRuntime(Time) { Images = images?.Invoke(Time) };
         Sink = new RecordingSink();
         Logs = new RecordingLoggerFactory();
         Agent = new PodAgent(Runtime, Sink, BaseOptions.Value with

@@ -51,6 +51,7 @@ public sealed class ContainerdFixture : IAsyncLifetime
         WriteContainerdConfig();
         _daemons.Add(HostCommand.StartDaemon(Path.Combine(_dir, "containerd.log"), "containerd", "--config", Path.Combine(_dir, "containerd.toml")));
         await WaitForContainerdAsync(cts.Token);
+        await PullTestImagesAsync(cts.Token);
     }
 
     public async Task DisposeAsync()
@@ -157,6 +158,16 @@ public sealed class ContainerdFixture : IAsyncLifetime
             await connection.Runtime.VersionAsync(new VersionRequest { Version = "v1" }, cancellationToken: ct);
             return true;
         }, "containerd", ct);
+    }
+
+    /// <summary>CreateContainer never pulls (the agent's image manager does), so the runtime-level tests find the images present.</summary>
+    private async Task PullTestImagesAsync(CancellationToken ct)
+    {
+        using var connection = CriConnection.Open(Endpoint);
+        foreach (var image in new[] { TestImages.Entrypoint, TestImages.Busybox })
+        {
+            await connection.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = Image(image) } }, cancellationToken: ct);
+        }
     }
 
     /// <summary>Retries a readiness check (a daemon opening its socket) until it succeeds or the deadline passes.</summary>
