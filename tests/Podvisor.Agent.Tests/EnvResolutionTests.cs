@@ -181,6 +181,33 @@ public sealed class EnvResolutionTests
 
     private static AgentOptions Options { get; } = new() { DataDir = "/data", NodeName = "node-1", HostIp = "192.0.2.10" };
 
+    [Fact]
+    public void The_kubernetes_service_variables_come_last_expand_in_values_and_yield_to_the_containers_own()
+    {
+        var container = Container("""
+            env:
+            - {name: API, value: "https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)"}
+            - {name: KUBERNETES_SERVICE_PORT, value: "443"}
+            """);
+        var options = Options with { KubernetesService = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.88.0.1"), 6443) };
+
+        var env = ContainerConfigFactory.ResolveEnv(Pod(container), container, null, options, _objects).Select(kv => (kv.Key, kv.Value)).ToList();
+
+        Assert.Equal(
+        [
+            ("API", "https://10.88.0.1:6443"),
+            ("KUBERNETES_SERVICE_PORT", "443"),
+            ("KUBERNETES_SERVICE_HOST", "10.88.0.1"),
+            ("KUBERNETES_SERVICE_PORT_HTTPS", "6443"),
+            ("KUBERNETES_PORT", "tcp://10.88.0.1:6443"),
+            ("KUBERNETES_PORT_6443_TCP", "tcp://10.88.0.1:6443"),
+            ("KUBERNETES_PORT_6443_TCP_PROTO", "tcp"),
+            ("KUBERNETES_PORT_6443_TCP_PORT", "6443"),
+            ("KUBERNETES_PORT_6443_TCP_ADDR", "10.88.0.1"),
+        ], env);
+        Assert.Empty(ContainerConfigFactory.KubernetesServiceEnv(null));
+    }
+
     private List<(string, string)> Resolve(string containerYaml)
     {
         var container = Container(containerYaml);

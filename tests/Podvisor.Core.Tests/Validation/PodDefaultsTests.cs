@@ -32,6 +32,13 @@ public class PodDefaultsTests
     }
 
     [Fact]
+    public void A_token_projection_lasts_an_hour_unless_it_says_otherwise()
+    {
+        var pod = Defaulted("  volumes:\n  - {name: t, projected: {sources: [{serviceAccountToken: {path: a}}, {serviceAccountToken: {path: b, expirationSeconds: 900}}]}}\n" + Simple);
+        Assert.Equal([3600L, 900L], pod.Spec.Volumes[0].Projected.Sources.Select(s => s.ServiceAccountToken.ExpirationSeconds!.Value));
+    }
+
+    [Fact]
     public void Container_defaults_and_no_container_restartPolicy()
     {
         var c = Defaulted(Simple).Spec.Containers[0];
