@@ -86,8 +86,13 @@ internal static class ServeCommand
             return 2;
         }
 
-        // The agent follows the listeners: its pods' KUBERNETES_SERVICE_* name the port bound.
-        var agentOptions = new AgentOptions { DataDir = dataDir, Gates = gates, CrashLoopBackOffMax = backoffMax, NodeName = nodeName, KubernetesService = server.KubernetesService };
+        // The agent follows the listeners: its pods' KUBERNETES_SERVICE_* name the port bound. CRI pods live in the
+        // CNI's network, which reaches neither listener (docs/contracts.md §2, "ServiceAccounts").
+        var agentOptions = new AgentOptions
+        {
+            DataDir = dataDir, Gates = gates, CrashLoopBackOffMax = backoffMax, NodeName = nodeName,
+            KubernetesService = processes is null ? null : server.KubernetesService,
+        };
         await using var agent = new PodAgent(containers, server, agentOptions, TimeProvider.System, logs, server, server.Tokens);
         server.Attach(agent, processes is null ? null : new ProcessPodExec(processes));
         await agent.RemoveOrphanedPodsAsync(); // every stored pod was handed over by Attach
