@@ -178,7 +178,11 @@ public static class ConditionGenerator
             : Condition(PodConditions.Ready, true);
     }
 
-    /// <summary>Mirrors GenerateAllContainersRestartingCondition (docs/lifecycle.md §6.2): True from the trigger until cleanup is done.</summary>
+    /// <summary>
+    /// Mirrors GenerateAllContainersRestartingCondition (docs/lifecycle.md §6.2): True from the trigger until cleanup is done.
+    /// The message is upstream's rule text, or for a requested cycle the request (docs/restart-all-request.md); it is kept
+    /// while the cycle runs.
+    /// </summary>
     public static V1PodCondition AllContainersRestarting(
         V1Pod pod, RuntimePodStatus runtime, V1PodStatus? oldStatus, string phase, FeatureGates gates, bool requested = false)
     {
@@ -187,9 +191,15 @@ public static class ConditionGenerator
             return Condition(PodConditions.AllContainersRestarting, false, TerminalReason(phase));
         }
 
-        return IsRestartingAll(pod, runtime, oldStatus, gates, requested)
-            ? Condition(PodConditions.AllContainersRestarting, true, PodConditions.RestartAllContainersStarted, PodConditions.RestartAllContainersMessage)
-            : Condition(PodConditions.AllContainersRestarting, false);
+        if (!IsRestartingAll(pod, runtime, oldStatus, gates, requested))
+        {
+            return Condition(PodConditions.AllContainersRestarting, false);
+        }
+
+        var message = StatusObjects.FindCondition(oldStatus, PodConditions.AllContainersRestarting) is { Status: StatusObjects.ConditionTrue, Message: { } kept } ? kept
+            : requested && RestartDecider.FindRestartAllTrigger(pod, runtime, oldStatus) is null && RestartAllRequest.Value(pod) is { } value ? RestartAllRequest.Cause(value)
+            : PodConditions.RestartAllContainersMessage;
+        return Condition(PodConditions.AllContainersRestarting, true, PodConditions.RestartAllContainersStarted, message);
     }
 
     /// <summary>

@@ -28,6 +28,9 @@ public sealed class LiveView(IAnsiConsole console, TimeProvider time, Action<V1P
 
         await console.Live(Render(sink)).AutoClear(false).StartAsync(async ctx =>
         {
+            // Spectre draws only on a refresh: the first frame (every container "starting") goes out now, synchronously
+            // from PodRunner's constructor, not with the agent's first change.
+            ctx.Refresh();
             while (!until.IsCompleted)
             {
                 var change = sink.Changes.WaitToReadAsync().AsTask();

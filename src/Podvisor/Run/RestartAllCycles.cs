@@ -9,7 +9,7 @@ namespace Podvisor.Run;
 /// <summary>
 /// One RestartAllContainers cycle of a pod as <c>podvisor run</c> shows it. Times come from the runtime (the trigger
 /// instance's exit, the new instances' starts; 100 ns precision, unlike the API's seconds) or, for a requested cycle,
-/// from the agent's RestartAllContainers event.
+/// from the agent's RestartAllContainers event. A time the agent did not record stays unknown (no duration shown).
 /// </summary>
 public sealed record RestartAllCycle
 {
@@ -20,8 +20,8 @@ public sealed record RestartAllCycle
 
     public int TriggerExitCode { get; init; }
 
-    /// <summary>The trigger's exit, or the moment the agent accepted the request.</summary>
-    public required DateTimeOffset TriggeredAt { get; init; }
+    /// <summary>The trigger's exit, or the moment the agent accepted the request (its event's time); null when neither is recorded.</summary>
+    public required DateTimeOffset? TriggeredAt { get; init; }
 
     /// <summary>When the last sidecar and regular container started again; null while the cycle runs.</summary>
     public DateTimeOffset? RunningAt { get; init; }
@@ -42,7 +42,7 @@ public sealed record RestartAllCycle
         $"cycle {Number}: trigger {Trigger}; "
         + (Duration is { } d
             ? $"every container running {Format(d)} after {(TriggerContainer is null ? "the request" : "the trigger exited")}"
-            : "restarting")
+            : RunningAt is null ? "restarting" : "every container running")
         + $" (restarted: {string.Join(", ", Restarted)})";
 
     public static string Format(TimeSpan d) =>
@@ -86,7 +86,7 @@ internal sealed class RestartAllCycles(IContainerRuntime runtime)
                 TriggerContainer = ruleTriggered ? trigger!.ContainerName : null,
                 TriggerExitCode = ruleTriggered ? trigger!.ExitCode : 0,
                 TriggeredAt = (ruleTriggered ? observed.FindContainerStatusByName(trigger!.ContainerName)?.FinishedAt : null)
-                    ?? new DateTimeOffset(DateTime.SpecifyKind(evt.FirstTimestamp ?? DateTime.UtcNow, DateTimeKind.Utc)),
+                    ?? (evt.FirstTimestamp is { } accepted ? new DateTimeOffset(DateTime.SpecifyKind(accepted, DateTimeKind.Utc)) : null),
                 Restarted = pod.Spec.AllContainers().Select(c => c.Container.Name).Where(n => observed.FindContainerStatusByName(n) is not null).ToHashSet(),
                 InstancesBefore = observed.Containers.Select(c => c.Id).ToHashSet(),
             });

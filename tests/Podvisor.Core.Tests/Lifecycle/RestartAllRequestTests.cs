@@ -48,7 +48,7 @@ public class RestartAllRequestTests
     }
 
     [Fact]
-    public void AnAcceptedRequestStartsACycleOnAPodWithoutRulesAndTheCleanupNamesItsCause()
+    public void AnAcceptedRequestStartsACycleOnAPodWithoutRulesAndTheConditionAndTheCleanupNameItsCause()
     {
         var pod = Annotated("7");
         var runtime = StatusRuntimeBuilder.WithSandbox().Running("a").Build();
@@ -58,8 +58,10 @@ public class RestartAllRequestTests
         var status = PodStatusGenerator.Generate(new StatusInput { Pod = pod, Runtime = runtime, OldStatus = old, Now = T0, RestartAllRequested = true });
 
         var condition = status.Conditions.Single(c => c.Type == PodConditions.AllContainersRestarting);
-        Assert.Equal(("True", PodConditions.RestartAllContainersStarted), (condition.Status, condition.Reason));
+        Assert.Equal(("True", PodConditions.RestartAllContainersStarted, RestartAllRequest.Cause("7")), (condition.Status, condition.Reason, condition.Message));
         Assert.Equal(PodPhases.Running, status.Phase);
+        var next = PodStatusGenerator.Generate(new StatusInput { Pod = pod, Runtime = runtime, OldStatus = status, Now = T0 });
+        Assert.Equal(RestartAllRequest.Cause("7"), next.Conditions.Single(c => c.Type == PodConditions.AllContainersRestarting).Message);
         var plan = PodPlanner.Compute(new PlannerInput { Pod = pod, Runtime = runtime, ApiStatus = status, Backoff = new CrashLoopBackoff(null), Now = T0 });
         Assert.Equal(["a"], plan.ContainersToRemove.Select(r => r.Name));
         Assert.Equal(RestartAllRequest.Cause("7"), plan.RestartAllCause);

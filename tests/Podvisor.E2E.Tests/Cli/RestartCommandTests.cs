@@ -8,8 +8,9 @@ namespace Podvisor.E2E.Tests.Cli;
 
 /// <summary>
 /// <c>podvisor restart</c> and the annotation <c>podvisor.dev/restart-all-containers</c> against <c>podvisor serve</c>
-/// (docs/contracts.md §1, §D14): each new value runs exactly one in-place cycle, a restarted serve does not repeat it, kubectl
-/// annotate works as well, and a terminal pod gets an event saying why nothing happened.
+/// (docs/contracts.md §1, §D14): each new value runs exactly one in-place cycle (init containers again, every container
+/// restarted, same UID and IP), a restarted serve does not repeat it, kubectl annotate works as well, and a pod that is
+/// terminal, being deleted or mid-cycle gets a Warning event saying why nothing happened.
 /// </summary>
 [Collection(ServeCollection.Name)]
 public sealed class RestartCommandTests
@@ -28,6 +29,90 @@ public sealed class RestartCommandTests
     private static bool RunningWith(V1Pod pod, int restarts) =>
         pod.Status?.ContainerStatuses is [{ State.Running: not null } c] && c.RestartCount == restarts
         && pod.Status.Conditions?.Any(x => x is { Type: "AllContainersRestarting", Status: "True" }) != true;
+
+    /// <summary>
+    /// An init container counting its runs in an emptyDir, a sidecar, and a container that, on SIGTERM, waits for
+    /// <c>/gate/release</c>: a cycle (or a deletion) stays in progress until the test opens the gate.
+    /// </summary>
+    private static V1Pod Held(ServeHarness h, string name) => Manifests.Pod(h, $$$"""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: {{{name}}}}
+        spec:
+          terminationGracePeriodSeconds: 30
+          initContainers:
+          - {name: setup, image: busybox, command: ["sh", "-c", "echo run >> /work/runs; echo setup run $(wc -l < /work/runs)"], volumeMounts: [{name: work, mountPath: /work}]}
+          - {name: sidecar, image: busybox, restartPolicy: Always, command: ["sh", "-c", "exec sleep 3600"]}
+          containers:
+          - name: app
+            image: busybox
+            command: ["sh", "-c", "trap 'until [ -f /gate/release ]; do sleep 0.1; done; exit 0' TERM; sleep 3600 & wait"]
+            volumeMounts: [{name: gate, mountPath: /gate}]
+          volumes: [{name: work, emptyDir: {}}, {name: gate, hostPath: {path: GATE}}]
+        """);
+
+    /// <summary>setup completed, sidecar and app running, each restarted <paramref name="restarts"/> times, no cycle in progress.</summary>
+    private static bool HeldRunningWith(V1Pod pod, int restarts) =>
+        pod.Status is { InitContainerStatuses: [{ Name: "setup", State.Terminated.ExitCode: 0 } setup, { Name: "sidecar", State.Running: not null } sidecar] }
+        && pod.Status.ContainerStatuses is [{ Name: "app", State.Running: not null } app]
+        && new[] { setup, sidecar, app }.All(c => c.RestartCount == restarts)
+        && pod.Status.Conditions?.Any(c => c is { Type: "AllContainersRestarting", Status: "True" }) == false;
+
+    private static V1Patch Request(string value) => new(
+        KubernetesJson.Serialize(new { metadata = new { annotations = new Dictionary<string, string> { [Annotation] = value } } }), V1Patch.PatchType.MergePatch);
+
+    [RootFact]
+    public async Task ARequestedCycleRerunsTheInitContainersAndRestartsEveryContainerInPlaceAndARequestMidCycleIsRefused()
+    {
+        await using var h = await ServeHarness.StartAsync();
+        await h.Client.CoreV1.CreateNamespacedPodAsync(Held(h, "held"), "default");
+        using var watch = await h.WatchPodAsync("held");
+        var before = await watch.WaitAsync(p => HeldRunningWith(p, 0), "setup completed, sidecar and app Running");
+
+        await h.Client.CoreV1.PatchNamespacedPodAsync(Request("one"), "held", "default");
+        var cause = $"restart requested through annotation {Annotation}=\"one\"";
+        await watch.WaitAsync(p => p.Status?.Conditions?.Any(c => c is { Type: "AllContainersRestarting", Status: "True", Reason: "RestartAllContainersStarted" } && c.Message == cause) == true,
+            "AllContainersRestarting=True naming the request");
+
+        // app waits for the gate on SIGTERM, so the cycle is still in progress.
+        var midCycle = await PodvisorCli.RunAsync("restart", "held", "--kubeconfig", h.Kubeconfig);
+        Assert.Equal(1, midCycle.ExitCode);
+        Assert.Matches($@"\nWarning RestartAllContainers: restart requested through annotation {Annotation}=""\d+""; not restarting: a RestartAllContainers cycle is already in progress\n$", midCycle.Stdout);
+
+        h.OpenGate("release");
+        var after = await watch.WaitAsync(p => HeldRunningWith(p, 1), "every container restarted once, setup completed again");
+
+        Assert.Equal((before.Metadata.Uid, before.Status.PodIP), (after.Metadata.Uid, after.Status.PodIP));
+        Assert.NotNull(after.Status.PodIP);
+        Assert.Equal("setup run 2\n", await ReadLogAsync(h, "held", "setup"));
+        var events = (await h.Client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=held,reason=RestartAllContainers")).Items;
+        Assert.Equal([$"{cause}; restarting all containers in place"], events.Where(e => e.Type == "Normal").Select(e => e.Message));
+        await h.StopAsync();
+    }
+
+    [RootFact]
+    public async Task ARequestForAPodBeingDeletedIsRefused()
+    {
+        await using var h = await ServeHarness.StartAsync();
+        await h.Client.CoreV1.CreateNamespacedPodAsync(Held(h, "leaving"), "default");
+        using var watch = await h.WatchPodAsync("leaving");
+        await watch.WaitAsync(p => HeldRunningWith(p, 0), "setup completed, sidecar and app Running");
+
+        // app waits for the gate on SIGTERM, so the pod stays in its graceful deletion.
+        await h.Client.CoreV1.DeleteNamespacedPodAsync("leaving", "default", gracePeriodSeconds: 30);
+        var refused = await PodvisorCli.RunAsync("restart", "leaving", "--kubeconfig", h.Kubeconfig);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Matches($@"\nWarning RestartAllContainers: restart requested through annotation {Annotation}=""\d+""; not restarting: the pod is being deleted\n$", refused.Stdout);
+        h.OpenGate("release");
+        await h.StopAsync();
+    }
+
+    private static async Task<string> ReadLogAsync(ServeHarness h, string pod, string container)
+    {
+        using var reader = new StreamReader(await h.Client.CoreV1.ReadNamespacedPodLogAsync(pod, "default", container: container));
+        return await reader.ReadToEndAsync();
+    }
 
     [RootFact]
     public async Task EachNewValueRunsOneCycleAndARestartedServeDoesNotRepeatIt()
