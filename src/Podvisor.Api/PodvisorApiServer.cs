@@ -86,7 +86,8 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
     }
 
     /// <summary>
-    /// Loads the store, starts listening (also on <see cref="PodvisorApiServerOptions.PodAddress"/>, same port), writes
+    /// Loads the store, starts listening (also on <see cref="PodvisorApiServerOptions.PodAddress"/>, same port, unless a
+    /// wildcard address covers it), writes
     /// the kubeconfig and returns the real URL.
     /// </summary>
     /// <exception cref="InvalidOperationException">The listen address is not loopback and no token file is set, or the token file is missing, unreadable or empty.</exception>
@@ -215,7 +216,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(endpoint, listen => listen.UseHttps(certificate));
-            if (_options.PodAddress is { } pods)
+            if (_options.PodAddress is { } pods && !endpoint.Address.Equals(IPAddress.Any) && !endpoint.Address.Equals(IPAddress.IPv6Any))
             {
                 kestrel.Listen(new IPEndPoint(pods, endpoint.Port), listen => listen.UseHttps(certificate));
             }

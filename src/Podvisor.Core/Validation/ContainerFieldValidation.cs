@@ -137,7 +137,7 @@ public static class ContainerFieldValidation
             .Count(s => s is not null);
         if (from.FieldRef is not null)
         {
-            errs.AddRange(ValidateFieldRef(from.FieldRef, path.Child("fieldRef")));
+            errs.AddRange(ValidateFieldRef(from.FieldRef, path.Child("fieldRef"), ValidEnvFieldPaths));
         }
 
         if (from.ResourceFieldRef is not null)
@@ -161,8 +161,11 @@ public static class ContainerFieldValidation
         return errs;
     }
 
-    /// <summary>Mirrors validateObjectFieldSelector with ConvertDownwardAPIFieldLabel for v1 pods.</summary>
-    private static IEnumerable<FieldError> ValidateFieldRef(V1ObjectFieldSelector fs, FieldPath path)
+    /// <summary>
+    /// Mirrors validateObjectFieldSelector with ConvertDownwardAPIFieldLabel for v1 pods; <paramref name="validPaths"/>
+    /// are env's or a downwardAPI volume's expressions.
+    /// </summary>
+    internal static IEnumerable<FieldError> ValidateFieldRef(V1ObjectFieldSelector fs, FieldPath path, IReadOnlyList<string> validPaths)
     {
         if (string.IsNullOrEmpty(fs.ApiVersion))
         {
@@ -191,10 +194,10 @@ public static class ContainerFieldValidation
             return NameValidation.IsQualifiedName(key).Select(m => FieldError.Invalid(path, key, m));
         }
 
-        return ValidEnvFieldPaths.Contains(fieldPath) ? [] : [FieldError.NotSupported(path.Child("fieldPath"), fieldPath, ValidEnvFieldPaths)];
+        return validPaths.Contains(fieldPath) ? [] : [FieldError.NotSupported(path.Child("fieldPath"), fieldPath, validPaths)];
     }
 
-    private static IEnumerable<FieldError> ValidateResourceFieldRef(V1ResourceFieldSelector fs, FieldPath path)
+    internal static IEnumerable<FieldError> ValidateResourceFieldRef(V1ResourceFieldSelector fs, FieldPath path)
     {
         if (string.IsNullOrEmpty(fs.Resource))
         {

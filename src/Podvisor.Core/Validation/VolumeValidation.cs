@@ -117,6 +117,10 @@ public static class VolumeValidation
             {
                 V1EmptyDirVolumeSource emptyDir => ValidateEmptyDir(emptyDir, path.Child("emptyDir")),
                 V1HostPathVolumeSource hostPath => ValidateHostPath(hostPath, path.Child("hostPath")),
+                V1ConfigMapVolumeSource configMap => ValidateObjectSource(configMap.Name, "name", configMap.DefaultMode, configMap.Items, path.Child("configMap")),
+                V1SecretVolumeSource secret => ValidateObjectSource(secret.SecretName, "secretName", secret.DefaultMode, secret.Items, path.Child("secret")),
+                V1DownwardAPIVolumeSource downward => ValidateMode(downward.DefaultMode, path.Child("downwardAPI").Child("defaultMode"))
+                    .Concat(ValidateDownwardApiFiles(downward.Items, path.Child("downwardAPI").Child("items"))),
                 V1ProjectedVolumeSource projected => ValidateProjected(projected, path.Child("projected")),
                 _ => [],
             });
@@ -130,55 +134,162 @@ public static class VolumeValidation
         return errs;
     }
 
+    private const string FileModeErrorMsg = "must be a number between 0 and 0777 (octal), both inclusive";
+
+    /// <summary>validateDownwardAPIVolumeFile's field paths (validVolumeDownwardAPIFieldPathExpressions).</summary>
+    private static readonly string[] VolumeFieldPaths = ["metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"];
+
+    /// <summary>validateConfigMapVolumeSource and validateSecretVolumeSource: the object's name, defaultMode, items.</summary>
+    private static IEnumerable<FieldError> ValidateObjectSource(string? name, string nameField, int? defaultMode, IList<V1KeyToPath>? items, FieldPath path)
+    {
+        var errs = new List<FieldError>();
+        if (string.IsNullOrEmpty(name))
+        {
+            errs.Add(FieldError.Required(path.Child(nameField)));
+        }
+
+        errs.AddRange(ValidateMode(defaultMode, path.Child("defaultMode")));
+        errs.AddRange(ValidateKeysToPaths(items, path.Child("items")));
+        return errs;
+    }
+
+    /// <summary>Mirrors validateKeyToPath for each item: key and path required, a local non-reserved path, a file mode.</summary>
+    private static IEnumerable<FieldError> ValidateKeysToPaths(IList<V1KeyToPath>? items, FieldPath path)
+    {
+        foreach (var (item, i) in (items ?? []).Select((k, i) => (k, i)))
+        {
+            var itemPath = path.Index(i);
+            if (string.IsNullOrEmpty(item.Key))
+            {
+                yield return FieldError.Required(itemPath.Child("key"));
+            }
+
+            if (string.IsNullOrEmpty(item.Path))
+            {
+                yield return FieldError.Required(itemPath.Child("path"));
+            }
+
+            foreach (var error in ValidateLocalNonReservedPath(item.Path ?? "", itemPath.Child("path")).Concat(ValidateMode(item.Mode, itemPath.Child("mode"))))
+            {
+                yield return error;
+            }
+        }
+    }
+
+    /// <summary>Mirrors validateDownwardAPIVolumeFile for each item.</summary>
+    private static IEnumerable<FieldError> ValidateDownwardApiFiles(IList<V1DownwardAPIVolumeFile>? items, FieldPath path)
+    {
+        var errs = new List<FieldError>();
+        foreach (var (file, i) in (items ?? []).Select((f, i) => (f, i)))
+        {
+            var filePath = path.Index(i);
+            if (string.IsNullOrEmpty(file.Path))
+            {
+                errs.Add(FieldError.Required(filePath.Child("path")));
+            }
+
+            errs.AddRange(ValidateLocalNonReservedPath(file.Path ?? "", filePath.Child("path")));
+            if (file.FieldRef is { } fieldRef)
+            {
+                errs.AddRange(ContainerFieldValidation.ValidateFieldRef(fieldRef, filePath.Child("fieldRef"), VolumeFieldPaths));
+                if (file.ResourceFieldRef is not null)
+                {
+                    errs.Add(FieldError.Invalid(filePath, "resource", "fieldRef and resourceFieldRef can not be specified simultaneously"));
+                }
+            }
+            else if (file.ResourceFieldRef is { } resourceRef)
+            {
+                if (string.IsNullOrEmpty(resourceRef.ContainerName))
+                {
+                    errs.Add(FieldError.Required(filePath.Child("resourceFieldRef").Child("containerName")));
+                }
+
+                errs.AddRange(ContainerFieldValidation.ValidateResourceFieldRef(resourceRef, filePath.Child("resourceFieldRef")));
+            }
+            else
+            {
+                errs.Add(FieldError.Required(filePath, "one of fieldRef and resourceFieldRef is required"));
+            }
+
+            errs.AddRange(ValidateMode(file.Mode, filePath.Child("mode")));
+        }
+
+        return errs;
+    }
+
+    private static IEnumerable<FieldError> ValidateMode(int? mode, FieldPath path) =>
+        mode is { } m && m is < 0 or > 0b111_111_111 ? [FieldError.Invalid(path, m, FileModeErrorMsg)] : [];
+
     /// <summary>
-    /// validateProjectionSources' serviceAccountToken rules (10 minutes to 2^32 seconds, a local path) and its path rule:
-    /// no two items of a projected volume's sources may write the same path (the error names the projected field with
-    /// the source's name, or the path for downwardAPI and token items, as upstream).
+    /// Mirrors validateProjectedVolumeSource and validateProjectionSources, in upstream's order per source (secret,
+    /// configMap, downwardAPI, serviceAccountToken, then "more than 1 volume type"): each source's own rules, the
+    /// token's 10 minutes to 2^32 seconds and local path, and no two items writing one path (the error names the
+    /// projected field with the source's name, or the item's path for downwardAPI and token items).
     /// </summary>
     private static IEnumerable<FieldError> ValidateProjected(V1ProjectedVolumeSource projected, FieldPath path)
     {
+        var errs = ValidateMode(projected.DefaultMode, path.Child("defaultMode")).ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Claim(string? itemPath, object value)
+        {
+            if (!string.IsNullOrEmpty(itemPath) && !seen.Add(itemPath))
+            {
+                errs.Add(FieldError.Invalid(path, value, "conflicting duplicate paths"));
+            }
+        }
+
         foreach (var (source, i) in (projected.Sources ?? []).Select((s, i) => (s, i)))
         {
+            var sourcePath = path.Child("sources").Index(i);
+            var kinds = 0;
+            if (source.Secret is { } secret)
+            {
+                kinds++;
+                errs.AddRange(ValidateObjectSource(secret.Name, "name", null, secret.Items, sourcePath.Child("secret")));
+                (secret.Items ?? []).ToList().ForEach(item => Claim(item.Path, secret.Name ?? ""));
+            }
+
+            if (source.ConfigMap is { } configMap)
+            {
+                kinds++;
+                errs.AddRange(ValidateObjectSource(configMap.Name, "name", null, configMap.Items, sourcePath.Child("configMap")));
+                (configMap.Items ?? []).ToList().ForEach(item => Claim(item.Path, configMap.Name ?? ""));
+            }
+
+            if (source.DownwardAPI is { } downward)
+            {
+                kinds++;
+                errs.AddRange(ValidateDownwardApiFiles(downward.Items, sourcePath.Child("downwardAPI").Child("items")));
+                (downward.Items ?? []).ToList().ForEach(item => Claim(item.Path, item.Path ?? ""));
+            }
+
             if (source.ServiceAccountToken is { } token)
             {
-                var tokenPath = path.Child("sources").Index(i).Child("serviceAccountToken");
+                kinds++;
+                var tokenPath = sourcePath.Child("serviceAccountToken");
                 var seconds = token.ExpirationSeconds ?? 0;
                 if (seconds < 10 * 60)
                 {
-                    yield return FieldError.Invalid(tokenPath.Child("expirationSeconds"), seconds, "may not specify a duration less than 10 minutes");
+                    errs.Add(FieldError.Invalid(tokenPath.Child("expirationSeconds"), seconds, "may not specify a duration less than 10 minutes"));
                 }
 
                 if (seconds > 1L << 32)
                 {
-                    yield return FieldError.Invalid(tokenPath.Child("expirationSeconds"), seconds, "may not specify a duration larger than 2^32 seconds");
+                    errs.Add(FieldError.Invalid(tokenPath.Child("expirationSeconds"), seconds, "may not specify a duration larger than 2^32 seconds"));
                 }
 
-                if (string.IsNullOrEmpty(token.Path))
-                {
-                    yield return FieldError.Required(path.Child("path"));
-                }
-                else
-                {
-                    foreach (var error in ValidateLocalNonReservedPath(token.Path, path.Child("path")))
-                    {
-                        yield return error;
-                    }
-                }
+                errs.AddRange(string.IsNullOrEmpty(token.Path) ? [FieldError.Required(path.Child("path"))] : ValidateLocalNonReservedPath(token.Path, path.Child("path")));
+                Claim(token.Path, token.Path ?? "");
             }
 
-            var items = source.ConfigMap?.Items?.Select(i => (i.Path, Value: source.ConfigMap.Name))
-                ?? source.Secret?.Items?.Select(i => (i.Path, Value: source.Secret.Name))
-                ?? source.DownwardAPI?.Items?.Select(i => (i.Path, Value: i.Path))
-                ?? (source.ServiceAccountToken is { } t ? Enumerable.Repeat((t.Path, Value: t.Path), 1) : []);
-            foreach (var (itemPath, value) in items)
+            kinds += new object?[] { source.ClusterTrustBundle, source.PodCertificate }.Count(s => s is not null);
+            if (kinds > 1)
             {
-                if (!string.IsNullOrEmpty(itemPath) && !seen.Add(itemPath))
-                {
-                    yield return FieldError.Invalid(path, value, "conflicting duplicate paths");
-                }
+                errs.Add(FieldError.Forbidden(sourcePath, "may not specify more than 1 volume type per source"));
             }
         }
+
+        return errs;
     }
 
     private static IEnumerable<FieldError> ValidateEmptyDir(V1EmptyDirVolumeSource emptyDir, FieldPath path)

@@ -27,8 +27,6 @@ public sealed class CrashLoopCaptureTests
                 command: [sh, -c]
                 args: ["echo starting; echo 'panic: dial tcp db.payments.svc:5432: connect: connection refused' >&2; exit 1"]
                 terminationMessagePolicy: FallbackToLogsOnError
-                volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]
-              volumes: [{name: cfg, emptyDir: {}}]
             """;
         var expected = Status("Running", Conditions(unready: "quitter"), $$$"""
             [
@@ -60,13 +58,10 @@ public sealed class CrashLoopCaptureTests
               - name: migrate
                 image: busybox
                 command: [sh, -c, "echo running migrations; exit 1"]
-                volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]
               containers:
               - name: app
                 image: busybox
                 command: [sleep, "3600"]
-                volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]
-              volumes: [{name: cfg, emptyDir: {}}]
             """;
         var initialized = Condition("Initialized", "False", "ContainersNotInitialized", "containers with incomplete status: [migrate]");
         var expected = Status("Pending", Conditions(unready: "app", initialized),
@@ -110,8 +105,6 @@ public sealed class CrashLoopCaptureTests
                 args: ["trap 'kill $!; exit 143' TERM; sleep 86400 & wait"]
                 livenessProbe: {exec: {command: ["false"]}, failureThreshold: 1, periodSeconds: 1}
                 readinessProbe: {exec: {command: ["false"]}, failureThreshold: 3, periodSeconds: 1}
-                volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]
-              volumes: [{name: cfg, emptyDir: {}}]
             """;
         var expected = Status("Running", Conditions(unready: "app"), $$$"""
             [

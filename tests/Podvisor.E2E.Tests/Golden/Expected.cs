@@ -11,11 +11,8 @@ namespace Podvisor.E2E.Tests.Golden;
 /// </summary>
 internal static class Expected
 {
-    /// <summary>
-    /// The captures' pods mount the service-account token read-only; these pods mount an emptyDir <c>cfg</c> read-only
-    /// at <c>/cfg</c> instead (no service accounts here), so each status shows one read-only mount the same way.
-    /// </summary>
-    public const string ReadOnlyMount = """{"mountPath": "/cfg", "name": "cfg", "readOnly": true, "recursiveReadOnly": "Disabled"}""";
+    /// <summary>The ServiceAccount admission plugin's token mount, read-only, as in every capture.</summary>
+    public const string ReadOnlyMount = """{"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": "<kube-api-access>", "readOnly": true, "recursiveReadOnly": "Disabled"}""";
 
     /// <summary>The <c>volumeMounts</c> status of a container: <paramref name="writable"/> mounts, then <see cref="ReadOnlyMount"/>.</summary>
     public static string Mounts(params string[] writable) =>

@@ -12,6 +12,7 @@ namespace Podvisor.E2E.Tests.Golden;
 /// <list type="bullet">
 /// <item><c>"&lt;time&gt;"</c>: an RFC 3339 UTC time in seconds, as metav1.Time prints;</item>
 /// <item><c>"&lt;ip&gt;"</c>: an IP address;</item>
+/// <item><c>"&lt;kube-api-access&gt;"</c>: the name of the ServiceAccount admission's token volume;</item>
 /// <item><c>"&lt;id:L&gt;"</c>: a non-empty container ID, the same one wherever L is the same, another one for another L;</item>
 /// <item><c>"&lt;uid&gt;"</c> inside a string: the pod's UID;</item>
 /// <item><c>null</c>: null or absent (see <see cref="NullMeansAbsent"/>).</item>
@@ -117,6 +118,7 @@ internal static class GoldenStatus
         {
             "<time>" => text is not null && DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _),
             "<ip>" => text is not null && IPAddress.TryParse(text, out _),
+            "<kube-api-access>" => text is not null && System.Text.RegularExpressions.Regex.IsMatch(text, "^kube-api-access-[a-z0-9]{5}$"),
             _ when marker?.StartsWith("<id:", StringComparison.Ordinal) == true => !string.IsNullOrEmpty(text) && SameId(ids, marker, text),
             _ => JsonNode.DeepEquals(e, a),
         };

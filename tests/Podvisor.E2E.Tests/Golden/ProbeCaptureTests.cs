@@ -31,8 +31,6 @@ public sealed class ProbeCaptureTests
                 command: [sh, -c, "trap '' TERM; exec sleep 86400"]
                 startupProbe: {exec: {command: ["false"]}, failureThreshold: 2, periodSeconds: 1}
                 readinessProbe: {exec: {command: ["true"]}, failureThreshold: 3, periodSeconds: 1}
-                volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]
-              volumes: [{name: cfg, emptyDir: {}}]
             """;
         var expected = Status("Running", Conditions(unready: "slowboot"), $$$"""
             [
@@ -65,8 +63,6 @@ public sealed class ProbeCaptureTests
                 args: ["trap 'kill $!; exit 0' TERM; sleep 86400 & wait"]
                 livenessProbe: {exec: {command: ["false"]}, failureThreshold: 1, initialDelaySeconds: 1, periodSeconds: 1}
                 readinessProbe: {exec: {command: ["false"]}, failureThreshold: 3, periodSeconds: 1}
-                volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]
-              volumes: [{name: cfg, emptyDir: {}}]
             """;
         var expected = Status("Running", Conditions(unready: "app"), $$$"""
             [
@@ -94,12 +90,9 @@ public sealed class ProbeCaptureTests
             metadata: {name: golden-sidecar}
             spec:
               initContainers:
-              - {name: proxy, image: busybox, command: [sleep, "3600"], restartPolicy: Always, resources: {{{resources}}},
-                 volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]}
+              - {name: proxy, image: busybox, command: [sleep, "3600"], restartPolicy: Always, resources: {{{resources}}}}
               containers:
-              - {name: app, image: busybox, command: [sleep, "3600"], resources: {{{resources}}},
-                 volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]}
-              volumes: [{name: cfg, emptyDir: {}}]
+              - {name: app, image: busybox, command: [sleep, "3600"], resources: {{{resources}}}}
             """;
         const string statusResources = """{"limits": {"cpu": "100m", "memory": "64Mi"}, "requests": {"cpu": "10m", "memory": "16Mi"}}""";
         const string allocated = """{"cpu": "10m", "memory": "16Mi"}""";

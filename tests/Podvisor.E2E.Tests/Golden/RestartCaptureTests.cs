@@ -42,12 +42,12 @@ public sealed class RestartCaptureTests
                 restartPolicy: Never
                 restartPolicyRules:
                 - {action: RestartAllContainers, exitCodes: {operator: In, values: [3]}}
-                volumeMounts: [{name: state, mountPath: /state}, {name: cfg, mountPath: /cfg, readOnly: true}]
+                volumeMounts: [{name: state, mountPath: /state}]
               - name: bystander
                 image: busybox
                 command: [sh, -c, "echo up >> /state/bystander; exec sleep 86400"]
-                volumeMounts: [{name: state, mountPath: /state}, {name: cfg, mountPath: /cfg, readOnly: true}]
-              volumes: [{name: state, emptyDir: {}}, {name: cfg, emptyDir: {}}]
+                volumeMounts: [{name: state, mountPath: /state}]
+              volumes: [{name: state, emptyDir: {}}]
             """;
         const string removed = """
             {"terminated": {"exitCode": 137, "finishedAt": null, "message": "The container is removed because RestartAllContainers in place",
@@ -92,12 +92,11 @@ public sealed class RestartCaptureTests
                 restartPolicy: Never
                 restartPolicyRules:
                 - {action: Restart, exitCodes: {operator: In, values: [3]}}
-                volumeMounts: [{name: state, mountPath: /state}, {name: cfg, mountPath: /cfg, readOnly: true}]
+                volumeMounts: [{name: state, mountPath: /state}]
               - name: keeper
                 image: busybox
                 command: [sleep, "86400"]
-                volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]
-              volumes: [{name: state, emptyDir: {}}, {name: cfg, emptyDir: {}}]
+              volumes: [{name: state, emptyDir: {}}]
             """;
         var expected = Status("Running", Conditions(unready: "retry"), $$$"""
             [
@@ -136,8 +135,6 @@ public sealed class RestartCaptureTests
               - name: app
                 image: busybox
                 command: [sleep, "86400"]
-                volumeMounts: [{name: cfg, mountPath: /cfg, readOnly: true}]
-              volumes: [{name: cfg, emptyDir: {}}]
             """;
         var expected = Status("Running", Conditions(unready: null), $$$"""
             [

@@ -5,12 +5,15 @@ using System.Text.Json;
 namespace Podvisor.E2E.Tests.Serve;
 
 /// <summary>A sandbox as the process runtime persisted it (DATA/runtime/sandboxes/ID.json).</summary>
-internal sealed record SandboxFile(string Id, string PodUid, string? Netns, string? HostVeth, string? Ip)
+internal sealed record SandboxFile(string Id, string PodUid, string? Netns, string? HostVeth, string? Ip, string? Uts)
 {
     /// <summary>The process runtime's default IPAM directory (ProcessRuntimeOptions.IpamDir/BridgeName).</summary>
     private const string IpClaims = "/run/podvisor/ipam/podvisor0";
 
     public bool NetnsExists => Netns is not null && File.Exists(Path.Combine("/run/netns", Netns));
+
+    /// <summary>The pin of the sandbox's UTS namespace, when it still exists.</summary>
+    public string? UtsPin => Uts is not null && File.Exists(Path.Combine("/run/utsns", Uts)) ? Path.Combine("/run/utsns", Uts) : null;
 
     /// <summary>This sandbox still holds its IP claim file.</summary>
     public bool HoldsIp => Ip is not null && File.Exists(IpClaim) && File.ReadAllText(IpClaim) == Id;
@@ -32,7 +35,7 @@ internal sealed record ContainerFile(string Id, string PodUid, string Name, stri
 internal static class RuntimeRecords
 {
     public static IReadOnlyList<SandboxFile> Sandboxes(string dataDir) => Read(dataDir, "sandboxes", e => new SandboxFile(
-        e.GetProperty("Id").GetString()!, e.GetProperty("PodUid").GetString()!, String(e, "Netns"), String(e, "HostVeth"), String(e, "Ip")));
+        e.GetProperty("Id").GetString()!, e.GetProperty("PodUid").GetString()!, String(e, "Netns"), String(e, "HostVeth"), String(e, "Ip"), String(e, "Uts")));
 
     public static IReadOnlyList<ContainerFile> Containers(string dataDir) => Read(dataDir, "containers", e => new ContainerFile(
         e.GetProperty("Id").GetString()!, e.GetProperty("PodUid").GetString()!, e.GetProperty("Config").GetProperty("Name").GetString()!,
@@ -52,7 +55,10 @@ internal static class RuntimeRecords
         }
     }
 
-    /// <summary>Kills recorded processes that still run and deletes recorded network namespaces, veths and IP claims (best effort).</summary>
+    /// <summary>
+    /// Kills recorded processes that still run and deletes recorded network and UTS namespaces, veths and IP claims
+    /// (best effort).
+    /// </summary>
     public static void Reap(IEnumerable<SandboxFile> sandboxes, IEnumerable<ContainerFile> containers)
     {
         foreach (var c in containers.Where(c => c.ProcessAlive))
@@ -72,10 +78,26 @@ internal static class RuntimeRecords
                 HostProcess.Run("ip", "netns", "del", s.Netns!);
             }
 
+            if (s.UtsPin is { } pin)
+            {
+                HostProcess.Run("umount", "-l", pin);
+                File.Delete(pin);
+            }
+
             if (s.HoldsIp)
             {
                 File.Delete(s.IpClaim);
             }
+        }
+    }
+
+    /// <summary>Detaches every mount at or below <paramref name="dir"/> (the tmpfs volumes of pods a test left behind).</summary>
+    public static void UnmountUnder(string dir)
+    {
+        var root = Path.GetFullPath(dir).TrimEnd('/') + "/";
+        foreach (var mountPoint in File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(p => p.StartsWith(root, StringComparison.Ordinal)).OrderByDescending(p => p.Length))
+        {
+            HostProcess.Run("umount", "-l", mountPoint);
         }
     }
 

@@ -169,6 +169,7 @@ internal sealed class ServeHarness : IAsyncDisposable
         await Serve.DisposeAsync();
         if (Directory.Exists(Root))
         {
+            RuntimeRecords.UnmountUnder(Root); // volumes of pods force-deleted with serve going down
             Directory.Delete(Root, recursive: true);
         }
     }
