@@ -164,6 +164,8 @@ internal sealed class ServeHarness : IAsyncDisposable
             {
                 Native.kill(shim, 9);
             }
+
+            LeftoverMounts.UnmountUnder(Root);
         }
 
         await Serve.DisposeAsync();
