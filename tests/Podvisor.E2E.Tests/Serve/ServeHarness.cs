@@ -164,8 +164,6 @@ internal sealed class ServeHarness : IAsyncDisposable
             {
                 Native.kill(shim, 9);
             }
-
-            LeftoverMounts.UnmountUnder(Root);
         }
 
         await Serve.DisposeAsync();
