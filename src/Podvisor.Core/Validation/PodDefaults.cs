@@ -91,7 +91,8 @@ public static class PodDefaults
 
     /// <summary>
     /// Mirrors SetDefaults_Volume (no source means emptyDir), SetDefaults_HostPathVolumeSource (type "") and
-    /// SetDefaults_ServiceAccountTokenProjection (expirationSeconds 3600).
+    /// SetDefaults_ServiceAccountTokenProjection (expirationSeconds 3600) and SetDefaults_ObjectFieldSelector (apiVersion
+    /// v1) for downwardAPI files.
     /// </summary>
     private static void ApplyVolume(V1Volume volume)
     {
@@ -108,6 +109,12 @@ public static class PodDefaults
         foreach (var token in (volume.Projected?.Sources ?? []).Select(s => s.ServiceAccountToken).OfType<V1ServiceAccountTokenProjection>())
         {
             token.ExpirationSeconds ??= 3600;
+        }
+
+        var downwardFiles = (volume.DownwardAPI?.Items ?? []).Concat((volume.Projected?.Sources ?? []).SelectMany(s => s.DownwardAPI?.Items ?? []));
+        foreach (var fieldRef in downwardFiles.Select(f => f.FieldRef).OfType<V1ObjectFieldSelector>().Where(f => string.IsNullOrEmpty(f.ApiVersion)))
+        {
+            fieldRef.ApiVersion = "v1"; // SetDefaults_ObjectFieldSelector
         }
     }
 

@@ -39,6 +39,14 @@ public class PodDefaultsTests
     }
 
     [Fact]
+    public void DownwardAPI_files_default_their_fieldRef_apiVersion()
+    {
+        var pod = Defaulted("  volumes:\n  - {name: d, downwardAPI: {items: [{path: n, fieldRef: {fieldPath: metadata.name}}]}}\n  - {name: p, projected: {sources: [{downwardAPI: {items: [{path: l, fieldRef: {fieldPath: metadata.labels}}]}}]}}\n" + Simple);
+        Assert.Equal("v1", pod.Spec.Volumes[0].DownwardAPI.Items[0].FieldRef.ApiVersion);
+        Assert.Equal("v1", pod.Spec.Volumes[1].Projected.Sources[0].DownwardAPI.Items[0].FieldRef.ApiVersion);
+    }
+
+    [Fact]
     public void Container_defaults_and_no_container_restartPolicy()
     {
         var c = Defaulted(Simple).Spec.Containers[0];

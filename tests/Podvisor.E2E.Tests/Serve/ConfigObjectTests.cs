@@ -89,7 +89,7 @@ public sealed class ConfigObjectTests
         await File.WriteAllTextAsync(file, "3");
         Assert.Equal("configmap/settings created\n", await k.OkAsync("create", "configmap", "settings", "--from-literal=mode=fast", $"--from-file={file}"));
         Assert.Equal("secret/creds created\n", await k.OkAsync("create", "secret", "generic", "creds", "--from-literal=user=admin", "--from-literal=password=s3cret"));
-        Assert.Matches(@"^NAME +DATA +AGE\nsettings +2 +\d+s\n$", await k.OkAsync("get", "configmaps"));
+        Assert.Matches(@"^NAME +DATA +AGE\nkube-root-ca.crt +1 +\d+s\nsettings +2 +\d+s\n$", await k.OkAsync("get", "configmaps"));
         Assert.Matches(@"^NAME +TYPE +DATA +AGE\ncreds +Opaque +2 +\d+s\n$", await k.OkAsync("get", "secrets"));
         await watch.WaitAsync(p => p.Status?.Phase == "Succeeded", "phase Succeeded");
 
