@@ -1,10 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Podvisor.Runtime.Cri.Tests.Harness;
 
 namespace Podvisor.Runtime.Cri.Tests;
-
-using Process = System.Diagnostics.Process;
 
 /// <summary><c>podvisor run --runtime cri</c> on the examples, against the private containerd and its registry.</summary>
 [Collection(ContainerdCollection.Name)]
@@ -39,38 +36,9 @@ public sealed class RunCommandTests(ContainerdFixture containerd)
     /// <summary>Runs examples/images/FILE with its images pointed at the test registry; returns the exit code and the final pod.</summary>
     private async Task<(int ExitCode, JsonElement Pod, string Output)> RunExampleAsync(string example)
     {
-        var manifest = (await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "examples", "images", example)))
+        var manifest = (await File.ReadAllTextAsync(Path.Combine(PodvisorRun.RepositoryRoot(), "examples", "images", example)))
             .Replace("image: busybox:1.36", $"image: {containerd.Image(TestImages.Busybox)}", StringComparison.Ordinal);
-        var file = Path.Combine(containerd.DataDir, example);
-        await File.WriteAllTextAsync(file, manifest);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "podvisor.dll"), "run", "--runtime", "cri", "--container-runtime-endpoint", containerd.Endpoint,
-            "--data-dir", Path.Combine(containerd.DataDir, "run"), "--timeout", "120s", "-o", "json", file,
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(cts.Token);
-        var list = JsonDocument.Parse(await stdout).RootElement;
-        var pod = list.GetProperty("items").EnumerateArray().First(i => i.GetProperty("kind").GetString() == "Pod");
-        return (process.ExitCode, pod.Clone(), await stderr);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(dir.FullName, "Podvisor.sln")))
-        {
-            dir = dir.Parent ?? throw new InvalidOperationException("Podvisor.sln not found above the test assembly");
-        }
-
-        return dir.FullName;
+        var run = await PodvisorRun.RunAsync(containerd, example, manifest);
+        return (run.ExitCode, run.Pod, run.Stderr);
     }
 }

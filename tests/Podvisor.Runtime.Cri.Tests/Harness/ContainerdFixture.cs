@@ -170,6 +170,23 @@ public sealed class ContainerdFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The image as containerd has it (id, size, repo digests), or null when it is not on the node.</summary>
+    internal async Task<Image?> ImageStatusAsync(string image)
+    {
+        using var connection = CriConnection.Open(Endpoint);
+        using var cts = new CancellationTokenSource(Timeout);
+        var status = await connection.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = image } }, cancellationToken: cts.Token);
+        return status.Image;
+    }
+
+    /// <summary>Removes the image from the node (a test that needs it missing); nothing when it is not there.</summary>
+    internal async Task RemoveImageAsync(string image)
+    {
+        using var connection = CriConnection.Open(Endpoint);
+        using var cts = new CancellationTokenSource(Timeout);
+        await connection.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = image } }, cancellationToken: cts.Token);
+    }
+
     /// <summary>Retries a readiness check (a daemon opening its socket) until it succeeds or the deadline passes.</summary>
     private static async Task RetryUntilAsync(Func<Task<bool>> ready, string what, CancellationToken ct)
     {

@@ -17,6 +17,9 @@ internal static class TestImages
     /// <summary>Shaped as Docker Hub's busybox: no ENTRYPOINT, CMD <c>["sh"]</c> (what examples/images use).</summary>
     public const string Busybox = "busybox:1.36";
 
+    /// <summary>Shaped as <see cref="Busybox"/>, in the registry but never pulled by the fixture: the image tests' pulls.</summary>
+    public const string NotPulled = "not-pulled:1";
+
     public const string EntrypointGreeting = "hello from the image entrypoint";
 
     private const string BusyboxBinary = "/bin/busybox";
@@ -41,12 +44,13 @@ internal static class TestImages
 
         await ConfigAsync(ct, layout, Pause, ["--config.entrypoint", "/bin/sleep", "--config.cmd", "2147483647"]);
         await ConfigAsync(ct, layout, Busybox, ["--config.cmd", "sh"]);
+        await ConfigAsync(ct, layout, NotPulled, ["--config.cmd", "sh"]);
         await ConfigAsync(ct, layout, Entrypoint,
         [
             "--config.entrypoint", "/bin/sh", "--config.entrypoint", "-c",
             "--config.cmd", $"echo {EntrypointGreeting}; exec sleep 3600",
         ]);
-        foreach (var image in new[] { Pause, Busybox, Entrypoint })
+        foreach (var image in new[] { Pause, Busybox, Entrypoint, NotPulled })
         {
             await HostCommand.RunAsync(ct, "skopeo", "copy", "-q", "--dest-tls-verify=false",
                 $"oci:{layout}:{Tag(image)}", $"docker://{registry}/{Repository}/{image}");
