@@ -132,11 +132,29 @@ internal sealed class PodNetwork
             }
             catch (IOException) when (File.Exists(Path.Combine(_claims, ip)))
             {
-                // taken: try the next address
+                // taken: try the next address, unless it is a claim an agent was killed in the middle of (the file made,
+                // its sandbox ID never written), which frees the address (a claim in progress is empty for microseconds).
+                if (ReapHalfClaim(Path.Combine(_claims, ip)))
+                {
+                    i--;
+                }
             }
         }
 
         throw new IOException($"no free address left in the pod CIDR {Format(_network)}/{_prefix}");
+    }
+
+    /// <summary>Removes an empty claim file older than a minute; true when it did.</summary>
+    private static bool ReapHalfClaim(string path)
+    {
+        var claim = new FileInfo(path);
+        if (!claim.Exists || claim.Length != 0 || DateTime.UtcNow - claim.LastWriteTimeUtc < TimeSpan.FromMinutes(1))
+        {
+            return false;
+        }
+
+        claim.Delete();
+        return true;
     }
 
     /// <summary>Creates the bridge when missing and returns its address, the pods' default gateway.</summary>
