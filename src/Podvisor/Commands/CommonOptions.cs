@@ -12,6 +12,15 @@ namespace Podvisor.Commands;
 /// <summary>Options shared by <c>run</c> and <c>serve</c>, parsed the kubelet's way.</summary>
 internal static class CommonOptions
 {
+    /// <summary>
+    /// The commands' diagnostics: one timestamped line per message at <paramref name="minimum"/> and above, on stderr,
+    /// so stdout stays the command's output (run's List).
+    /// </summary>
+    public static ILoggerFactory ConsoleLogs(LogLevel minimum) =>
+        LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .SetMinimumLevel(minimum));
+
     public static Option<string?> FeatureGates() => new("--feature-gates")
     {
         Description = "Feature gates, as the kubelet takes them: ContainerRestartRules and RestartAllContainersOnContainerExits, both true by default as in Kubernetes v1.36 (e.g. RestartAllContainersOnContainerExits=false).",

@@ -74,9 +74,7 @@ internal static class RunCommand
             Timeout = timeout,
             Live = output is null && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb"),
         }, TimeProvider.System);
-        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter((_, level) => level >= LogLevel.Warning));
+        using var logs = CommonOptions.ConsoleLogs(LogLevel.Warning);
         try
         {
             IContainerRuntime containers;

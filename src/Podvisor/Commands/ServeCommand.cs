@@ -45,8 +45,7 @@ internal static class ServeCommand
         string listen, string? tokenFile, Core.FeatureGates gates, string dataDir, TimeSpan? backoffMax, string runtime, string endpoint,
         ContainerLogRotation logRotation)
     {
-        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-            .SetMinimumLevel(LogLevel.Warning));
+        using var logs = CommonOptions.ConsoleLogs(LogLevel.Warning);
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);

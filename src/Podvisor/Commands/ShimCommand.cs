@@ -17,9 +17,7 @@ internal static class ShimCommand
         command.Hidden = true;
         command.SetAction(async (parse, _) =>
         {
-            using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-                .SetMinimumLevel(LogLevel.Information));
+            using var logs = CommonOptions.ConsoleLogs(LogLevel.Information);
             return await ContainerShim.RunAsync(parse.GetValue(dataDir)!, parse.GetValue(privileged), logs);
         });
         return command;
