@@ -10,7 +10,7 @@ namespace Podvisor.E2E.Tests.Cli;
 /// <c>podvisor restart</c> and the annotation <c>podvisor.dev/restart-all-containers</c> against <c>podvisor serve</c>
 /// (docs/contracts.md §1, §D14): each new value runs exactly one in-place cycle (init containers again, every container
 /// restarted, same UID and IP), a restarted serve does not repeat it, kubectl annotate works as well, and a pod that is
-/// terminal, being deleted or mid-cycle gets a Warning event saying why nothing happened.
+/// terminal or being deleted gets a Warning event saying why nothing happened.
 /// </summary>
 [Collection(ServeCollection.Name)]
 public sealed class RestartCommandTests
@@ -32,7 +32,9 @@ public sealed class RestartCommandTests
 
     /// <summary>
     /// An init container counting its runs in an emptyDir, a sidecar, and a container that, on SIGTERM, waits for
-    /// <c>/gate/release</c>: a cycle (or a deletion) stays in progress until the test opens the gate.
+    /// <c>/gate/release</c>: a deletion stays in progress until the test opens the gate. A cycle kills it after its
+    /// 2 s minimum grace, so whether a second request lands mid-cycle is a race here; the agent scenarios
+    /// (RestartAllScenarioTests.Requests) hold the cycle on a fake clock and prove the refusal.
     /// </summary>
     private static V1Pod Held(ServeHarness h, string name) => Manifests.Pod(h, $$$"""
         apiVersion: v1
@@ -62,7 +64,7 @@ public sealed class RestartCommandTests
         KubernetesJson.Serialize(new { metadata = new { annotations = new Dictionary<string, string> { [Annotation] = value } } }), V1Patch.PatchType.MergePatch);
 
     [RootFact]
-    public async Task ARequestedCycleRerunsTheInitContainersAndRestartsEveryContainerInPlaceAndARequestMidCycleIsRefused()
+    public async Task ARequestedCycleRerunsTheInitContainersAndRestartsEveryContainerInPlace()
     {
         await using var h = await ServeHarness.StartAsync();
         await h.Client.CoreV1.CreateNamespacedPodAsync(Held(h, "held"), "default");
@@ -74,11 +76,7 @@ public sealed class RestartCommandTests
         await watch.WaitAsync(p => p.Status?.Conditions?.Any(c => c is { Type: "AllContainersRestarting", Status: "True", Reason: "RestartAllContainersStarted" } && c.Message == cause) == true,
             "AllContainersRestarting=True naming the request");
 
-        // app waits for the gate on SIGTERM, so the cycle is still in progress.
-        var midCycle = await PodvisorCli.RunAsync("restart", "held", "--kubeconfig", h.Kubeconfig);
-        Assert.Equal(1, midCycle.ExitCode);
-        Assert.Matches($@"\nWarning RestartAllContainers: restart requested through annotation {Annotation}=""\d+""; not restarting: a RestartAllContainers cycle is already in progress\n$", midCycle.Stdout);
-
+        // The new app instance exits on its SIGTERM at the end of the test.
         h.OpenGate("release");
         var after = await watch.WaitAsync(p => HeldRunningWith(p, 1), "every container restarted once, setup completed again");
 
