@@ -53,6 +53,10 @@ public static class PodConditions
     {
         PodScheduled, PodReadyToStartContainers, Initialized, ContainersReady, Ready, AllContainersRestarting,
     };
+
+    /// <summary>The status carries AllContainersRestarting=True: a RestartAllContainers cycle is in progress (docs/lifecycle.md §6.2).</summary>
+    public static bool IsRestartingAll(k8s.Models.V1PodStatus? status) =>
+        status?.Conditions?.Any(c => c.Type == AllContainersRestarting && c.Status == "True") == true;
 }
 
 /// <summary>Pod phases.</summary>
