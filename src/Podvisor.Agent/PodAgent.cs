@@ -1,5 +1,6 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Podvisor.Agent.Gc;
 using Podvisor.Agent.Hooks;
 using Podvisor.Agent.Images;
 using Podvisor.Agent.Probes;
@@ -35,6 +36,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     private readonly VolumeManager _volumes;
     private readonly PodTerminator _terminator;
     private readonly PlanExecutor _executor;
+    private readonly ILoggerFactory _logs;
 
     /// <param name="configObjects">The ConfigMaps and Secrets pods reference; none by default.</param>
     /// <param name="tokens">The API's TokenRequest for projected service account tokens; none by default.</param>
@@ -47,6 +49,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         _options = options;
         _time = time;
         configObjects ??= NoConfigObjects.Instance;
+        _logs = logs;
         _logger = logs.CreateLogger<PodAgent>();
         Events = new EventRecorder(sink, time, options.NodeName);
         _backoff = new CrashLoopBackoff(options.CrashLoopBackOffMax);
@@ -54,7 +57,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         var hooks = new LifecycleHookRunner(runtime, time);
         _prober = new ProbeManager(time, new ProbeExecutor(runtime, time), new ProbeEvents(this));
         _terminator = new PodTerminator(runtime, Events, hooks, _volumes, time, options.HostIp);
-        _executor = new PlanExecutor(runtime, _terminator, Events, new ImageManager(runtime.Images, Events, time), _volumes,
+        _executor = new PlanExecutor(runtime, _terminator, new ContainerGc(runtime), Events, new ImageManager(runtime.Images, Events, time), _volumes,
             hooks, _backoff, configObjects, options, time);
         _eventPump = Task.Run(PumpRuntimeEventsAsync);
     }
@@ -135,7 +138,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         var uid = pod.Metadata.Uid;
         var status = new PodStatusManager(_sink, Events, _prober, _time, _options, pod.Status);
         var syncer = new PodSyncer(uid, _runtime, status, _executor, _terminator, _prober, _volumes, _backoff, Events,
-            new RestartAllRequests(_options.DataDir, uid), _options, _time);
+            new RestartAllRequests(_options.DataDir, uid), _options, _time, _logs.CreateLogger<PodSyncer>());
         return new PodWorker(pod, syncer, _work, _time, _options.ResyncInterval, _stop.Token, SyncFailed, _workers.Remove);
     }
 

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Podvisor.Agent.Gc;
 using Podvisor.Agent.Hooks;
 using Podvisor.Agent.Images;
 using Podvisor.Agent.Status;
@@ -20,7 +21,7 @@ internal sealed record PodSyncContext(ContainerHashes Hashes, PodStatusManager S
 /// runtime snapshot the plan was computed from; a new sandbox is the only step that observes the runtime again.
 /// </summary>
 internal sealed class PlanExecutor(
-    IContainerRuntime runtime, PodTerminator terminator, EventRecorder events, ImageManager images, VolumeManager volumes,
+    IContainerRuntime runtime, PodTerminator terminator, ContainerGc gc, EventRecorder events, ImageManager images, VolumeManager volumes,
     LifecycleHookRunner hooks, CrashLoopBackoff backoff, IConfigObjects configObjects, AgentOptions options, TimeProvider time)
 {
     public async Task<SyncResult> ExecuteAsync(V1Pod pod, RuntimePodStatus observed, PodPlan plan, PodSyncContext ctx)
@@ -70,7 +71,7 @@ internal sealed class PlanExecutor(
         // that fails to start stops this sync, a sidecar that fails is skipped.
         foreach (var init in pod.Spec.InitContainersOrEmpty())
         {
-            await PruneExitedInstancesAsync(starts, init.Name);
+            await gc.PruneExitedInstancesAsync(starts.Observed, starts.Killed, init.Name, ctx.Cancelled);
         }
 
         var result = SyncResult.Ok;
@@ -217,10 +218,10 @@ internal sealed class PlanExecutor(
         if (start.Kind == ContainerKind.Regular)
         {
             // Init containers were pruned before they started (step 4).
-            await PruneExitedInstancesAsync(s, spec.Name);
+            await gc.PruneExitedInstancesAsync(s.Observed, s.Killed, spec.Name, ct);
         }
 
-        PruneLogs(config.LogPath, restartCount);
+        ContainerGc.PruneLogs(config.LogPath, restartCount);
         return (true, SyncResult.Ok);
     }
 
@@ -268,42 +269,6 @@ internal sealed class PlanExecutor(
         foreach (var c in observed.Containers.Where(c => names.Contains(c.Name)))
         {
             await runtime.RemoveContainerAsync(c.Id, ct);
-        }
-    }
-
-    /// <summary>
-    /// Container GC with MaxPerPodContainer = 1 (kubelet pruneInitContainersBeforeStart, and after a start): only the
-    /// newest exited instance of a name is kept (lastState); an instance this sync stopped counts as exited.
-    /// </summary>
-    private async Task PruneExitedInstancesAsync(Starts s, string name)
-    {
-        var exited = s.Observed.InstancesOf(name)
-            .Where(c => c.State is RuntimeContainerState.Exited or RuntimeContainerState.Unknown || s.Killed.Contains(c.Id))
-            .Skip(1)
-            .ToList();
-        foreach (var c in exited)
-        {
-            await runtime.RemoveContainerAsync(c.Id, s.Ctx.Cancelled);
-        }
-    }
-
-    /// <summary>docs/lifecycle.md §D11: keep the current and the previous instance's log; older ones go, rotated parts too.</summary>
-    private static void PruneLogs(string currentLogPath, int restartCount)
-    {
-        for (var n = restartCount - 2; n >= 0; n--)
-        {
-            var old = Path.Combine(Path.GetDirectoryName(currentLogPath)!, $"{n}.log");
-            if (!File.Exists(old))
-            {
-                break;
-            }
-
-            foreach (var rotated in ContainerLogRotation.Rotated(old))
-            {
-                File.Delete(rotated);
-            }
-
-            File.Delete(old);
         }
     }
 }

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using Podvisor.Agent.Probes;
 using Podvisor.Agent.Status;
 using Podvisor.Agent.Volumes;
@@ -20,10 +21,10 @@ internal sealed record SyncOutcome(bool Terminal, DateTimeOffset NextSyncAt, boo
 /// the status, ask <see cref="PodPlanner"/> for the plan and hand it to the <see cref="PlanExecutor"/>; or stop
 /// everything and write the final status. Runs on the pod's worker only.
 /// </summary>
-internal sealed class PodSyncer(
+internal sealed partial class PodSyncer(
     string uid, IContainerRuntime runtime, PodStatusManager status, PlanExecutor executor, PodTerminator terminator,
     ProbeManager prober, VolumeManager volumes, CrashLoopBackoff backoff, EventRecorder events, RestartAllRequests requests,
-    AgentOptions options, TimeProvider time)
+    AgentOptions options, TimeProvider time, ILogger logger)
 {
     private bool _lostContainersForgotten;
     private (V1Pod Pod, ContainerHashes Hashes)? _hashes;
@@ -78,6 +79,7 @@ internal sealed class PodSyncer(
             Now = now,
             Hashes = hashes,
         });
+        LogPlan(published.Phase, plan);
         if (status.RecordBackOffs(pod, plan))
         {
             // The waiting state (CrashLoopBackOff) is part of this sync's outcome: publish it now, not at the next wake.
@@ -99,11 +101,13 @@ internal sealed class PodSyncer(
 
         prober.SyncPod(pod, after, PodIp.Of(pod, after, options.HostIp));
         var next = plan.NextSyncAt ?? now + options.ResyncInterval;
-        return new SyncOutcome(
+        var outcome = new SyncOutcome(
             Terminal: false,
             NextSyncAt: result.RetryAt is { } retry && retry < next ? retry : next,
             SyncAgain: !plan.IsEmpty && !result.Failed,
             Settled: plan.IsEmpty && plan.NextSyncAt is null && !result.Failed ? after : null);
+        Synced(uid, result.Failed, outcome.NextSyncAt, outcome.SyncAgain);
+        return outcome;
     }
 
     /// <summary>
@@ -113,6 +117,7 @@ internal sealed class PodSyncer(
     /// <param name="gracePeriodOverride">The deletion's grace period (null: each container's own).</param>
     public async Task TerminatePodAsync(V1Pod pod, long? gracePeriodOverride)
     {
+        Terminating(uid, gracePeriodOverride);
         var observed = runtime.GetPodStatus(uid);
         prober.RemovePod(uid);
         await terminator.KillPodAsync(pod, observed, gracePeriodOverride, stopSandbox: true);
@@ -123,6 +128,7 @@ internal sealed class PodSyncer(
         }
 
         await terminator.RemoveRuntimePodAsync(uid);
+        Terminated(uid);
     }
 
     /// <summary>Mirrors SyncTerminatedPod for a deleted pod: everything the agent kept about it goes (logs unless kept), then the pod is handed back.</summary>
