@@ -65,13 +65,18 @@ internal sealed class PlanExecutor(
             return SyncResult.Ok;
         }
 
-        var starts = new Starts(pod, sandboxId, PodIp.Of(pod, observed, options.HostIp), observed, killed, ctx);
+        return await StartAsync(new Starts(pod, sandboxId, PodIp.Of(pod, observed, options.HostIp), observed, killed, ctx), plan);
+    }
 
-        // Steps 4 and 7: prune old init instances, then start init containers in order; a regular init container
-        // that fails to start stops this sync, a sidecar that fails is skipped.
+    /// <summary>Steps 4, 7 and 9 of SyncPod: prune old init instances, start init containers in order, then regular containers.</summary>
+    private async Task<SyncResult> StartAsync(Starts starts, PodPlan plan)
+    {
+        var pod = starts.Pod;
+
+        // A regular init container that fails to start stops this sync, a sidecar that fails is skipped.
         foreach (var init in pod.Spec.InitContainersOrEmpty())
         {
-            await gc.PruneExitedInstancesAsync(starts.Observed, starts.Killed, init.Name, ctx.Cancelled);
+            await gc.PruneExitedInstancesAsync(starts.Observed, starts.Killed, init.Name, starts.Ctx.Cancelled);
         }
 
         var result = SyncResult.Ok;
@@ -85,7 +90,7 @@ internal sealed class PlanExecutor(
             }
         }
 
-        // Step 9: regular containers, in spec order as upstream starts them, except that starts no postStart hook can
+        // Regular containers, in spec order as upstream starts them, except that starts no postStart hook can
         // observe run concurrently (docs/decisions.md): a container with a postStart hook starts once every earlier
         // one has started, and no later one starts before its hook has finished (kuberuntime_manager.go SyncPod step 7,
         // startContainer runs postStart before it returns).
