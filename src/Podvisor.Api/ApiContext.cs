@@ -43,6 +43,9 @@ internal sealed class ApiContext(ObjectStore store, TimeProvider time, FeatureGa
         set => _exec = value;
     }
 
+    /// <summary>The node side of metrics.k8s.io (null until attached, or when the runtime has no stats).</summary>
+    public Metrics.IPodMetrics? Metrics { get; set; }
+
     public DateTimeOffset Now => Time.GetUtcNow();
 
     /// <summary>Kubernetes timestamps have second precision (metav1.Time).</summary>

@@ -75,13 +75,14 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
     public string KubeconfigPath => Path.Combine(_options.DataDir, "kubeconfig");
 
     /// <summary>
-    /// Connects the node agent, and the node's exec/port-forward side when it has one. Every stored pod is handed to
-    /// the agent once the server has started.
+    /// Connects the node agent, and the node's exec/port-forward and metrics sides when it has them. Every stored pod is
+    /// handed to the agent once the server has started.
     /// </summary>
-    public void Attach(IPodAgent agent, IPodExec? exec = null)
+    public void Attach(IPodAgent agent, IPodExec? exec = null, Metrics.IPodMetrics? metrics = null)
     {
         _api.Agent = agent;
         _api.Exec = exec;
+        _api.Metrics = metrics;
         HandOffStoredPods();
     }
 
@@ -239,6 +240,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
         _node.Map(app);
         new EventsV1Endpoints(_api).Map(app);
         new ReviewEndpoints().Map(app);
+        new Metrics.MetricsEndpoints(_api).Map(app);
         app.MapFallback(ctx => ApiResponses.WriteError(ctx, ApiError.NoRoute()));
         return app;
     }

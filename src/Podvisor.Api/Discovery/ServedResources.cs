@@ -36,6 +36,8 @@ internal static class ServedResources
         new(EventsV1Endpoints.Group, "v1", new() { Name = "events", SingularName = "event", Namespaced = true, Kind = "Event", Verbs = ReadOnly, ShortNames = ["ev"] }, typeof(Eventsv1Event)),
         new(ReviewEndpoints.AuthorizationGroup, "v1", new() { Name = "selfsubjectaccessreviews", SingularName = "selfsubjectaccessreview", Namespaced = false, Kind = "SelfSubjectAccessReview", Verbs = ["create"] }, typeof(V1SelfSubjectAccessReview)),
         new(ReviewEndpoints.AuthorizationGroup, "v1", new() { Name = "selfsubjectrulesreviews", SingularName = "selfsubjectrulesreview", Namespaced = false, Kind = "SelfSubjectRulesReview", Verbs = ["create"] }, typeof(V1SelfSubjectRulesReview)),
+        new(Metrics.MetricsEndpoints.Group, "v1beta1", new() { Name = "pods", SingularName = "", Namespaced = true, Kind = "PodMetrics", Verbs = ["get", "list"] }, null),
+        new(Metrics.MetricsEndpoints.Group, "v1beta1", new() { Name = "nodes", SingularName = "", Namespaced = false, Kind = "NodeMetrics", Verbs = ["get", "list"] }, null),
         .. ReviewEndpoints.AuthenticationVersions.Select(v => new ServedResource(
             ReviewEndpoints.AuthenticationGroup, v, new() { Name = "selfsubjectreviews", SingularName = "selfsubjectreview", Namespaced = false, Kind = "SelfSubjectReview", Verbs = ["create"] }, typeof(V1SelfSubjectReview))),
     ];

@@ -93,7 +93,8 @@ internal static class ServeCommand
             KubernetesService = processes is null ? null : server.KubernetesService,
         };
         await using var agent = new PodAgent(containers, server, agentOptions, TimeProvider.System, logs, server, server.Tokens);
-        server.Attach(agent, processes is null ? null : new ProcessPodExec(processes));
+        server.Attach(agent, processes is null ? null : new ProcessPodExec(processes),
+            containers is IContainerStatsProvider stats ? new RuntimePodMetrics(containers, stats, TimeProvider.System) : null);
         await agent.RemoveOrphanedPodsAsync(); // every stored pod was handed over by Attach
         Console.Error.WriteLine($"podvisor {VersionCommand.Version}: serving the Kubernetes API at {url}");
         Console.Error.WriteLine($"kubectl --kubeconfig {server.KubeconfigPath} get pods");
