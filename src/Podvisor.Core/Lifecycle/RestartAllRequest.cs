@@ -44,7 +44,7 @@ public static class RestartAllRequest
             return $"the pod is {status!.Phase}";
         }
 
-        return status?.Conditions?.Any(c => c.Type == PodConditions.AllContainersRestarting && c.Status == "True") == true
+        return PodConditions.IsRestartingAll(status)
             ? "a RestartAllContainers cycle is already in progress"
             : null;
     }

@@ -162,7 +162,7 @@ public static class RestartDecider
             return false;
         }
 
-        if (apiStatus?.Conditions?.Any(c => c.Type == PodConditions.AllContainersRestarting && c.Status == "True") == true)
+        if (PodConditions.IsRestartingAll(apiStatus))
         {
             return true;
         }
