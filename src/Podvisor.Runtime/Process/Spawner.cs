@@ -275,39 +275,39 @@ internal sealed unsafe class Spawner : IDisposable
         using var envp = new NativeStringArray(spec.Env);
         try
         {
-            Libc.posix_spawn_file_actions_init(actions);
-            Libc.posix_spawnattr_init(attr);
+            Setup(Libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+            Setup(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
             // glibc's child runs setsid before the file actions, so opening a terminal here makes it the controlling one.
             if (spec.Terminal is { } terminal)
             {
-                Libc.posix_spawn_file_actions_addopen(actions, 0, terminal, Terminal.O_RDWR, 0);
+                Setup(Libc.posix_spawn_file_actions_addopen(actions, 0, terminal, Terminal.O_RDWR, 0), "posix_spawn_file_actions_addopen");
             }
             else if (spec.Stdin is { } stdin)
             {
-                Libc.posix_spawn_file_actions_adddup2(actions, stdin.Fd, 0);
+                Setup(Libc.posix_spawn_file_actions_adddup2(actions, stdin.Fd, 0), "posix_spawn_file_actions_adddup2");
             }
             else
             {
-                Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0);
+                Setup(Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0), "posix_spawn_file_actions_addopen");
             }
 
-            Libc.posix_spawn_file_actions_adddup2(actions, spec.Stdout.Fd, 1);
-            Libc.posix_spawn_file_actions_adddup2(actions, spec.Stderr.Fd, 2);
-            Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3);
+            Setup(Libc.posix_spawn_file_actions_adddup2(actions, spec.Stdout.Fd, 1), "posix_spawn_file_actions_adddup2");
+            Setup(Libc.posix_spawn_file_actions_adddup2(actions, spec.Stderr.Fd, 2), "posix_spawn_file_actions_adddup2");
+            Setup(Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
             if (spec.WorkingDir is { } dir)
             {
-                Libc.posix_spawn_file_actions_addchdir_np(actions, dir);
+                Setup(Libc.posix_spawn_file_actions_addchdir_np(actions, dir), "posix_spawn_file_actions_addchdir_np");
             }
 
             // The .NET runtime ignores SIGPIPE and may block signals on this thread: reset both for the child.
-            Libc.posix_spawnattr_setflags(attr, Libc.POSIX_SPAWN_SETSID | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK);
-            Libc.sigfillset(sigset);
+            Setup(Libc.posix_spawnattr_setflags(attr, Libc.POSIX_SPAWN_SETSID | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
+            Setup(Libc.sigfillset(sigset), "sigfillset");
             // glibc's sigfillset leaves out its internal signals 32 and 33, and its spawn child would then set them
             // to SIG_IGN, which survives exec. Add their bits directly so they are default too.
             *(ulong*)sigset |= (1UL << 31) | (1UL << 32);
-            Libc.posix_spawnattr_setsigdefault(attr, sigset);
-            Libc.sigemptyset(sigset);
-            Libc.posix_spawnattr_setsigmask(attr, sigset);
+            Setup(Libc.posix_spawnattr_setsigdefault(attr, sigset), "posix_spawnattr_setsigdefault");
+            Setup(Libc.sigemptyset(sigset), "sigemptyset");
+            Setup(Libc.posix_spawnattr_setsigmask(attr, sigset), "posix_spawnattr_setsigmask");
 
             var error = Libc.posix_spawn(out var pid, path, actions, attr, argv.Pointer, envp.Pointer);
             return error == 0 ? pid : throw new SpawnFailure($"exec {path}: {Libc.Describe(error)}");
@@ -319,6 +319,18 @@ internal sealed unsafe class Spawner : IDisposable
             NativeMemory.Free(actions);
             NativeMemory.Free(attr);
             NativeMemory.Free(sigset);
+        }
+    }
+
+    /// <summary>
+    /// A spawn set-up call's result: posix_spawn_* return an error number, sigfillset/sigemptyset -1. A failure fails
+    /// this one start (a SpawnFailure, reported as the container's start error), never goes unnoticed.
+    /// </summary>
+    private static void Setup(int result, string call)
+    {
+        if (result != 0)
+        {
+            throw new SpawnFailure($"{call}: {Libc.Describe(result > 0 ? result : Marshal.GetLastPInvokeError())}");
         }
     }
 

@@ -77,10 +77,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)]
     public static partial int posix_spawnattr_setsigmask(void* attr, void* sigset);
 
-    [LibraryImport(Lib)]
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial int sigemptyset(void* set);
 
-    [LibraryImport(Lib)]
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial int sigfillset(void* set);
 
     [LibraryImport(Lib, SetLastError = true)]
