@@ -7,7 +7,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Podvisor.Agent;
 using Podvisor.Api;
-using Podvisor.Runtime.Process;
+using Podvisor.Node;
 
 namespace Podvisor.Bench;
 
@@ -196,16 +196,14 @@ internal static class ApiSuite
     /// <summary>The serve wiring, an HTTP client for it, and pod creation/deletion through the API.</summary>
     private sealed class ApiNode : IAsyncDisposable
     {
-        private readonly string _dataDir;
         private readonly ILoggerFactory _logs;
+        private readonly PodvisorNode _node;
         private readonly PodvisorApiServer _server;
-        private readonly ProcessRuntime _processes;
-        private readonly PodAgent _agent;
         private readonly HttpClient _http;
 
-        private ApiNode(string dataDir, ILoggerFactory logs, PodvisorApiServer server, ProcessRuntime processes, PodAgent agent, string url)
+        private ApiNode(PodvisorNode node, ILoggerFactory logs, PodvisorApiServer server, string url)
         {
-            (_dataDir, _logs, _server, _processes, _agent) = (dataDir, logs, server, processes, agent);
+            (_node, _logs, _server) = (node, logs, server);
             // The API serves HTTPS with the self-signed certificate its kubeconfig names: trust exactly that one.
             var trusted = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath).SslCaCerts.Single().Thumbprint;
             _http = new HttpClient(new SocketsHttpHandler
@@ -224,21 +222,10 @@ internal static class ApiSuite
 
         public static async Task<ApiNode> StartAsync()
         {
-            var dataDir = Path.Combine("/tmp/podvisor-bench", $"api-{Guid.NewGuid():N}"[..16]);
             var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-            var server = new PodvisorApiServer(new PodvisorApiServerOptions { DataDir = dataDir, NodeName = "bench", LoggerFactory = logs });
-            var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
-            {
-                DataDir = dataDir,
-                PodCidr = "10.123.0.0/16",
-                BridgeName = BenchNode.Bridge,
-                IpamDir = Path.Combine(dataDir, "ipam"),
-                LoggerFactory = logs,
-            });
-            var agent = new PodAgent(processes, server, new AgentOptions { DataDir = dataDir, NodeName = "bench", HostIp = "127.0.0.1" }, TimeProvider.System, logs, server, server.Tokens);
-            server.Attach(agent);
-            var url = await server.StartAsync();
-            return new ApiNode(dataDir, logs, server, processes, agent, url);
+            var node = await PodvisorNode.OpenAsync(BenchNode.Options(Path.Combine("/tmp/podvisor-bench", $"api-{Guid.NewGuid():N}"[..16])), logs);
+            var (server, url) = await node.ServeAsync("127.0.0.1:0", tokenFile: null, CancellationToken.None);
+            return new ApiNode(node, logs, server, url);
         }
 
         /// <summary>Creates pods scale-0..N-1 (50 requests at a time) and waits until the API shows them all Running.</summary>
@@ -315,21 +302,12 @@ internal static class ApiSuite
         {
             _http.Dispose();
             await _server.StopAsync();
-            await _agent.DisposeAsync();
-            await _processes.KillAllAsync();
-            foreach (var uid in _agent.PodUids)
-            {
-                foreach (var sandbox in _processes.GetPodStatus(uid).Sandboxes)
-                {
-                    await _processes.RemovePodSandboxAsync(sandbox.Id, CancellationToken.None);
-                }
-            }
-
-            await _processes.DisposeAsync();
+            await _node.RemoveEverythingAsync(CancellationToken.None);
+            await _node.DisposeAsync();
             _logs.Dispose();
             try
             {
-                Directory.Delete(_dataDir, recursive: true);
+                Directory.Delete(_node.Options.DataDir, recursive: true);
             }
             catch (IOException)
             {

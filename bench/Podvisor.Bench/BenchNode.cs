@@ -8,6 +8,7 @@ using Podvisor.Agent;
 using Podvisor.Core;
 using Podvisor.Core.Serialization;
 using Podvisor.Core.Validation;
+using Podvisor.Node;
 using Podvisor.Runtime.Process;
 
 namespace Podvisor.Bench;
@@ -25,38 +26,36 @@ internal sealed class BenchNode : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, V1Pod> _pods = new();
     private readonly ILoggerFactory _logs;
-    private readonly ProcessRuntime _processes;
+    private readonly PodvisorNode _node;
 
-    private BenchNode(string dataDir, ProcessRuntime processes, ILoggerFactory logs)
+    private BenchNode(PodvisorNode node, ILoggerFactory logs)
     {
-        DataDir = dataDir;
-        _processes = processes;
+        _node = node;
         _logs = logs;
-        Runtime = new TimedRuntime(processes);
-        Sink = new BenchSink();
-        Agent = new PodAgent(Runtime, Sink, new AgentOptions { DataDir = dataDir, NodeName = "bench", HostIp = "127.0.0.1" }, TimeProvider.System, logs);
+        Runtime = (TimedRuntime)node.Runtime;
+        Agent = node.StartAgent(Sink, TimeProvider.System);
     }
 
-    public string DataDir { get; }
+    public string DataDir => _node.Options.DataDir;
     public TimedRuntime Runtime { get; }
-    public BenchSink Sink { get; }
+    public BenchSink Sink { get; } = new();
     public PodAgent Agent { get; }
-    public bool Privileged => _processes.Privileged;
+    public bool Privileged => _node.Processes!.Privileged;
 
     public static async Task<BenchNode> StartAsync(string suite)
     {
-        var dataDir = Path.Combine(Root, $"{suite}-{Guid.NewGuid():N}"[..20]);
         var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
-        {
-            DataDir = dataDir,
-            PodCidr = "10.123.0.0/16",
-            BridgeName = Bridge,
-            IpamDir = Path.Combine(dataDir, "ipam"),
-            LoggerFactory = logs,
-        });
-        return new BenchNode(dataDir, processes, logs);
+        return new BenchNode(await PodvisorNode.OpenAsync(Options(Path.Combine(Root, $"{suite}-{Guid.NewGuid():N}"[..20])), logs, observe: r => new TimedRuntime(r)), logs);
     }
+
+    /// <summary>A node on a private data dir, bridge and pod CIDR.</summary>
+    public static NodeOptions Options(string dataDir) => new()
+    {
+        DataDir = dataDir,
+        NodeName = "bench",
+        HostIp = "127.0.0.1",
+        PodNetwork = new ProcessPodNetwork(Bridge, "10.123.0.0/16", Path.Combine(dataDir, "ipam")),
+    };
 
     /// <summary>An admitted pod (defaults applied, validated like the apiserver) from a manifest, with a fresh UID.</summary>
     public static V1Pod Admit(string yaml, string name)
@@ -163,9 +162,9 @@ internal sealed class BenchNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(_pods.Keys.ToList().Select(DeleteAsync));
-        await Agent.DisposeAsync();
-        await _processes.KillAllAsync();
-        await _processes.DisposeAsync();
+        await _node.StopAgentAsync();
+        await _node.Processes!.KillAllAsync();
+        await _node.DisposeAsync();
         _logs.Dispose();
         try
         {

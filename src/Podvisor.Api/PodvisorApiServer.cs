@@ -56,7 +56,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
         _events = new EventStore(_api);
         _ingest = new PodStatusIngest(_api, _events);
         _terminator = new NamespaceTerminator(_api);
-        _node = new NodeEndpoints(_api, HostFacts.Read(options.DataDir, options.NodeIP), options.ContainerRuntimeVersion);
+        _node = new NodeEndpoints(_api, options.Host, options.ContainerRuntimeVersion);
         _tokens = new ServiceAccountTokens(_api);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Podvisor.Core;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Api;
 
@@ -25,11 +26,11 @@ public sealed record PodvisorApiServerOptions
     /// </summary>
     public string? TokenFile { get; init; }
 
-    /// <summary>The node pods are bound to (<c>spec.nodeName</c>); the host name by default.</summary>
-    public string NodeName { get; init; } = System.Net.Dns.GetHostName().ToLowerInvariant();
+    /// <summary>The node pods are bound to (<c>spec.nodeName</c>).</summary>
+    public required string NodeName { get; init; }
 
-    /// <summary>The node's InternalIP address (the agent's host IP by default).</summary>
-    public string NodeIP { get; init; } = Agent.AgentOptions.DefaultHostIp();
+    /// <summary>What the node object reports about this machine (its InternalIP, capacity, nodeInfo).</summary>
+    public required HostFacts Host { get; init; }
 
     /// <summary>The node's <c>nodeInfo.containerRuntimeVersion</c> (NAME://VERSION).</summary>
     public string ContainerRuntimeVersion { get; init; } = Discovery.ServerVersion.ProcessRuntime;

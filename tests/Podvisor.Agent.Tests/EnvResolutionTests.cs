@@ -179,7 +179,7 @@ public sealed class EnvResolutionTests
         Assert.Contains(new KeyValuePair<string, string>("MODE", "fast"), h.Runtime.ConfigOf(pod.Metadata.Uid, "c").Env);
     }
 
-    private static AgentOptions Options { get; } = new() { DataDir = "/data", NodeName = "node-1", HostIp = "192.0.2.10" };
+    private static AgentOptions Options { get; } = TestAgentOptions.For("/data");
 
     [Fact]
     public void The_kubernetes_service_variables_come_last_expand_in_values_and_yield_to_the_containers_own()

@@ -54,7 +54,7 @@ internal static class DiscoveryEndpoints
         BuildDate = "2026-01-01T00:00:00Z",
         GoVersion = "dotnet" + Environment.Version,
         Compiler = "roslyn",
-        Platform = $"{(OperatingSystem.IsLinux() ? "linux" : "unknown")}/{Nodes.HostFacts.GoArch(System.Runtime.InteropServices.RuntimeInformation.OSArchitecture)}",
+        Platform = $"{(OperatingSystem.IsLinux() ? "linux" : "unknown")}/{Core.Model.HostFacts.GoArch(System.Runtime.InteropServices.RuntimeInformation.OSArchitecture)}",
     };
 
     private static V1APIGroupList GroupList() => new()

@@ -64,7 +64,7 @@ internal static class ServingCertificate
         var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
         if (served.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any)))
         {
-            addresses.AddRange(Agent.AgentOptions.ReadInterfaces(interfaces => interfaces
+            addresses.AddRange(Core.Model.HostFacts.ReadInterfaces(interfaces => interfaces
                 .SelectMany(i => i.GetIPProperties().UnicastAddresses)
                 .Select(a => a.Address)
                 .Where(a => !a.IsIPv6LinkLocal)

@@ -2,6 +2,7 @@ using k8s.Models;
 using Podvisor.Api.Http;
 using Podvisor.Api.Store;
 using Podvisor.Api.Watch;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Api.Nodes;
 

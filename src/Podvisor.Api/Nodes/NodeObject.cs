@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s.Models;
 using Podvisor.Core;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Api.Nodes;
 

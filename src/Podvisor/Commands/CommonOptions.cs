@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Podvisor.Core;
 using Podvisor.Core.Model;
+using Podvisor.Node;
 using Podvisor.Runtime;
 using Podvisor.Runtime.Cri;
-using Podvisor.Runtime.Process;
 
 namespace Podvisor.Commands;
 
@@ -31,8 +30,8 @@ internal static class CommonOptions
     public static Option<string> Runtime() => new("--runtime")
     {
         Description = "Container runtime: \"process\" (containers are host processes) or \"cri\" (images, through a CRI runtime such as containerd).",
-        DefaultValueFactory = _ => "process",
-        Validators = { r => { if (r.GetValueOrDefault<string>() is not ("process" or "cri")) { r.AddError("--runtime: expected \"process\" or \"cri\""); } } },
+        DefaultValueFactory = _ => NodeOptions.ProcessRuntime,
+        Validators = { r => { if (r.GetValueOrDefault<string>() is not (NodeOptions.ProcessRuntime or NodeOptions.CriRuntime)) { r.AddError("--runtime: expected \"process\" or \"cri\""); } } },
     };
 
     public static Option<string> ContainerRuntimeEndpoint() => new("--container-runtime-endpoint")
@@ -57,20 +56,6 @@ internal static class CommonOptions
 
     public static ContainerLogRotation LogRotation(ParseResult parse, Option<long> maxSize, Option<int> maxFiles) =>
         new(parse.GetValue(maxSize), parse.GetValue(maxFiles));
-
-    /// <summary>
-    /// Opens the runtime named by --runtime; the caller disposes it. With <paramref name="outliveAgent"/> (serve) the
-    /// process runtime's containers belong to a <c>podvisor shim</c> process and a later serve adopts them.
-    /// </summary>
-    public static async Task<IContainerRuntime> OpenRuntimeAsync(string runtime, string endpoint, string dataDir, ILoggerFactory logs, bool outliveAgent, ContainerLogRotation logRotation) => runtime switch
-    {
-        "process" => await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
-        {
-            DataDir = dataDir, LoggerFactory = logs, ShimCommand = outliveAgent ? ShimCommand.SelfCommand() : null, ContainerLogRotation = logRotation,
-        }),
-        "cri" => await CriRuntime.OpenAsync(new CriRuntimeOptions { Endpoint = endpoint, DataDir = dataDir, LoggerFactory = logs }),
-        _ => throw new UnreachableException(),
-    };
 
     public static Option<string?> DataDir(string description) => new("--data-dir") { Description = description };
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Podvisor.Agent;
+using Podvisor.Core.Model;
+using Podvisor.Node;
 using Podvisor.Run;
-using Podvisor.Runtime;
 using Podvisor.Runtime.Cri;
 
 namespace Podvisor.Commands;
@@ -41,18 +41,23 @@ internal static class RunCommand
         {
             file, output, timeout, runtime, endpoint, gates, dataDir, backoffMax, logMaxSize, logMaxFiles,
         };
-        command.SetAction((parse, ct) => ExecuteAsync(
-            parse.GetValue(file)!, parse.GetValue(output), parse.GetValue(timeout), CommonOptions.Gates(parse, gates),
-            parse.GetValue(dataDir), parse.GetValue(backoffMax), parse.GetValue(runtime)!, parse.GetValue(endpoint)!,
-            CommonOptions.LogRotation(parse, logMaxSize, logMaxFiles)));
+        command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(file)!, parse.GetValue(output), parse.GetValue(timeout), parse.GetValue(dataDir), new NodeOptions
+        {
+            DataDir = "",
+            Runtime = parse.GetValue(runtime)!,
+            ContainerRuntimeEndpoint = parse.GetValue(endpoint)!,
+            Gates = CommonOptions.Gates(parse, gates),
+            CrashLoopBackOffMax = parse.GetValue(backoffMax),
+            LogRotation = CommonOptions.LogRotation(parse, logMaxSize, logMaxFiles),
+            // The logs of deleted pods stay: --data-dir keeps them, a temporary dir is removed below.
+            KeepLogsOfDeletedPods = true,
+        }));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(
-        string path, string? output, TimeSpan? timeout, Core.FeatureGates gates, string? dataDir, TimeSpan? backoffMax, string runtime, string endpoint,
-        ContainerLogRotation logRotation)
+    private static async Task<int> ExecuteAsync(string path, string? output, TimeSpan? timeout, string? dataDir, NodeOptions options)
     {
-        var (manifest, error) = ManifestLoader.Load(path, gates, runsImages: runtime == "cri");
+        var (manifest, error) = ManifestLoader.Load(path, options.Gates, options.RunsImages);
         if (manifest is null)
         {
             Console.Error.WriteLine(error);
@@ -60,16 +65,16 @@ internal static class RunCommand
         }
 
         var temporary = dataDir is null;
-        var dir = Path.GetFullPath(dataDir ?? Directory.CreateTempSubdirectory("podvisor-run-").FullName);
+        options = options with { DataDir = Path.GetFullPath(dataDir ?? Directory.CreateTempSubdirectory("podvisor-run-").FullName) };
+        var host = HostFacts.Detect(options.DataDir);
         using var interrupted = new CancellationTokenSource();
         using var terminated = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Cancel(c, interrupted));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Cancel(c, terminated));
         var runner = new PodRunner(manifest.Pods, new RunSettings
         {
+            NodeName = options.NodeName ?? host.Hostname,
             ConfigObjects = new ManifestConfigObjects(manifest.ConfigMaps, manifest.Secrets),
-            // The logs of deleted pods stay: --data-dir keeps them, a temporary dir is removed below.
-            Agent = new AgentOptions { DataDir = dir, Gates = gates, CrashLoopBackOffMax = backoffMax, KeepLogsOfDeletedPods = true },
             Output = output,
             Timeout = timeout,
             Live = output is null && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb"),
@@ -77,10 +82,10 @@ internal static class RunCommand
         using var logs = CommonOptions.ConsoleLogs(LogLevel.Warning);
         try
         {
-            IContainerRuntime containers;
+            PodvisorNode node;
             try
             {
-                containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dir, logs, outliveAgent: false, logRotation);
+                node = await PodvisorNode.OpenAsync(options, logs, host);
             }
             catch (CriRuntimeUnavailableException ex)
             {
@@ -88,14 +93,14 @@ internal static class RunCommand
                 return PodRunner.ExitInvalid;
             }
 
-            await using var lifetime = (IAsyncDisposable)containers;
-            return await runner.RunAsync(containers, logs, interrupted.Token, terminated.Token);
+            await using var lifetime = node;
+            return await runner.RunAsync(node, interrupted.Token, terminated.Token);
         }
         finally
         {
             if (temporary)
             {
-                TryDelete(dir);
+                TryDelete(options.DataDir);
             }
         }
     }

@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Podvisor.Agent;
 using Podvisor.Api;
-using Podvisor.Runtime;
+using Podvisor.Node;
 using Podvisor.Runtime.Cri;
-using Podvisor.Runtime.Process;
 
 namespace Podvisor.Commands;
 
@@ -35,24 +33,29 @@ internal static class ServeCommand
         {
             listen, tokenFile, runtime, endpoint, gates, dataDir, backoffMax, logMaxSize, logMaxFiles,
         };
-        command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(listen)!, parse.GetValue(tokenFile), CommonOptions.Gates(parse, gates),
-            Path.GetFullPath(parse.GetValue(dataDir) ?? "podvisor-data"), parse.GetValue(backoffMax), parse.GetValue(runtime)!, parse.GetValue(endpoint)!,
-            CommonOptions.LogRotation(parse, logMaxSize, logMaxFiles)));
+        command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(listen)!, parse.GetValue(tokenFile), new NodeOptions
+        {
+            DataDir = Path.GetFullPath(parse.GetValue(dataDir) ?? "podvisor-data"),
+            Runtime = parse.GetValue(runtime)!,
+            ContainerRuntimeEndpoint = parse.GetValue(endpoint)!,
+            Gates = CommonOptions.Gates(parse, gates),
+            CrashLoopBackOffMax = parse.GetValue(backoffMax),
+            LogRotation = CommonOptions.LogRotation(parse, logMaxSize, logMaxFiles),
+            ContainersOutliveAgent = true,
+        }));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(
-        string listen, string? tokenFile, Core.FeatureGates gates, string dataDir, TimeSpan? backoffMax, string runtime, string endpoint,
-        ContainerLogRotation logRotation)
+    private static async Task<int> ExecuteAsync(string listen, string? tokenFile, NodeOptions options)
     {
         using var logs = CommonOptions.ConsoleLogs(LogLevel.Warning);
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        IContainerRuntime containers;
+        PodvisorNode node;
         try
         {
-            containers = await CommonOptions.OpenRuntimeAsync(runtime, endpoint, dataDir, logs, outliveAgent: true, logRotation);
+            node = await PodvisorNode.OpenAsync(options, logs);
         }
         catch (CriRuntimeUnavailableException ex)
         {
@@ -60,24 +63,12 @@ internal static class ServeCommand
             return 2;
         }
 
-        await using var lifetime = (IAsyncDisposable)containers;
-        var processes = containers as ProcessRuntime;
-        var nodeName = AgentOptions.DefaultNodeName();
-        await using var server = new PodvisorApiServer(new PodvisorApiServerOptions
-        {
-            Listen = listen,
-            PodAddress = processes is null ? null : await processes.PodGatewayAsync(stop.Token),
-            DataDir = dataDir,
-            TokenFile = tokenFile,
-            NodeName = nodeName,
-            FeatureGates = gates,
-            RunsImages = runtime == "cri",
-            LoggerFactory = logs,
-        });
+        await using var lifetime = node;
+        PodvisorApiServer server;
         string url;
         try
         {
-            url = await server.StartAsync(stop.Token);
+            (server, url) = await node.ServeAsync(listen, tokenFile, stop.Token);
         }
         catch (InvalidOperationException ex)
         {
@@ -85,17 +76,6 @@ internal static class ServeCommand
             return 2;
         }
 
-        // The agent follows the listeners: its pods' KUBERNETES_SERVICE_* name the port bound. CRI pods live in the
-        // CNI's network, which reaches neither listener (docs/contracts.md §2, "ServiceAccounts").
-        var agentOptions = new AgentOptions
-        {
-            DataDir = dataDir, Gates = gates, CrashLoopBackOffMax = backoffMax, NodeName = nodeName,
-            KubernetesService = processes is null ? null : server.KubernetesService,
-        };
-        await using var agent = new PodAgent(containers, server, agentOptions, TimeProvider.System, logs, server, server.Tokens);
-        server.Attach(agent, processes is null ? null : new ProcessPodExec(processes),
-            containers is IContainerStatsProvider stats ? new RuntimePodMetrics(containers, stats, TimeProvider.System) : null);
-        await agent.RemoveOrphanedPodsAsync(); // every stored pod was handed over by Attach
         Console.Error.WriteLine($"podvisor {VersionCommand.Version}: serving the Kubernetes API at {url}");
         Console.Error.WriteLine($"kubectl --kubeconfig {server.KubeconfigPath} get pods");
         try

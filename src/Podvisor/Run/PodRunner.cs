@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Podvisor.Agent;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
-using Podvisor.Runtime;
+using Podvisor.Node;
 using Spectre.Console;
 
 namespace Podvisor.Run;
@@ -13,7 +13,8 @@ namespace Podvisor.Run;
 /// <summary>Settings of one <c>podvisor run</c>.</summary>
 public sealed record RunSettings
 {
-    public required AgentOptions Agent { get; init; }
+    /// <summary>spec.nodeName of the pods: the node's name.</summary>
+    public required string NodeName { get; init; }
 
     /// <summary>The ConfigMaps and Secrets the pods can reference (those of the manifest).</summary>
     public IConfigObjects ConfigObjects { get; init; } = NoConfigObjects.Instance;
@@ -55,7 +56,7 @@ public sealed class PodRunner
         _time = time;
         foreach (var pod in pods)
         {
-            Admit(pod, settings.Agent, time);
+            Admit(pod, settings.NodeName, time);
             _sink.Add(pod);
         }
 
@@ -66,47 +67,45 @@ public sealed class PodRunner
 
     /// <param name="interrupted">SIGINT (exit 130).</param>
     /// <param name="terminated">SIGTERM (exit by the pods' phases once they are deleted).</param>
-    public async Task<int> RunAsync(IContainerRuntime runtime, ILoggerFactory logs, CancellationToken interrupted, CancellationToken terminated)
+    public async Task<int> RunAsync(PodvisorNode node, CancellationToken interrupted, CancellationToken terminated)
     {
-        _sink.Attach(runtime);
-        var output = new ContainerOutput(_settings.Agent.DataDir, _sink.OutputWritten);
-        await using (var agent = new PodAgent(runtime, _sink, _settings.Agent, _time, logs, _settings.ConfigObjects))
+        _sink.Attach(node.Runtime);
+        var output = new ContainerOutput(node.Options.DataDir, _sink.OutputWritten);
+        var agent = node.StartAgent(_sink, _time, _settings.ConfigObjects);
+        _agent = agent;
+        foreach (var pod in _pods)
         {
-            _agent = agent;
-            foreach (var pod in _pods)
-            {
-                agent.UpsertPod(pod);
-            }
-
-            using var timeout = new CancellationTokenSource(_settings.Timeout ?? Timeout.InfiniteTimeSpan, _time);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, interrupted, terminated);
-            var stopped = Task.Delay(Timeout.Infinite, stop.Token);
-
-            // Decided before the deletion below: pods that exit 0 on SIGTERM would otherwise turn a timeout into success.
-            var stoppedEarly = await Task.WhenAny(_sink.AllTerminal, stopped) == stopped;
-            var timedOut = stoppedEarly && timeout.IsCancellationRequested;
-            var wasInterrupted = stoppedEarly && interrupted.IsCancellationRequested;
-
-            // Terminal or not, every pod is deleted now: graceful termination for the ones still running, clean-up for all.
-            foreach (var pod in _pods)
-            {
-                agent.DeletePod(pod.Metadata.Uid, null);
-            }
-
-            await _sink.AllRemoved;
-            _agent = null;
-            await output.DisposeAsync();
-            await _view;
-            if (_settings.Output is { } format)
-            {
-                Console.Out.Write(RenderList(_sink, format));
-            }
-
-            return timedOut ? ExitTimeout
-                : wasInterrupted ? ExitInterrupted
-                : _sink.Pods.All(p => p.Status?.Phase == PodPhases.Succeeded) ? ExitSucceeded
-                : ExitFailed;
+            agent.UpsertPod(pod);
         }
+
+        using var timeout = new CancellationTokenSource(_settings.Timeout ?? Timeout.InfiniteTimeSpan, _time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, interrupted, terminated);
+        var stopped = Task.Delay(Timeout.Infinite, stop.Token);
+
+        // Decided before the deletion below: pods that exit 0 on SIGTERM would otherwise turn a timeout into success.
+        var stoppedEarly = await Task.WhenAny(_sink.AllTerminal, stopped) == stopped;
+        var timedOut = stoppedEarly && timeout.IsCancellationRequested;
+        var wasInterrupted = stoppedEarly && interrupted.IsCancellationRequested;
+
+        // Terminal or not, every pod is deleted now: graceful termination for the ones still running, clean-up for all.
+        foreach (var pod in _pods)
+        {
+            agent.DeletePod(pod.Metadata.Uid, null);
+        }
+
+        await _sink.AllRemoved;
+        _agent = null;
+        await output.DisposeAsync();
+        await _view;
+        if (_settings.Output is { } format)
+        {
+            Console.Out.Write(RenderList(_sink, format));
+        }
+
+        return timedOut ? ExitTimeout
+            : wasInterrupted ? ExitInterrupted
+            : _sink.Pods.All(p => p.Status?.Phase == PodPhases.Succeeded) ? ExitSucceeded
+            : ExitFailed;
     }
 
     /// <summary>
@@ -130,13 +129,13 @@ public sealed class PodRunner
     }
 
     /// <summary>What the apiserver and scheduler would have set: namespace, uid, creation time, node.</summary>
-    private static void Admit(V1Pod pod, AgentOptions options, TimeProvider time)
+    private static void Admit(V1Pod pod, string nodeName, TimeProvider time)
     {
         pod.Metadata.NamespaceProperty ??= "default";
         pod.Metadata.Uid ??= Guid.NewGuid().ToString();
         pod.Metadata.CreationTimestamp ??= time.GetUtcNow().UtcDateTime;
         pod.Metadata.ResourceVersion ??= "1";
-        pod.Spec.NodeName ??= options.NodeName;
+        pod.Spec.NodeName ??= nodeName;
         pod.ApiVersion = "v1";
         pod.Kind = "Pod";
     }

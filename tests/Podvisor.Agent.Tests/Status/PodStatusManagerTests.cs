@@ -46,7 +46,7 @@ public sealed class PodStatusManagerTests
     };
 
     private PodStatusManager Manager() => new(_sink, new EventRecorder(_sink, _time, "node-1"), NoProbeResults.Instance, _time,
-        new AgentOptions { DataDir = "", HostIp = "192.0.2.10", NodeName = "node-1" }, handedOver: null);
+        TestAgentOptions.For(""), handedOver: null);
 
     [Fact]
     public void AnUnchangedStatusIsWrittenOnce()

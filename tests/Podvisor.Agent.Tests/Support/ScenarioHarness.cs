@@ -13,24 +13,6 @@ public sealed class ScenarioHarness : IAsyncDisposable
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(20);
 
-    /// <summary>
-    /// Built once and copied with <c>with</c>: <c>new AgentOptions</c> always runs the HostIp default, which enumerates
-    /// network interfaces and throws now and then while other processes add or remove interfaces (a known issue of
-    /// AgentOptions.DefaultHostIp, reported; retried here).
-    /// </summary>
-    private static readonly Lazy<AgentOptions> BaseOptions = new(() =>
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return new AgentOptions { DataDir = "" };
-            }
-            catch (ArgumentException) when (attempt < 5)
-            {
-            }
-        }
-    });
     private readonly string _dataDir = Directory.CreateTempSubdirectory("podvisor-agent-test-").FullName;
 
     /// <param name="images">Runs an image runtime with this store (built on <see cref="Time"/>); none by default.</param>
@@ -40,13 +22,10 @@ public sealed class ScenarioHarness : IAsyncDisposable
         Runtime = new FakeContainerRuntime(Time) { Images = images?.Invoke(Time) };
         Sink = new RecordingSink();
         Logs = new RecordingLoggerFactory();
-        Agent = new PodAgent(Runtime, Sink, BaseOptions.Value with
+        Agent = new PodAgent(Runtime, Sink, TestAgentOptions.For(_dataDir) with
         {
-            DataDir = _dataDir,
             Gates = gates ?? FeatureGates.Default,
             CrashLoopBackOffMax = crashLoopBackOffMax,
-            NodeName = "node-1",
-            HostIp = "192.0.2.10",
         }, Time, Logs, ConfigObjects);
     }
 

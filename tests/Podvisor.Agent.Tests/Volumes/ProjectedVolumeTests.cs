@@ -21,7 +21,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     public ProjectedVolumeTests()
     {
         _volumes = new VolumeManager(_dataDir, privileged: false, _objects,
-            new AgentOptions { DataDir = _dataDir, NodeName = "node-1", HostIp = "192.0.2.10", Resources = new NodeResources(4, 8L << 30, 0) }, TimeProvider.System);
+            TestAgentOptions.For(_dataDir) with { Resources = new NodeResources(4, 8L << 30, 0) }, TimeProvider.System);
         _objects.Put(InMemoryConfigObjects.ConfigMap("app", new() { ["mode"] = "fast", ["app.conf"] = "a=1\n" }));
         _objects.Put(InMemoryConfigObjects.Secret("creds", new() { ["user"] = "admin" }));
     }
@@ -169,7 +169,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     [RootFact]
     public void Secret_files_are_on_tmpfs_and_configMap_files_on_disk_as_root()
     {
-        var volumes = new VolumeManager(_dataDir, privileged: true, _objects, new AgentOptions { DataDir = _dataDir, NodeName = "n", HostIp = "192.0.2.10" }, TimeProvider.System);
+        var volumes = new VolumeManager(_dataDir, privileged: true, _objects, TestAgentOptions.For(_dataDir) with { NodeName = "n" }, TimeProvider.System);
         volumes.SetUp(Pod("- {name: s, secret: {secretName: creds}}\n- {name: c, configMap: {name: app}}"));
         volumes.SetUp(Pod("- {name: s, secret: {secretName: creds}}\n- {name: c, configMap: {name: app}}")); // idempotent
 

@@ -91,7 +91,7 @@ public sealed class ServiceAccountTokenVolumeTests : IDisposable
     }
 
     private VolumeManager Volumes(IServiceAccountTokens? tokens) =>
-        new(_dataDir, privileged: false, new InMemoryConfigObjects(), new AgentOptions { DataDir = _dataDir, NodeName = "n", HostIp = "192.0.2.10" }, _time, tokens);
+        new(_dataDir, privileged: false, new InMemoryConfigObjects(), TestAgentOptions.For(_dataDir) with { NodeName = "n" }, _time, tokens);
 
     private static V1Pod Pod(string volumesYaml, string uid = "uid-1") => new()
     {

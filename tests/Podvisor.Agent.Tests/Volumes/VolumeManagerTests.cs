@@ -1,4 +1,5 @@
 using k8s.Models;
+using Podvisor.Agent.Tests.Support;
 using Podvisor.Agent.Volumes;
 using Podvisor.Runtime;
 
@@ -14,7 +15,7 @@ public sealed class VolumeManagerTests : IDisposable
     public void Dispose() => Directory.Delete(_dataDir, recursive: true);
 
     private VolumeManager New(bool privileged) =>
-        new(_dataDir, privileged, NoConfigObjects.Instance, new AgentOptions { DataDir = _dataDir, NodeName = "node-1", HostIp = "192.0.2.10" }, TimeProvider.System);
+        new(_dataDir, privileged, NoConfigObjects.Instance, TestAgentOptions.For(_dataDir), TimeProvider.System);
 
     [Fact]
     public void EmptyDir_LivesInTheKubeletLayout_0777_AndIsMountedAtItsMountPath_WithSubPathCreated()

@@ -189,7 +189,7 @@ public sealed class ApiHttpTests
     public async Task A_non_loopback_address_without_a_token_file_refuses_to_start()
     {
         var dir = Directory.CreateTempSubdirectory("podvisor-api-").FullName;
-        await using var server = new PodvisorApiServer(new PodvisorApiServerOptions { DataDir = dir, Listen = "0.0.0.0:0" });
+        await using var server = new PodvisorApiServer(new PodvisorApiServerOptions { DataDir = dir, NodeName = "podvisor-node", Host = ApiServerHarness.Host, Listen = "0.0.0.0:0" });
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
         Assert.Contains("without a token file", error.Message);
     }

@@ -1,4 +1,5 @@
 using Podvisor.Api;
+using Podvisor.Core.Model;
 
 namespace Podvisor.E2E.Tests.Api;
 
@@ -19,6 +20,9 @@ internal sealed class ApiServerHarness : IAsyncDisposable
         Url = url;
     }
 
+    /// <summary>This machine, read once for every server of the test run.</summary>
+    public static HostFacts Host { get; } = HostFacts.Detect(Path.GetTempPath());
+
     public string DataDir { get; }
 
     public PodvisorApiServer Server { get; }
@@ -36,7 +40,7 @@ internal sealed class ApiServerHarness : IAsyncDisposable
     {
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("podvisor-api-").FullName;
-        var server = new PodvisorApiServer(new PodvisorApiServerOptions { DataDir = dataDir, NodeName = "podvisor-node", TokenFile = tokenFile });
+        var server = new PodvisorApiServer(new PodvisorApiServerOptions { DataDir = dataDir, NodeName = "podvisor-node", Host = Host, TokenFile = tokenFile });
         var agent = new FakeAgent();
         agent.Connect(server);
         server.Attach(agent);

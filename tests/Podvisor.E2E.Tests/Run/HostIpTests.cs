@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using Podvisor.Agent;
+using Podvisor.Core.Model;
 using Podvisor.E2E.Tests.Support;
 
 namespace Podvisor.E2E.Tests.Run;
 
 /// <summary>
-/// Agent start-up while other pods on the machine come and go: <see cref="AgentOptions.DefaultHostIp"/> enumerates the
+/// Agent start-up while other pods on the machine come and go: <see cref="HostFacts.Detect"/> enumerates the
 /// host's interfaces, which races with pod networks (veth pairs on a bridge, network namespaces) being set up and
 /// torn down; .NET's enumeration then sometimes throws.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class HostIpTests
         {
             while (!churning.HasExited)
             {
-                addresses.Add(AgentOptions.DefaultHostIp());
+                addresses.Add(HostFacts.Detect(Path.GetTempPath()).InternalIp);
             }
         }
         finally

@@ -5,7 +5,7 @@ using Podvisor.Agent;
 using Podvisor.Core;
 using Podvisor.Core.Serialization;
 using Podvisor.Core.Validation;
-using Podvisor.Runtime.Process;
+using Podvisor.Node;
 
 namespace Podvisor.E2E.Tests.Support;
 
@@ -23,25 +23,18 @@ public sealed class AgentHarness : IAsyncDisposable
     private const string Root = "/tmp/podvisor-e2e";
 
     private readonly CancellationTokenSource _deadline = new(TestTimeout);
-    private readonly ProcessRuntime _processes;
+    private readonly PodvisorNode _node;
     private readonly List<TestPod> _pods = [];
 
-    private AgentHarness(string dataDir, ProcessRuntime processes, ProblemLog problems, FeatureGates gates, TimeSpan? crashLoopBackOffMax)
+    private AgentHarness(PodvisorNode node, ProblemLog problems)
     {
-        DataDir = dataDir;
-        _processes = processes;
+        _node = node;
         Problems = problems;
-        Runtime = new RecordingRuntime(processes);
-        Agent = new PodAgent(Runtime, Recorder, new AgentOptions
-        {
-            DataDir = dataDir,
-            Gates = gates,
-            CrashLoopBackOffMax = crashLoopBackOffMax,
-            NodeName = "e2e-node",
-        }, TimeProvider.System, Problems);
+        Runtime = (RecordingRuntime)node.Runtime;
+        Agent = node.StartAgent(Recorder, TimeProvider.System);
     }
 
-    public string DataDir { get; }
+    public string DataDir => _node.Options.DataDir;
     public RecordingRuntime Runtime { get; }
     public PodRecorder Recorder { get; } = new();
     /// <summary>Warnings and errors of the agent and the runtime.</summary>
@@ -53,26 +46,20 @@ public sealed class AgentHarness : IAsyncDisposable
     {
         var dataDir = Directory.CreateDirectory(Path.Combine(Root, Guid.NewGuid().ToString("N")[..12])).FullName;
         var problems = new ProblemLog();
-        ProcessRuntime? processes = null;
         try
         {
-            processes = await ProcessRuntime.OpenAsync(new ProcessRuntimeOptions
+            var node = await PodvisorNode.OpenAsync(new NodeOptions
             {
                 DataDir = dataDir,
-                PodCidr = "10.237.0.0/16",
-                BridgeName = "pve2e0",
-                IpamDir = "/run/podvisor-e2e/ipam",
-                LoggerFactory = problems,
-            });
-            return new AgentHarness(dataDir, processes, problems, gates ?? FeatureGates.Default, crashLoopBackOffMax);
+                Gates = gates ?? FeatureGates.Default,
+                CrashLoopBackOffMax = crashLoopBackOffMax,
+                NodeName = "e2e-node",
+                PodNetwork = new ProcessPodNetwork("pve2e0", "10.237.0.0/16", "/run/podvisor-e2e/ipam"),
+            }, problems, observe: r => new RecordingRuntime(r));
+            return new AgentHarness(node, problems);
         }
         catch
         {
-            if (processes is not null)
-            {
-                await processes.DisposeAsync();
-            }
-
             Directory.Delete(dataDir, recursive: true);
             throw;
         }
@@ -159,15 +146,16 @@ public sealed class AgentHarness : IAsyncDisposable
             problems.Add("pods not terminated after deletion:\n" + Diagnostics());
         }
 
-        await Agent.DisposeAsync();
-        await _processes.KillAllAsync(cleanup.Token);
-        foreach (var sandbox in pods.SelectMany(p => _processes.GetPodStatus(p.Uid).Sandboxes))
+        await _node.StopAgentAsync();
+        var processes = _node.Processes!;
+        await processes.KillAllAsync(cleanup.Token);
+        foreach (var sandbox in pods.SelectMany(p => processes.GetPodStatus(p.Uid).Sandboxes))
         {
             problems.Add($"sandbox {sandbox.Id} left after deletion");
-            await _processes.RemovePodSandboxAsync(sandbox.Id, cleanup.Token);
+            await processes.RemovePodSandboxAsync(sandbox.Id, cleanup.Token);
         }
 
-        await _processes.DisposeAsync();
+        await _node.DisposeAsync();
         problems.AddRange(Leftovers());
         problems.AddRange(Problems.Problems.Where(p => p.StartsWith(nameof(LogLevel.Error), StringComparison.Ordinal) || p.StartsWith(nameof(LogLevel.Critical), StringComparison.Ordinal)));
 
