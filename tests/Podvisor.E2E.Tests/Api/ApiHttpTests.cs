@@ -163,7 +163,9 @@ public sealed class ApiHttpTests
         var pod = await ReadJson(await client.GetAsync("/api/v1/namespaces/default/pods/p"));
         Assert.Equal("10.88.0.7", (string)pod["status"]!["podIP"]!);
         var patched = await client.PatchAsync("/api/v1/namespaces/default/pods/p", new StringContent("""{"metadata":{"labels":{"b":"2"}}}""", Encoding.UTF8, "application/strategic-merge-patch+json"));
-        Assert.True(long.Parse((string)(await ReadJson(patched))["metadata"]!["resourceVersion"]!) > long.Parse(revision));
+        var body = await patched.Content.ReadAsStringAsync();
+        Assert.True(patched.StatusCode == HttpStatusCode.OK, body); // the answer, not a parse error, when it fails
+        Assert.True(long.Parse((string)JsonNode.Parse(body)!["metadata"]!["resourceVersion"]!) > long.Parse(revision));
         var handedOver = h.Agent.FirstUpsert((string)pod["metadata"]!["uid"]!);
         Assert.Equal("10.88.0.7", handedOver?.Status?.PodIP);
     }
