@@ -73,7 +73,7 @@ internal static class RunCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Cancel(c, terminated));
         var runner = new PodRunner(manifest.Pods, new RunSettings
         {
-            NodeName = options.NodeName ?? host.Hostname,
+            NodeName = options.NodeNameOn(host),
             ConfigObjects = new ManifestConfigObjects(manifest.ConfigMaps, manifest.Secrets),
             Output = output,
             Timeout = timeout,

@@ -43,6 +43,9 @@ public sealed record NodeOptions
     public ProcessPodNetwork? PodNetwork { get; init; }
 
     public bool RunsImages => Runtime == CriRuntime;
+
+    /// <summary>spec.nodeName of the pods on <paramref name="host"/>: <see cref="NodeName"/>, else the host name.</summary>
+    public string NodeNameOn(Core.Model.HostFacts host) => NodeName ?? host.Hostname;
 }
 
 /// <summary>The process runtime's pod network: its bridge, pod CIDR and IP claims directory.</summary>

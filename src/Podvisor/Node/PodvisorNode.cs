@@ -20,6 +20,7 @@ public sealed class PodvisorNode : IAsyncDisposable
 {
     private readonly IContainerRuntime _opened;
     private PodvisorApiServer? _server;
+    private readonly ILoggerFactory _logs;
     private bool _agentStopped;
 
     private PodvisorNode(NodeOptions options, HostFacts host, IContainerRuntime opened, IContainerRuntime runtime, ILoggerFactory logs)
@@ -28,7 +29,7 @@ public sealed class PodvisorNode : IAsyncDisposable
         Host = host;
         _opened = opened;
         Runtime = runtime;
-        Logs = logs;
+        _logs = logs;
     }
 
     public NodeOptions Options { get; }
@@ -40,8 +41,7 @@ public sealed class PodvisorNode : IAsyncDisposable
     /// <summary>The process runtime, when the node runs one.</summary>
     public ProcessRuntime? Processes => _opened as ProcessRuntime;
 
-    public ILoggerFactory Logs { get; }
-    public string NodeName => Options.NodeName ?? Host.Hostname;
+    public string NodeName => Options.NodeNameOn(Host);
 
     /// <summary>The agent, once <see cref="StartAgent"/> or <see cref="ServeAsync"/> made it.</summary>
     public PodAgent? Agent { get; private set; }
@@ -67,7 +67,7 @@ public sealed class PodvisorNode : IAsyncDisposable
     }
 
     /// <summary>The agent's settings on this node; <paramref name="kubernetesService"/> is where its pods reach the API.</summary>
-    public AgentOptions AgentOptions(IPEndPoint? kubernetesService = null) => new()
+    private AgentOptions AgentOptions(IPEndPoint? kubernetesService) => new()
     {
         DataDir = Options.DataDir,
         Gates = Options.Gates,
@@ -88,7 +88,7 @@ public sealed class PodvisorNode : IAsyncDisposable
             throw new InvalidOperationException("the node's agent is already started");
         }
 
-        Agent = new PodAgent(Runtime, sink, AgentOptions(kubernetesService), time, Logs, configObjects, tokens);
+        Agent = new PodAgent(Runtime, sink, AgentOptions(kubernetesService), time, _logs, configObjects, tokens);
         return Agent;
     }
 
@@ -110,7 +110,7 @@ public sealed class PodvisorNode : IAsyncDisposable
             Host = Host,
             FeatureGates = Options.Gates,
             RunsImages = Options.RunsImages,
-            LoggerFactory = Logs,
+            LoggerFactory = _logs,
         };
         var server = _server = new PodvisorApiServer(_opened is CriRuntime cri ? options with { ContainerRuntimeVersion = $"{cri.RuntimeName}://{cri.RuntimeVersion}" } : options);
         var url = await server.StartAsync(ct);
