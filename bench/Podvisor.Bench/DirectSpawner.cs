@@ -22,17 +22,17 @@ internal sealed unsafe class DirectSpawner : IDisposable
 
     public DirectSpawner()
     {
-        Native.posix_spawn_file_actions_init(_actions);
-        Native.posix_spawn_file_actions_addopen(_actions, 0, "/dev/null", Native.O_RDONLY, 0);
-        Native.posix_spawn_file_actions_addopen(_actions, 1, "/dev/null", Native.O_WRONLY, 0);
-        Native.posix_spawn_file_actions_addopen(_actions, 2, "/dev/null", Native.O_WRONLY, 0);
-        Native.posix_spawn_file_actions_addclosefrom_np(_actions, 3);
-        Native.posix_spawnattr_init(_attr);
-        Native.posix_spawnattr_setflags(_attr, (short)(Native.POSIX_SPAWN_SETSID | Native.POSIX_SPAWN_SETSIGDEF | Native.POSIX_SPAWN_SETSIGMASK));
-        Native.sigfillset(_sigset);
-        Native.posix_spawnattr_setsigdefault(_attr, _sigset);
-        Native.sigemptyset(_sigset);
-        Native.posix_spawnattr_setsigmask(_attr, _sigset);
+        Ok(Native.posix_spawn_file_actions_init(_actions), "posix_spawn_file_actions_init");
+        Ok(Native.posix_spawn_file_actions_addopen(_actions, 0, "/dev/null", Native.O_RDONLY, 0), "posix_spawn_file_actions_addopen");
+        Ok(Native.posix_spawn_file_actions_addopen(_actions, 1, "/dev/null", Native.O_WRONLY, 0), "posix_spawn_file_actions_addopen");
+        Ok(Native.posix_spawn_file_actions_addopen(_actions, 2, "/dev/null", Native.O_WRONLY, 0), "posix_spawn_file_actions_addopen");
+        Ok(Native.posix_spawn_file_actions_addclosefrom_np(_actions, 3), "posix_spawn_file_actions_addclosefrom_np");
+        Ok(Native.posix_spawnattr_init(_attr), "posix_spawnattr_init");
+        Ok(Native.posix_spawnattr_setflags(_attr, (short)(Native.POSIX_SPAWN_SETSID | Native.POSIX_SPAWN_SETSIGDEF | Native.POSIX_SPAWN_SETSIGMASK)), "posix_spawnattr_setflags");
+        Ok(Native.sigfillset(_sigset), "sigfillset");
+        Ok(Native.posix_spawnattr_setsigdefault(_attr, _sigset), "posix_spawnattr_setsigdefault");
+        Ok(Native.sigemptyset(_sigset), "sigemptyset");
+        Ok(Native.posix_spawnattr_setsigmask(_attr, _sigset), "posix_spawnattr_setsigmask");
         _envp = Strings(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
     }
 
@@ -69,7 +69,7 @@ internal sealed unsafe class DirectSpawner : IDisposable
         {
         }
 
-        Native.close(process.Pidfd);
+        _ = Native.close(process.Pidfd);
         return *(int*)(info + 24);
     }
 
@@ -82,8 +82,8 @@ internal sealed unsafe class DirectSpawner : IDisposable
 
     public void Dispose()
     {
-        Native.posix_spawn_file_actions_destroy(_actions);
-        Native.posix_spawnattr_destroy(_attr);
+        _ = Native.posix_spawn_file_actions_destroy(_actions);
+        _ = Native.posix_spawnattr_destroy(_attr);
         NativeMemory.Free(_actions);
         NativeMemory.Free(_attr);
         NativeMemory.Free(_sigset);
@@ -93,11 +93,20 @@ internal sealed unsafe class DirectSpawner : IDisposable
         }
     }
 
-    private byte** Strings(IReadOnlyList<string> values)
+    /// <summary>posix_spawn_* calls return an errno, sig*set calls -1; either is a broken setup.</summary>
+    private static void Ok(int result, string call)
     {
-        var array = (byte**)NativeMemory.AllocZeroed((nuint)(values.Count + 1), (nuint)sizeof(byte*));
+        if (result != 0)
+        {
+            throw new IOException($"{call}: error {result}");
+        }
+    }
+
+    private byte** Strings(string[] values)
+    {
+        var array = (byte**)NativeMemory.AllocZeroed((nuint)(values.Length + 1), (nuint)sizeof(byte*));
         _allocations.Add((nint)array);
-        for (var i = 0; i < values.Count; i++)
+        for (var i = 0; i < values.Length; i++)
         {
             var bytes = Encoding.UTF8.GetBytes(values[i]);
             var s = (byte*)NativeMemory.AllocZeroed((nuint)bytes.Length + 1);

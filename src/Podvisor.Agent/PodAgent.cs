@@ -36,6 +36,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     private readonly VolumeManager _volumes;
     private readonly PodTerminator _terminator;
     private readonly PlanExecutor _executor;
+    private readonly ImageManager _images;
     private readonly ILoggerFactory _logs;
 
     /// <param name="configObjects">The ConfigMaps and Secrets pods reference; none by default.</param>
@@ -57,7 +58,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         var hooks = new LifecycleHookRunner(runtime, time);
         _prober = new ProbeManager(time, new ProbeExecutor(runtime, time), new ProbeEvents(this));
         _terminator = new PodTerminator(runtime, Events, hooks, _volumes, time, options.HostIp);
-        _executor = new PlanExecutor(runtime, _terminator, new ContainerGc(runtime), Events, new ImageManager(runtime.Images, Events, time), _volumes,
+        _executor = new PlanExecutor(runtime, _terminator, new ContainerGc(runtime), Events, _images = new ImageManager(runtime.Images, Events, time), _volumes,
             hooks, _backoff, configObjects, options, time);
         _eventPump = Task.Run(PumpRuntimeEventsAsync);
     }
@@ -139,7 +140,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         var status = new PodStatusManager(_sink, Events, _prober, _time, _options, pod.Status);
         var syncer = new PodSyncer(uid, _runtime, status, _executor, _terminator, _prober, _volumes, _backoff, Events,
             new RestartAllRequests(_options.DataDir, uid), _options, _time, _logs.CreateLogger<PodSyncer>());
-        return new PodWorker(pod, syncer, _work, _time, _options.ResyncInterval, _stop.Token, SyncFailed, _workers.Remove);
+        return new PodWorker(pod, syncer, _work, _time, _options.ResyncInterval, SyncFailed, _workers.Remove, _stop.Token);
     }
 
     private async Task PumpRuntimeEventsAsync()
@@ -174,6 +175,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         }
 
         _prober.Dispose();
+        _images.Dispose();
         _stop.Dispose();
     }
 

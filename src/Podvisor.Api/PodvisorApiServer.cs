@@ -239,7 +239,7 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
         new StreamEndpoints(_api).Map(app);
         _node.Map(app);
         new EventsV1Endpoints(_api).Map(app);
-        new ReviewEndpoints().Map(app);
+        ReviewEndpoints.Map(app);
         new Metrics.MetricsEndpoints(_api).Map(app);
         app.MapFallback(ctx => ApiResponses.WriteError(ctx, ApiError.NoRoute()));
         return app;

@@ -19,10 +19,12 @@ internal sealed record ImageResult(string ImageRef, ContainerStartFailure? Failu
 /// outcome is recorded as the kubelet's event and returned as its waiting reason and message. A runtime without
 /// images (the process runtime) has nothing to ensure.
 /// </summary>
-internal sealed class ImageManager(IImageService? images, EventRecorder events, TimeProvider time)
+internal sealed class ImageManager(IImageService? images, EventRecorder events, TimeProvider time) : IDisposable
 {
     private readonly SemaphoreSlim _serialPuller = new(1, 1);
     private readonly ImagePullBackoff _backoff = new();
+
+    public void Dispose() => _serialPuller.Dispose();
 
     /// <summary>The last failed pull's <c>ErrImagePull: message</c> per backoff key, appended to the back-off message.</summary>
     private readonly ConcurrentDictionary<string, string> _lastPullError = new(StringComparer.Ordinal);

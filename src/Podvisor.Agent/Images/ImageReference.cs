@@ -41,7 +41,7 @@ internal static partial class ImageReference
 
         var (domain, remainder) = SplitDockerDomain(image);
         var remoteName = remainder.Split(':')[0];
-        if (remoteName.ToLowerInvariant() != remoteName)
+        if (remoteName.Any(char.IsUpper))
         {
             return $"invalid reference format: repository name ({remoteName}) must be lowercase";
         }
@@ -68,7 +68,7 @@ internal static partial class ImageReference
         if (slash >= 0)
         {
             var first = name[..slash];
-            if (first == "localhost" || first.Contains('.') || first.Contains(':') || first.ToLowerInvariant() != first)
+            if (first == "localhost" || first.Contains('.') || first.Contains(':') || first.Any(char.IsUpper))
             {
                 return (first, name[(slash + 1)..]);
             }

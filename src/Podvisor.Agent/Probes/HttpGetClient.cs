@@ -52,7 +52,7 @@ internal sealed class HttpGetClient(HttpMessageInvoker invoker, TimeProvider tim
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
             {
-                return HttpGetResponse.Failed($"Get {GoFormat.Quote(text)}: {Describe(e, url, ct, "exceeded while awaiting headers")}");
+                return HttpGetResponse.Failed($"Get {GoFormat.Quote(text)}: {Describe(e, url, "exceeded while awaiting headers", ct)}");
             }
 
             using (response)
@@ -113,12 +113,12 @@ internal sealed class HttpGetClient(HttpMessageInvoker invoker, TimeProvider tim
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {
-            return new HttpGetResponse(status, "", BodyError: Describe(e, url, outer, "or context cancellation while reading body"));
+            return new HttpGetResponse(status, "", BodyError: Describe(e, url, "or context cancellation while reading body", outer));
         }
     }
 
     /// <summary>Go's text for a failed exchange (the part after <c>Get "URL": </c>).</summary>
-    private static string Describe(Exception e, Uri url, CancellationToken outer, string timeoutDetail)
+    private static string Describe(Exception e, Uri url, string timeoutDetail, CancellationToken outer)
     {
         if (e is OperationCanceledException)
         {

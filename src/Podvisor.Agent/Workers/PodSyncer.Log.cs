@@ -10,10 +10,12 @@ internal sealed partial class PodSyncer
     {
         if (logger.IsEnabled(LogLevel.Debug))
         {
+#pragma warning disable CA1873 // the joins run only when Debug is on: guarded above
             Planned(uid, phase, plan.KillPod, plan.CreateSandbox,
                 string.Join(",", plan.ContainersToKill.Select(k => k.Name)), string.Join(",", plan.ContainersToRemove.Select(r => r.Name)),
                 string.Join(",", plan.InitContainersToStart.Concat(plan.ContainersToStart).Select(s => s.Name)),
                 string.Join(",", plan.BackOffs.Select(b => b.Name)));
+#pragma warning restore CA1873
         }
     }
 

@@ -56,8 +56,8 @@ internal sealed class PodWorker : IAsyncDisposable
 
     /// <param name="finished">Called once a deleted pod is gone: the worker's registry forgets it.</param>
     public PodWorker(
-        V1Pod pod, PodSyncer syncer, WorkTracker work, TimeProvider time, TimeSpan resyncInterval, CancellationToken stopping,
-        Action<Exception, string, TimeSpan> syncFailed, Action<PodWorker> finished)
+        V1Pod pod, PodSyncer syncer, WorkTracker work, TimeProvider time, TimeSpan resyncInterval,
+        Action<Exception, string, TimeSpan> syncFailed, Action<PodWorker> finished, CancellationToken stopping)
     {
         _pod = pod;
         _syncer = syncer;
@@ -69,7 +69,7 @@ internal sealed class PodWorker : IAsyncDisposable
         _finished = finished;
         _syncCancelled = CancellationTokenSource.CreateLinkedTokenSource(_deleted.Token, stopping);
         _timer = time.CreateTimer(_ => Signal(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _loop = Task.Run(RunAsync);
+        _loop = Task.Run(RunAsync, CancellationToken.None); // the loop itself watches stopping
     }
 
     public string Uid => _pod.Metadata.Uid;

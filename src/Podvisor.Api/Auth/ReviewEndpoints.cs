@@ -9,7 +9,7 @@ namespace Podvisor.Api.Auth;
 /// caller may do everything (the apiserver's AlwaysAllow); a ServiceAccount gets <see cref="ServiceAccountAuthorizer"/>'s
 /// answer.
 /// </summary>
-internal sealed class ReviewEndpoints
+internal static class ReviewEndpoints
 {
     public const string AuthorizationGroup = "authorization.k8s.io";
     public const string AuthenticationGroup = "authentication.k8s.io";
@@ -17,7 +17,7 @@ internal sealed class ReviewEndpoints
     /// <summary>kubectl 1.27 asks v1beta1 (v1 from 1.28); the review is the same in both.</summary>
     public static readonly string[] AuthenticationVersions = ["v1", "v1beta1"];
 
-    public void Map(IEndpointRouteBuilder app)
+    public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost($"/apis/{AuthorizationGroup}/v1/selfsubjectaccessreviews", ctx => ReviewAsync<V1SelfSubjectAccessReview>(ctx, review =>
         {

@@ -137,7 +137,7 @@ internal static class GnosticV2
     /// <summary>Protocol buffers wire format: varints and length-delimited fields, nothing else is needed here.</summary>
     private sealed class ProtoWriter
     {
-        private readonly MemoryStream _out = new();
+        private readonly List<byte> _out = [];
 
         public void String(int field, string? value)
         {
@@ -169,18 +169,18 @@ internal static class GnosticV2
         {
             Varint((ulong)((field << 3) | 2));
             Varint((ulong)value.Length);
-            _out.Write(value);
+            _out.AddRange(value);
         }
 
         private void Varint(ulong value)
         {
             while (value >= 0x80)
             {
-                _out.WriteByte((byte)(value | 0x80));
+                _out.Add((byte)(value | 0x80));
                 value >>= 7;
             }
 
-            _out.WriteByte((byte)value);
+            _out.Add((byte)value);
         }
     }
 }

@@ -80,11 +80,14 @@ internal sealed class OpenApiDocuments
         };
     }
 
+    /// <summary>The verbs a kind's path item documents (get and patch of one object).</summary>
+    private static readonly string[] ReadVerbs = ["get", "patch"];
+
     private static void AddKind(ModelSchemas schemas, JsonObject paths, ServedResource resource)
     {
         schemas.AddKind(resource.Model!, resource.Group, resource.Version, resource.Resource.Kind);
         var item = new JsonObject();
-        foreach (var verb in new[] { "get", "patch" }.Where(resource.Resource.Verbs.Contains))
+        foreach (var verb in ReadVerbs.Where(resource.Resource.Verbs.Contains))
         {
             item[verb] = Operation(resource, verb);
         }

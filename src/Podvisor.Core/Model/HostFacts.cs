@@ -91,7 +91,7 @@ public sealed record HostFacts(
 
     private static string ReadLine(string path) => ReadLines(path).FirstOrDefault()?.Trim() ?? "";
 
-    private static IEnumerable<string> ReadLines(string path)
+    private static string[] ReadLines(string path)
     {
         try
         {

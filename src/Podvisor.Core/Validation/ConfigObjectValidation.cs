@@ -10,6 +10,9 @@ namespace Podvisor.Core.Validation;
 /// </summary>
 public static partial class ConfigObjectValidation
 {
+    /// <summary>The keys a kubernetes.io/tls Secret must hold.</summary>
+    private static readonly string[] TlsKeys = ["tls.crt", "tls.key"];
+
     /// <summary>core.MaxSecretSize, the limit of a ConfigMap's and a Secret's data.</summary>
     public const int MaxSize = 1 << 20;
 
@@ -177,7 +180,7 @@ public static partial class ConfigObjectValidation
                 yield return FieldError.Required(dataPath.Key("ssh-privatekey"));
                 break;
             case "kubernetes.io/tls":
-                foreach (var tlsKey in new[] { "tls.crt", "tls.key" }.Where(k => !data.ContainsKey(k)))
+                foreach (var tlsKey in TlsKeys.Where(k => !data.ContainsKey(k)))
                 {
                     yield return FieldError.Required(dataPath.Key(tlsKey));
                 }

@@ -124,7 +124,7 @@ public static class ContainerFieldValidation
         return errs;
     }
 
-    private static IEnumerable<FieldError> ValidateValueFrom(V1EnvVar ev, FieldPath path)
+    private static List<FieldError> ValidateValueFrom(V1EnvVar ev, FieldPath path)
     {
         var from = ev.ValueFrom;
         if (from is null)

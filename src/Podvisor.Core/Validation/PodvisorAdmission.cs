@@ -36,7 +36,7 @@ public static class PodvisorAdmission
             .Where(source => !SupportedVolumeSources.Contains(source))
             .Select(source => FieldError.Forbidden(path.Index(i).Child(source), VolumeSourceForbidden)));
 
-    private static IEnumerable<FieldError> ValidateContainers(IList<V1Container>? containers, FieldPath path, bool runsImages)
+    private static List<FieldError> ValidateContainers(IList<V1Container>? containers, FieldPath path, bool runsImages)
     {
         var errs = new List<FieldError>();
         for (var i = 0; i < (containers?.Count ?? 0); i++)

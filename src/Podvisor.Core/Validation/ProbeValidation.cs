@@ -61,7 +61,7 @@ public static class ProbeValidation
         return errs;
     }
 
-    private static IEnumerable<FieldError> ValidateProbe(V1Probe probe, FieldPath path)
+    private static List<FieldError> ValidateProbe(V1Probe probe, FieldPath path)
     {
         var errs = ValidateHandler(
             [("exec", probe.Exec), ("httpGet", probe.HttpGet), ("tcpSocket", probe.TcpSocket), ("grpc", probe.Grpc)], null, path).ToList();
@@ -100,7 +100,7 @@ public static class ProbeValidation
         value < 0 ? [FieldError.Invalid(path, value, IsNegativeErrorMsg)] : [];
 
     /// <summary>Mirrors validateHandler: exactly one handler type, each validated.</summary>
-    private static IEnumerable<FieldError> ValidateHandler((string Name, object? Action)[] actions, long? gracePeriod, FieldPath path)
+    private static List<FieldError> ValidateHandler((string Name, object? Action)[] actions, long? gracePeriod, FieldPath path)
     {
         var errs = new List<FieldError>();
         var count = 0;
@@ -138,7 +138,7 @@ public static class ProbeValidation
         _ => throw new System.Diagnostics.UnreachableException(),
     };
 
-    private static IEnumerable<FieldError> ValidateHttpGet(V1HTTPGetAction http, FieldPath path)
+    private static List<FieldError> ValidateHttpGet(V1HTTPGetAction http, FieldPath path)
     {
         var errs = new List<FieldError>();
         if (string.IsNullOrEmpty(http.Path))

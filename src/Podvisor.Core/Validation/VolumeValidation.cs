@@ -95,7 +95,7 @@ public static class VolumeValidation
     /// <summary>The names of the source fields set on <paramref name="volume"/>, in upstream order.</summary>
     public static IEnumerable<string> SetSources(V1Volume volume) => Sources.Where(s => s.Get(volume) is not null).Select(s => s.Name);
 
-    private static IEnumerable<FieldError> ValidateSource(V1Volume vol, FieldPath path)
+    private static List<FieldError> ValidateSource(V1Volume vol, FieldPath path)
     {
         var errs = new List<FieldError>();
         var count = 0;
@@ -140,7 +140,7 @@ public static class VolumeValidation
     private static readonly string[] VolumeFieldPaths = ["metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"];
 
     /// <summary>validateConfigMapVolumeSource and validateSecretVolumeSource: the object's name, defaultMode, items.</summary>
-    private static IEnumerable<FieldError> ValidateObjectSource(string? name, string nameField, int? defaultMode, IList<V1KeyToPath>? items, FieldPath path)
+    private static List<FieldError> ValidateObjectSource(string? name, string nameField, int? defaultMode, IList<V1KeyToPath>? items, FieldPath path)
     {
         var errs = new List<FieldError>();
         if (string.IsNullOrEmpty(name))
@@ -177,7 +177,7 @@ public static class VolumeValidation
     }
 
     /// <summary>Mirrors validateDownwardAPIVolumeFile for each item.</summary>
-    private static IEnumerable<FieldError> ValidateDownwardApiFiles(IList<V1DownwardAPIVolumeFile>? items, FieldPath path)
+    private static List<FieldError> ValidateDownwardApiFiles(IList<V1DownwardAPIVolumeFile>? items, FieldPath path)
     {
         var errs = new List<FieldError>();
         foreach (var (file, i) in (items ?? []).Select((f, i) => (f, i)))
@@ -226,7 +226,7 @@ public static class VolumeValidation
     /// token's 10 minutes to 2^32 seconds and local path, and no two items writing one path (the error names the
     /// projected field with the source's name, or the item's path for downwardAPI and token items).
     /// </summary>
-    private static IEnumerable<FieldError> ValidateProjected(V1ProjectedVolumeSource projected, FieldPath path)
+    private static List<FieldError> ValidateProjected(V1ProjectedVolumeSource projected, FieldPath path)
     {
         var errs = ValidateMode(projected.DefaultMode, path.Child("defaultMode")).ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -301,7 +301,7 @@ public static class VolumeValidation
     }
 
     /// <summary>Mirrors validateHostPathVolumeSource.</summary>
-    private static IEnumerable<FieldError> ValidateHostPath(V1HostPathVolumeSource hostPath, FieldPath path)
+    private static List<FieldError> ValidateHostPath(V1HostPathVolumeSource hostPath, FieldPath path)
     {
         if (string.IsNullOrEmpty(hostPath.Path))
         {
@@ -373,7 +373,7 @@ public static class VolumeValidation
     public static IEnumerable<FieldError> ValidatePathNoBacksteps(string target, FieldPath path) =>
         target.Split('/').Contains("..") ? [FieldError.Invalid(path, target, "must not contain '..'")] : [];
 
-    private static IEnumerable<FieldError> ValidateLocalDescendingPath(string target, FieldPath path)
+    private static List<FieldError> ValidateLocalDescendingPath(string target, FieldPath path)
     {
         var errs = new List<FieldError>();
         if (target.StartsWith('/'))
@@ -386,7 +386,7 @@ public static class VolumeValidation
     }
 
     /// <summary>Mirrors validateLocalNonReservedPath: a local descending path that does not start with "..".</summary>
-    private static IEnumerable<FieldError> ValidateLocalNonReservedPath(string target, FieldPath path)
+    private static List<FieldError> ValidateLocalNonReservedPath(string target, FieldPath path)
     {
         var errs = ValidateLocalDescendingPath(target, path).ToList();
         if (target.StartsWith("..", StringComparison.Ordinal))

@@ -15,7 +15,7 @@ internal sealed record PodNetworkInfo(string Netns, string HostVeth, string Ip);
 /// the CIDR) and per-pod links are created; no NAT, no iptables, no forwarding changes. IP claims are files under
 /// <c>IpamDir/BRIDGE/</c> created exclusively, so several agents on one bridge never hand out the same address.
 /// </summary>
-internal sealed class PodNetwork
+internal sealed class PodNetwork : IDisposable
 {
     public const string NetnsDir = "/run/netns";
 
@@ -26,6 +26,8 @@ internal sealed class PodNetwork
     private readonly SemaphoreSlim _bridgeLock = new(1, 1);
     private bool _bridgeReady;
     private uint _cursor;
+
+    public void Dispose() => _bridgeLock.Dispose();
 
     public PodNetwork(ProcessRuntimeOptions options)
     {

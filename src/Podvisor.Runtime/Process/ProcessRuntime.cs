@@ -148,6 +148,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
             _spawner.Dispose();
             _reactor.Dispose();
             _store.Dispose();
+            _network.Dispose();
             foreach (var sandbox in _sandboxes.Values)
             {
                 sandbox.Netns.Replace(null);

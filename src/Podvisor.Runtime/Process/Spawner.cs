@@ -314,8 +314,9 @@ internal sealed unsafe class Spawner : IDisposable
         }
         finally
         {
-            Libc.posix_spawn_file_actions_destroy(actions);
-            Libc.posix_spawnattr_destroy(attr);
+            // POSIX: destroying an initialised object cannot fail, and nothing could be done about it here.
+            _ = Libc.posix_spawn_file_actions_destroy(actions);
+            _ = Libc.posix_spawnattr_destroy(attr);
             NativeMemory.Free(actions);
             NativeMemory.Free(attr);
             NativeMemory.Free(sigset);

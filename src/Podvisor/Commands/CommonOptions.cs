@@ -67,8 +67,8 @@ internal static class CommonOptions
 
     public static FeatureGates Gates(ParseResult parse, Option<string?> option)
     {
-        Core.FeatureGates.TryParse(parse.GetValue(option), out var gates, out _);
-        return gates;
+        // The option's validator rejects what does not parse, so this only fails on a programming error.
+        return Core.FeatureGates.TryParse(parse.GetValue(option), out var gates, out var error) ? gates : throw new InvalidOperationException(error);
     }
 
     /// <summary>A Kubernetes quantity of bytes (<c>10Mi</c>, <c>1G</c>, <c>500000</c>), more than zero.</summary>

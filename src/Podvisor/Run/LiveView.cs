@@ -68,11 +68,11 @@ public sealed class LiveView(IAnsiConsole console, TimeProvider time, Action<V1P
         }
     }
 
-    private IRenderable Render(RunSink sink)
+    private Rows Render(RunSink sink)
     {
         var now = time.GetUtcNow();
         var pods = sink.Pods.ToList();
-        var parts = pods.Select((p, i) => RenderPod(p, sink, now, selected: pods.Count > 1 && i == _selected)).ToList();
+        var parts = pods.Select((p, i) => RenderPod(p, sink, now, selected: pods.Count > 1 && i == _selected)).ToList<IRenderable>();
         parts.Add(RenderOutput(sink));
         if (restart is not null)
         {
@@ -82,14 +82,14 @@ public sealed class LiveView(IAnsiConsole console, TimeProvider time, Action<V1P
         return new Rows(parts);
     }
 
-    private static IRenderable RenderOutput(RunSink sink)
+    private static Panel RenderOutput(RunSink sink)
     {
         var lines = sink.RecentOutput.Select(o => $"[cyan]{Markup.Escape(o.Line.Source)}[/] | {Markup.Escape(o.Line.Text)}").ToList();
         return new Panel(new Markup(lines.Count == 0 ? "[grey]no output yet[/]" : string.Join('\n', lines)))
             .Header("output").Border(BoxBorder.Rounded).Expand();
     }
 
-    private static IRenderable RenderPod(V1Pod pod, RunSink sink, DateTimeOffset now, bool selected)
+    private static Panel RenderPod(V1Pod pod, RunSink sink, DateTimeOffset now, bool selected)
     {
         var status = pod.Status;
         var cycles = sink.Cycles(pod.Metadata.Uid);

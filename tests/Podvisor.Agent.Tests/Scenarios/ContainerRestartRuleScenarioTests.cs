@@ -101,7 +101,7 @@ public sealed class ContainerRestartRuleScenarioTests
         // Exit 7 matches rule 0 (NotIn): only this container restarts, in place, no RestartAll cycle.
         Assert.Equal(2, h.Runtime.StartCount("c"));
         Assert.Equal(1, h.Container(pod, "c").RestartCount);
-        Assert.DoesNotContain(h.Runtime.Calls, c => c.StartsWith("Remove ", StringComparison.Ordinal) && !c.EndsWith("c", StringComparison.Ordinal));
+        Assert.DoesNotContain(h.Runtime.Calls, c => c.StartsWith("Remove ", StringComparison.Ordinal) && !c.EndsWith('c'));
         Assert.Empty(h.EventsWithReason(EventReasons.RestartAllContainers));
         Assert.DoesNotContain(h.History(pod), s => s.Conditions?.Any(c => c.Type == PodConditions.AllContainersRestarting && c.Status == "True") == true);
 

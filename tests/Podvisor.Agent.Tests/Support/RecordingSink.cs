@@ -12,7 +12,7 @@ public sealed class RecordingSink : IPodStatusSink
 
     public IReadOnlyList<V1PodStatus> Statuses(string uid) => _statuses.Where(s => s.Uid == uid).Select(s => s.Status).ToList();
 
-    public V1PodStatus? Latest(string uid) => Statuses(uid).LastOrDefault();
+    public V1PodStatus? Latest(string uid) => Statuses(uid) is [.., var last] ? last : null;
 
     /// <summary>Events in recording order; an aggregated repeat appears again with a higher count.</summary>
     public IReadOnlyList<Corev1Event> Events => _events.ToArray();

@@ -42,9 +42,9 @@ public abstract class ProbeTest : AgentTest
     /// <summary>Writes one of the <see cref="PodScripts"/> into <see cref="Rec"/>.</summary>
     protected void WriteScript(string file, string script) => File.WriteAllText(RecPath(file), script);
 
-    protected Task<V1PodStatus> StatusAsync(TestPod pod, string what, Func<V1PodStatus, bool> until) => pod.WaitForAsync(until, what);
+    protected static Task<V1PodStatus> StatusAsync(TestPod pod, string what, Func<V1PodStatus, bool> until) => pod.WaitForAsync(until, what);
 
-    protected Task<V1PodStatus> TerminalAsync(TestPod pod) =>
+    protected static Task<V1PodStatus> TerminalAsync(TestPod pod) =>
         pod.WaitForAsync(s => s.Phase is "Succeeded" or "Failed", "a terminal phase");
 
     /// <summary>Waits for an event of the pod (recorded already or to come) that matches, and returns it.</summary>

@@ -75,7 +75,7 @@ internal sealed partial class PidExit : IDisposable
     {
         if (_pidfd >= 0)
         {
-            close(_pidfd);
+            _ = close(_pidfd);
         }
     }
 

@@ -44,7 +44,7 @@ internal static partial class Native
         }
         finally
         {
-            close(fd);
+            _ = close(fd);
         }
     });
 

@@ -240,7 +240,7 @@ public sealed class ContainerdFixture : IAsyncLifetime
                 var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
                 if (argv[0].EndsWith("containerd-shim-runc-v2", StringComparison.Ordinal) && argv.Contains(Socket))
                 {
-                    HostCommand.Kill(pid, HostCommand.SigKill);
+                    _ = HostCommand.Kill(pid, HostCommand.SigKill);
                 }
             }
             catch (IOException)

@@ -8,6 +8,7 @@ using Process = System.Diagnostics.Process;
 /// <summary>Runs a host tool as argv (never through a shell) and fails with its stderr when it exits non-zero.</summary>
 internal static partial class HostCommand
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1068", Justification = "params must come last; the token leads so call sites read as argv")]
     public static async Task RunAsync(CancellationToken ct, string file, params string[] args)
     {
         using var process = Process.Start(Info(file, args)) ?? throw new InvalidOperationException($"cannot start {file}");
@@ -40,7 +41,7 @@ internal static partial class HostCommand
             return;
         }
 
-        Kill(process.Id, SigTerm);
+        _ = Kill(process.Id, SigTerm);
         using var cts = new CancellationTokenSource(grace);
         try
         {

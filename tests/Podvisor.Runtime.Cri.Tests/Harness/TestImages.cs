@@ -42,14 +42,14 @@ internal static class TestImages
         await HostCommand.RunAsync(ct, "chroot", rootfs, "/bin/busybox", "--install", "-s", "/bin");
         await HostCommand.RunAsync(ct, "umoci", "repack", "--image", layout + ":base", bundle);
 
-        await ConfigAsync(ct, layout, Pause, ["--config.entrypoint", "/bin/sleep", "--config.cmd", "2147483647"]);
-        await ConfigAsync(ct, layout, Busybox, ["--config.cmd", "sh"]);
-        await ConfigAsync(ct, layout, NotPulled, ["--config.cmd", "sh"]);
-        await ConfigAsync(ct, layout, Entrypoint,
+        await ConfigAsync(layout, Pause, ["--config.entrypoint", "/bin/sleep", "--config.cmd", "2147483647"], ct);
+        await ConfigAsync(layout, Busybox, ["--config.cmd", "sh"], ct);
+        await ConfigAsync(layout, NotPulled, ["--config.cmd", "sh"], ct);
+        await ConfigAsync(layout, Entrypoint,
         [
             "--config.entrypoint", "/bin/sh", "--config.entrypoint", "-c",
             "--config.cmd", $"echo {EntrypointGreeting}; exec sleep 3600",
-        ]);
+        ], ct);
         foreach (var image in new[] { Pause, Busybox, Entrypoint, NotPulled })
         {
             await HostCommand.RunAsync(ct, "skopeo", "copy", "-q", "--dest-tls-verify=false",
@@ -59,6 +59,6 @@ internal static class TestImages
 
     private static string Tag(string image) => image.Replace(':', '-');
 
-    private static Task ConfigAsync(CancellationToken ct, string layout, string image, string[] config) =>
+    private static Task ConfigAsync(string layout, string image, string[] config, CancellationToken ct) =>
         HostCommand.RunAsync(ct, "umoci", ["config", "--image", layout + ":base", "--tag", Tag(image), "--config.env", "PATH=/bin", .. config]);
 }
