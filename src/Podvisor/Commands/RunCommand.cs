@@ -30,25 +30,14 @@ internal static class RunCommand
             Description = "Delete the pods gracefully and exit 3 after this long (Go duration, e.g. 90s).",
             CustomParser = r => r.Tokens.Count == 0 ? null : CommonOptions.ParseDuration(r, r.Tokens[0].Value, TimeSpan.FromMilliseconds(1), TimeSpan.MaxValue),
         };
-        var runtime = CommonOptions.Runtime();
-        var endpoint = CommonOptions.ContainerRuntimeEndpoint();
-        var gates = CommonOptions.FeatureGates();
-        var dataDir = CommonOptions.DataDir("Where logs, volumes and runtime state live; the containers' CRI log files stay in DIR/logs (default: a temporary directory removed afterwards).");
-        var backoffMax = CommonOptions.CrashLoopBackOffMax();
-        var logMaxSize = CommonOptions.ContainerLogMaxSize();
-        var logMaxFiles = CommonOptions.ContainerLogMaxFiles();
+        var node = new NodeFlags("Where logs, volumes and runtime state live; the containers' CRI log files stay in DIR/logs (default: a temporary directory removed afterwards).");
         var command = new Command("run", "Run the pod(s) in FILE until they finish, showing their states, events and output.\n\n" + ExitStatusHelp)
         {
-            file, output, timeout, runtime, endpoint, gates, dataDir, backoffMax, logMaxSize, logMaxFiles,
+            file, output, timeout,
         };
-        command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(file)!, parse.GetValue(output), parse.GetValue(timeout), parse.GetValue(dataDir), new NodeOptions
+        node.AddTo(command);
+        command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(file)!, parse.GetValue(output), parse.GetValue(timeout), parse.GetValue(node.DataDir), node.Options(parse, dataDir: "") with
         {
-            DataDir = "",
-            Runtime = parse.GetValue(runtime)!,
-            ContainerRuntimeEndpoint = parse.GetValue(endpoint)!,
-            Gates = CommonOptions.Gates(parse, gates),
-            CrashLoopBackOffMax = parse.GetValue(backoffMax),
-            LogRotation = CommonOptions.LogRotation(parse, logMaxSize, logMaxFiles),
             // The logs of deleted pods stay: --data-dir keeps them, a temporary dir is removed below.
             KeepLogsOfDeletedPods = true,
         }));

@@ -22,25 +22,14 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "127.0.0.1:0",
         };
         var tokenFile = new Option<string?>("--token-file") { Description = "A file holding the bearer token every request must carry; the API then serves HTTPS with a self-signed certificate that DIR/kubeconfig trusts." };
-        var runtime = CommonOptions.Runtime();
-        var endpoint = CommonOptions.ContainerRuntimeEndpoint();
-        var gates = CommonOptions.FeatureGates();
-        var dataDir = CommonOptions.DataDir("Where the store, logs, volumes and runtime state live (default: ./podvisor-data).");
-        var backoffMax = CommonOptions.CrashLoopBackOffMax();
-        var logMaxSize = CommonOptions.ContainerLogMaxSize();
-        var logMaxFiles = CommonOptions.ContainerLogMaxFiles();
+        var node = new NodeFlags("Where the store, logs, volumes and runtime state live (default: ./podvisor-data).");
         var command = new Command("serve", "Serve the Kubernetes Pod API and run its pods on this machine.")
         {
-            listen, tokenFile, runtime, endpoint, gates, dataDir, backoffMax, logMaxSize, logMaxFiles,
+            listen, tokenFile,
         };
-        command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(listen)!, parse.GetValue(tokenFile), new NodeOptions
+        node.AddTo(command);
+        command.SetAction((parse, ct) => ExecuteAsync(parse.GetValue(listen)!, parse.GetValue(tokenFile), node.Options(parse, Path.GetFullPath(parse.GetValue(node.DataDir) ?? "podvisor-data")) with
         {
-            DataDir = Path.GetFullPath(parse.GetValue(dataDir) ?? "podvisor-data"),
-            Runtime = parse.GetValue(runtime)!,
-            ContainerRuntimeEndpoint = parse.GetValue(endpoint)!,
-            Gates = CommonOptions.Gates(parse, gates),
-            CrashLoopBackOffMax = parse.GetValue(backoffMax),
-            LogRotation = CommonOptions.LogRotation(parse, logMaxSize, logMaxFiles),
             ContainersOutliveAgent = true,
         }));
         return command;
