@@ -27,23 +27,6 @@ public sealed class ApiCompletenessTests
     }
 
     [Fact]
-    public async Task ListAt_undoes_later_changes_and_is_null_once_they_left_the_history()
-    {
-        await using var store = new ObjectStore(new StoreTests.NullJournal(), historyCapacity: 4);
-        store.Load([], 0);
-        await store.CreateAsync(ResourceKind.Pods, Pod("a"));
-        await store.CreateAsync(ResourceKind.Pods, Pod("b"));
-        var snapshot = store.Revision;
-        await store.DeleteAsync(ResourceKind.Pods, "default", "a", null);
-        await store.CreateAsync(ResourceKind.Pods, Pod("c"));
-        Assert.Equal(["default/a", "default/b"], store.ListAt(ResourceKind.Pods, "default", snapshot)!.Select(o => o.Key).Order(StringComparer.Ordinal));
-        await store.CreateAsync(ResourceKind.Pods, Pod("d"));
-        await store.CreateAsync(ResourceKind.Pods, Pod("e"));
-        await store.CreateAsync(ResourceKind.Pods, Pod("f"));
-        Assert.Null(store.ListAt(ResourceKind.Pods, "default", snapshot));
-    }
-
-    [Fact]
     public async Task Pages_come_from_the_first_pages_snapshot_and_an_expired_token_is_410_with_a_fresh_one()
     {
         var dir = Directory.CreateTempSubdirectory("podvisor-api-").FullName;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Podvisor.Api.Http;
 
-namespace Podvisor.E2E.Tests.Api;
+namespace Podvisor.Api.Tests.Http;
 
 /// <summary>
 /// The protobuf bodies kubectl sends (create configmap/secret/token/namespace, auth can-i): decoded to the JSON the

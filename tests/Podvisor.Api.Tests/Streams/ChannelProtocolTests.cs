@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Podvisor.Api.Streams;
 
-namespace Podvisor.E2E.Tests.Streams;
+namespace Podvisor.Api.Tests.Streams;
 
 /// <summary>The streaming WebSocket framing and the Status objects of the error channel, without a server.</summary>
 public sealed class ChannelProtocolTests

@@ -1,7 +1,7 @@
 using k8s.Models;
 using Podvisor.Api.Printing;
 
-namespace Podvisor.E2E.Tests.Api;
+namespace Podvisor.Api.Tests.Printing;
 
 /// <summary>PodPrinter against printPod's rules (pkg/printers/internalversion/printers.go), table-driven.</summary>
 public sealed class PodPrinterTests

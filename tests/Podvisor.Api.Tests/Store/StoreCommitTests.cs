@@ -3,7 +3,7 @@ using k8s.Models;
 using Podvisor.Api.Store;
 using Podvisor.Api.Watch;
 
-namespace Podvisor.E2E.Tests.Api;
+namespace Podvisor.Api.Tests.Store;
 
 /// <summary>Group commit: a write completes after its journal commit; a failed commit fails and rolls back.</summary>
 public sealed class StoreCommitTests

@@ -1,6 +1,6 @@
 using Podvisor.Api.Printing;
 
-namespace Podvisor.E2E.Tests.Api;
+namespace Podvisor.Api.Tests.Printing;
 
 /// <summary>HumanDuration against apimachinery util/duration's rules.</summary>
 public sealed class HumanDurationTests

@@ -8,7 +8,7 @@ using Podvisor.Api.Selectors;
 using Podvisor.Api.Store;
 using Podvisor.Api.Watch;
 
-namespace Podvisor.E2E.Tests.Api;
+namespace Podvisor.Api.Tests.Store;
 
 /// <summary>The in-memory store: watch history and resume, selector transitions, event expiry.</summary>
 public sealed class StoreTests
@@ -71,6 +71,23 @@ public sealed class StoreTests
         time.Advance(TimeSpan.FromMinutes(31));
         await recorder.ExpireOldAsync();
         Assert.Equal(["Killing"], store.List(ResourceKind.Events, "default").Items.Select(e => ((Corev1Event)e.Object).Reason));
+    }
+
+    [Fact]
+    public async Task ListAt_undoes_later_changes_and_is_null_once_they_left_the_history()
+    {
+        await using var store = new ObjectStore(new NullJournal(), historyCapacity: 4);
+        store.Load([], 0);
+        await store.CreateAsync(ResourceKind.Pods, Pod("a", "web"));
+        await store.CreateAsync(ResourceKind.Pods, Pod("b", "web"));
+        var snapshot = store.Revision;
+        await store.DeleteAsync(ResourceKind.Pods, "default", "a", null);
+        await store.CreateAsync(ResourceKind.Pods, Pod("c", "web"));
+        Assert.Equal(["default/a", "default/b"], store.ListAt(ResourceKind.Pods, "default", snapshot)!.Select(o => o.Key).Order(StringComparer.Ordinal));
+        await store.CreateAsync(ResourceKind.Pods, Pod("d", "web"));
+        await store.CreateAsync(ResourceKind.Pods, Pod("e", "web"));
+        await store.CreateAsync(ResourceKind.Pods, Pod("f", "web"));
+        Assert.Null(store.ListAt(ResourceKind.Pods, "default", snapshot));
     }
 
     private static V1Pod Pod(string name, string app) => new()

@@ -5,7 +5,7 @@ using Podvisor.Api.Selectors;
 
 using Podvisor.Runtime;
 
-namespace Podvisor.E2E.Tests.Api;
+namespace Podvisor.Api.Tests.Selectors;
 
 /// <summary>Label/field selectors, the three patch types and CRI log handling.</summary>
 public sealed class SelectorAndPatchTests
