@@ -45,7 +45,7 @@ internal sealed class ImageManager(IImageService? images, EventRecorder events, 
         }
 
         var policy = container.ImagePullPolicy;
-        if (policy != "Always")
+        if (policy != PullPolicies.Always)
         {
             ImageInfo? present;
             try
@@ -66,7 +66,7 @@ internal sealed class ImageManager(IImageService? images, EventRecorder events, 
                 return new ImageResult(present.Id);
             }
 
-            if (policy == "Never")
+            if (policy == PullPolicies.Never)
             {
                 return Fail(pod, container, EventReasons.ErrImageNeverPull, ContainerReasons.ErrImageNeverPull,
                     $"Container image {quoted} is not present with pull policy of Never");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Api.Printing;
 
@@ -38,7 +39,7 @@ public static class PodPrinter
             reason = "SchedulingGated";
         }
 
-        var sidecars = (spec.InitContainers ?? []).Where(c => c.RestartPolicy == "Always").Select(c => c.Name).ToHashSet();
+        var sidecars = (spec.InitContainers ?? []).Where(c => c.IsSidecar()).Select(c => c.Name).ToHashSet();
         counts.Total += sidecars.Count;
         var initializing = PrintInitContainers(spec, status, sidecars, counts, ref reason);
         if (!initializing || IsConditionTrue(status, "Initialized"))

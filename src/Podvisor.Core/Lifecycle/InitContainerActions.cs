@@ -186,7 +186,7 @@ internal sealed class InitContainerActions
     /// <summary>An instance in Unknown state is killed before being restarted, unless a regular init may not restart.</summary>
     private Outcome VisitUnknown(int i, V1Container container, RuntimeContainerStatus status)
     {
-        if (!container.IsSidecar() && !NoExitCodeRestart.ShouldRestart(container, _input.Pod.Spec, _input.Gates))
+        if (!container.IsSidecar() && !RestartPolicy.Decide(_input.Pod.Spec, container, _input.Gates, exitCode: null).Restarts)
         {
             return Outcome.PodFailed;
         }
@@ -203,9 +203,9 @@ internal sealed class InitContainerActions
 
     /// <summary>
     /// With ContainerRestartRules the exit is judged by ShouldContainerBeRestarted (container policy and rules, docs/lifecycle.md §4.2);
-    /// without it only the pod policy counts (shouldRestartOnFailure: not Never).
+    /// without it only the pod policy counts (shouldRestartOnFailure: not Never), which is the decision without an exit code.
     /// </summary>
     private bool FailedInitMayRestart(V1Container container) => _input.Gates.ContainerRestartRules
         ? RestartDecider.ShouldContainerBeRestarted(container, _input.Pod, _input.Runtime, _input.Gates)
-        : NoExitCodeRestart.PodRestartsOnFailure(_input.Pod.Spec);
+        : RestartPolicy.Decide(_input.Pod.Spec, container, _input.Gates, exitCode: null).Restarts;
 }

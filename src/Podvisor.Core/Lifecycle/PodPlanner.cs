@@ -127,7 +127,7 @@ public static class PodPlanner
             return (KillReason.SpecChanged, $"Container {container.Name} definition changed", true);
         }
 
-        var restart = NoExitCodeRestart.ShouldRestart(container, input.Pod.Spec, input.Gates);
+        var restart = RestartPolicy.Decide(input.Pod.Spec, container, input.Gates, exitCode: null).Restarts;
         if (input.Probes.Get(ProbeType.Liveness, status.Id) == ProbeResult.Failure)
         {
             return (KillReason.LivenessProbe, $"Container {container.Name} failed liveness probe", restart);

@@ -57,7 +57,7 @@ internal static class RestartAllCleanup
 
             var newest = instances[0];
             var isSource = newest.State == RuntimeContainerState.Exited
-                && RestartDecider.FindMatchingRule(containers[i], newest.ExitCode) is { IsRestartAll: true };
+                && RestartPolicy.FindMatchingRule(containers[i], newest.ExitCode) is { IsRestartAll: true };
             (isSource ? sources : targets).AddRange(instances.Select(instance =>
                 new ContainerToRemove(instance.Id, instance.Name, Kill: instance.State != RuntimeContainerState.Exited, IsSource: isSource)));
         }

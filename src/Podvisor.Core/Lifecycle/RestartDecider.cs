@@ -3,12 +3,6 @@ using Podvisor.Core.Model;
 
 namespace Podvisor.Core.Lifecycle;
 
-/// <summary>A restart rule that matched an exit, with its index in <c>restartPolicyRules</c>.</summary>
-public readonly record struct MatchedRule(V1ContainerRestartRule Rule, int Index)
-{
-    public bool IsRestartAll => Rule.Action == RestartDecider.ActionRestartAllContainers;
-}
-
 /// <summary>The container that triggered a RestartAllContainers cycle (docs/lifecycle.md §D12 event).</summary>
 public sealed record RestartAllTrigger(string ContainerName, int ExitCode, int RuleIndex)
 {
@@ -20,85 +14,12 @@ public sealed record RestartAllTrigger(string ContainerName, int ExitCode, int R
 }
 
 /// <summary>
-/// Restart decisions for one exited container (docs/lifecycle.md §4) and RestartAllContainers trigger detection (§6.1).
+/// Whether a container starts now (docs/lifecycle.md §4.1, deciding with <see cref="RestartPolicy.Decide"/>) and RestartAllContainers
+/// trigger detection (§6.1).
 /// Mirrors pkg/api/v1/pod/util.go and pkg/kubelet/container/helpers.go.
 /// </summary>
 public static class RestartDecider
 {
-    public const string ActionRestart = "Restart";
-    public const string ActionRestartAllContainers = "RestartAllContainers";
-    public const string OperatorIn = "In";
-    public const string OperatorNotIn = "NotIn";
-
-    /// <summary>
-    /// Mirrors FindMatchingContainerRestartRule (docs/lifecycle.md §4): the first rule whose exitCodes match wins; rules without
-    /// exitCodes or with an unknown operator are skipped.
-    /// </summary>
-    public static MatchedRule? FindMatchingRule(V1Container container, int exitCode)
-    {
-        var rules = container.RestartPolicyRules;
-        if (rules is null)
-        {
-            return null;
-        }
-
-        for (var i = 0; i < rules.Count; i++)
-        {
-            var exitCodes = rules[i].ExitCodes;
-            if (exitCodes is null)
-            {
-                continue;
-            }
-
-            var matched = exitCodes.Values?.Contains(exitCode) ?? false;
-            switch (exitCodes.OperatorProperty)
-            {
-                case OperatorIn when matched:
-                case OperatorNotIn when !matched:
-                    return new MatchedRule(rules[i], i);
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Mirrors ContainerShouldRestart (docs/lifecycle.md §4): rules only count when the container-level restartPolicy is set; a matched
-    /// RestartAllContainers rule means "will come back" when the gate is on, else falls through to the container policy.
-    /// A container policy other than Always/OnFailure/Never falls through to the pod policy, as upstream's switch does.
-    /// </summary>
-    public static bool ContainerShouldRestart(V1Container container, V1PodSpec spec, int exitCode, FeatureGates gates)
-    {
-        if (gates.ContainerRestartRules && container.RestartPolicy is { } policy)
-        {
-            if (FindMatchingRule(container, exitCode) is { } match)
-            {
-                switch (match.Rule.Action)
-                {
-                    case ActionRestart:
-                        return true;
-                    case ActionRestartAllContainers when gates.RestartAllContainersOnContainerExits:
-                        return true;
-                }
-            }
-
-            if (policy is PodSpecExtensions.RestartPolicyAlways or PodSpecExtensions.RestartPolicyOnFailure or PodSpecExtensions.RestartPolicyNever)
-            {
-                return PolicyAllowsRestart(policy, exitCode);
-            }
-        }
-
-        return PolicyAllowsRestart(spec.EffectiveRestartPolicy(), exitCode);
-    }
-
-    /// <summary>Always restarts; OnFailure restarts a non-zero exit; Never does not; unknown values behave as Always.</summary>
-    public static bool PolicyAllowsRestart(string policy, int exitCode) => policy switch
-    {
-        PodSpecExtensions.RestartPolicyOnFailure => exitCode != 0,
-        PodSpecExtensions.RestartPolicyNever => false,
-        _ => true,
-    };
-
     /// <summary>
     /// Mirrors kubecontainer.ShouldContainerBeRestarted (docs/lifecycle.md §4.1) for regular containers: never while the pod is deleted,
     /// always when there is no instance or it is Created/Unknown, never while Running, else the exit decides.
@@ -116,7 +37,7 @@ public static class RestartDecider
             null => true,
             RuntimeContainerState.Running => false,
             RuntimeContainerState.Created or RuntimeContainerState.Unknown => true,
-            _ => ContainerShouldRestart(container, pod.Spec, status.ExitCode, gates),
+            _ => RestartPolicy.Decide(pod.Spec, container, gates, status.ExitCode).Restarts,
         };
     }
 
@@ -133,7 +54,7 @@ public static class RestartDecider
 
     /// <summary>Mirrors AllContainersCouldRestart (docs/lifecycle.md §4 helper 6): some init or regular container has a RestartAllContainers rule.</summary>
     public static bool AllContainersCouldRestart(V1PodSpec spec) =>
-        spec.AllContainers().Any(c => c.Container.RestartPolicyRules?.Any(r => r.Action == ActionRestartAllContainers) ?? false);
+        spec.AllContainers().Any(c => c.Container.RestartPolicyRules?.Any(r => r.Action == ContainerRestartRuleActions.RestartAllContainers) ?? false);
 
     /// <summary>
     /// Mirrors IsContainerRestartable (docs/lifecycle.md §4 helper 5): a Restart rule or a non-Never container policy; otherwise the pod
@@ -143,11 +64,11 @@ public static class RestartDecider
     {
         if (container.RestartPolicy is { } policy)
         {
-            return (container.RestartPolicyRules?.Any(r => r.Action == ActionRestart) ?? false)
-                || policy != PodSpecExtensions.RestartPolicyNever;
+            return (container.RestartPolicyRules?.Any(r => r.Action == ContainerRestartRuleActions.Restart) ?? false)
+                || policy != RestartPolicies.Never;
         }
 
-        return spec.EffectiveRestartPolicy() != PodSpecExtensions.RestartPolicyNever;
+        return RestartPolicy.EffectiveFor(spec) != RestartPolicies.Never;
     }
 
     /// <summary>
@@ -192,14 +113,14 @@ public static class RestartDecider
                         continue;
                     }
 
-                    if (FindMatchingRule(c, status.ExitCode) is { IsRestartAll: true } m)
+                    if (RestartPolicy.FindMatchingRule(c, status.ExitCode) is { IsRestartAll: true } m)
                     {
                         return new RestartAllTrigger(c.Name, status.ExitCode, m.Index);
                     }
                 }
 
                 var terminated = apiStatuses?.FirstOrDefault(s => s.Name == c.Name)?.State?.Terminated;
-                if (terminated is not null && FindMatchingRule(c, terminated.ExitCode) is { IsRestartAll: true } m2)
+                if (terminated is not null && RestartPolicy.FindMatchingRule(c, terminated.ExitCode) is { IsRestartAll: true } m2)
                 {
                     return new RestartAllTrigger(c.Name, terminated.ExitCode, m2.Index);
                 }

@@ -40,7 +40,7 @@ internal static class SandboxActions
     public static void Compute(PlannerInput input, PodActions actions)
     {
         var spec = input.Pod.Spec;
-        if (spec.EffectiveRestartPolicy() == PodSpecExtensions.RestartPolicyNever && actions.Attempt != 0 && input.Runtime.Containers.Count != 0)
+        if (RestartPolicy.EffectiveFor(spec) == RestartPolicies.Never && actions.Attempt != 0 && input.Runtime.Containers.Count != 0)
         {
             actions.CreateSandbox = false;
             return;
@@ -71,8 +71,7 @@ internal static class SandboxActions
     /// </summary>
     private static bool RunOnceSucceeded(PlannerInput input, k8s.Models.V1Container container)
     {
-        var policy = input.Gates.ContainerRestartRules && container.RestartPolicy is { } own ? own : input.Pod.Spec.EffectiveRestartPolicy();
-        return policy == PodSpecExtensions.RestartPolicyOnFailure
+        return RestartPolicy.EffectiveFor(input.Pod.Spec, container, input.Gates) == RestartPolicies.OnFailure
             && input.Runtime.FindContainerStatusByName(container.Name) is { State: RuntimeContainerState.Exited, ExitCode: 0 };
     }
 

@@ -14,20 +14,12 @@ public enum ContainerKind
 /// <summary>Container-spec helpers shared by the planner, the status generator and the agent.</summary>
 public static class PodSpecExtensions
 {
-    public const string RestartPolicyAlways = "Always";
-    public const string RestartPolicyOnFailure = "OnFailure";
-    public const string RestartPolicyNever = "Never";
-
     public static IList<V1Container> InitContainersOrEmpty(this V1PodSpec spec) => spec.InitContainers ?? [];
 
     public static IList<V1Container> ContainersOrEmpty(this V1PodSpec spec) => spec.Containers ?? [];
 
     /// <summary>Mirrors podutil.IsRestartableInitContainer: an init container with restartPolicy Always.</summary>
-    public static bool IsSidecar(this V1Container initContainer) => initContainer.RestartPolicy == RestartPolicyAlways;
-
-    /// <summary>The pod restart policy with the API default (Always) applied.</summary>
-    public static string EffectiveRestartPolicy(this V1PodSpec spec) =>
-        string.IsNullOrEmpty(spec.RestartPolicy) ? RestartPolicyAlways : spec.RestartPolicy;
+    public static bool IsSidecar(this V1Container initContainer) => initContainer.RestartPolicy == RestartPolicies.Always;
 
     /// <summary>Every init, sidecar and regular container of the pod with its kind and index (spec order, init first).</summary>
     public static IEnumerable<(V1Container Container, ContainerKind Kind, int Index)> AllContainers(this V1PodSpec spec)

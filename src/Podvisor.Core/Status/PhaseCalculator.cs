@@ -157,15 +157,15 @@ public static class PhaseCalculator
     }
 
     private static bool IsRestartable(V1Container c, V1PodSpec spec, V1ContainerStateTerminated terminated, FeatureGates gates) =>
-        RestartDecider.ContainerShouldRestart(c, spec, terminated.ExitCode, gates)
+        RestartPolicy.Decide(spec, c, gates, terminated.ExitCode).Restarts
         || (gates.RestartAllContainersOnContainerExits && terminated.Reason == ContainerReasons.RestartingAllContainers);
 
     private static string Decide(Counters n, V1PodSpec spec, bool podIsTerminal, bool podHasInitialized, FeatureGates gates)
     {
-        var policy = spec.EffectiveRestartPolicy();
+        var policy = RestartPolicy.EffectiveFor(spec);
         var initFailed = gates.ContainerRestartRules
             ? n.FailedInitNotRestartable > 0
-            : n.FailedInit > 0 && policy == PodSpecExtensions.RestartPolicyNever;
+            : n.FailedInit > 0 && policy == RestartPolicies.Never;
         if (initFailed)
         {
             return PodPhases.Failed;
@@ -207,9 +207,9 @@ public static class PhaseCalculator
 
         return policy switch
         {
-            PodSpecExtensions.RestartPolicyAlways => PodPhases.Running,
+            RestartPolicies.Always => PodPhases.Running,
             _ when allSucceeded => PodPhases.Succeeded,
-            PodSpecExtensions.RestartPolicyNever => PodPhases.Failed,
+            RestartPolicies.Never => PodPhases.Failed,
             _ => PodPhases.Running,
         };
     }

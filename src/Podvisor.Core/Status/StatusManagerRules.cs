@@ -28,14 +28,14 @@ public static class StatusManagerRules
     /// <summary>
     /// Mirrors checkContainerStateTransition as relaxed for restart rules: a container whose old API state is
     /// terminated may not become non-terminated unless the pod policy is Always, or the pod has a RestartAllContainers
-    /// rule (gate on), or it failed under OnFailure, or ContainerShouldRestart allows its exit. Sidecars are exempt.
+    /// rule (gate on), or it failed under OnFailure, or the restart decision allows its exit. Sidecars are exempt.
     /// Returns the offending container name, or null when the update is legal. Upstream then drops the whole update
     /// ("Status update on pod aborted"), keeping the cached status.
     /// </summary>
     public static string? FindIllegalTransition(V1PodSpec spec, V1PodStatus? old, V1PodStatus next, FeatureGates gates)
     {
         if (old is null
-            || spec.EffectiveRestartPolicy() == PodSpecExtensions.RestartPolicyAlways
+            || RestartPolicy.EffectiveFor(spec) == RestartPolicies.Always
             || (gates.RestartAllContainersOnContainerExits && RestartDecider.AllContainersCouldRestart(spec)))
         {
             return null;
@@ -56,8 +56,8 @@ public static class StatusManagerRules
                 continue;
             }
 
-            var mayRestart = (terminated.ExitCode != 0 && spec.EffectiveRestartPolicy() == PodSpecExtensions.RestartPolicyOnFailure)
-                || RestartDecider.ContainerShouldRestart(container, spec, terminated.ExitCode, gates);
+            var mayRestart = (terminated.ExitCode != 0 && RestartPolicy.EffectiveFor(spec) == RestartPolicies.OnFailure)
+                || RestartPolicy.Decide(spec, container, gates, terminated.ExitCode).Restarts;
             if (!mayRestart && StatusObjects.Find(newStatuses, old.Name) is { State.Terminated: null })
             {
                 return old.Name;

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Core.Validation;
 
@@ -11,7 +12,7 @@ public static class ContainerValidation
 {
     private const string SidecarOnly = "may not be set for init containers without restartPolicy=Always";
     private const string NotForEphemeral = "cannot be set for an Ephemeral Container";
-    private static readonly string[] SupportedPullPolicies = ["Always", "IfNotPresent", "Never"];
+    private static readonly string[] SupportedPullPolicies = [PullPolicies.Always, PullPolicies.IfNotPresent, PullPolicies.Never];
     private static readonly string[] SupportedTerminationMessagePolicies = ["File", "FallbackToLogsOnError"];
 
     /// <summary>Mirrors validateContainers (docs/lifecycle.md §3.3): at least one; names unique among regular containers.</summary>
@@ -70,7 +71,7 @@ public static class ContainerValidation
             }
 
             errs.AddRange(ContainerFieldValidation.CheckHostPortConflicts([c], path));
-            errs.AddRange(c.RestartPolicy == ContainerRestartPolicies.Always
+            errs.AddRange(c.RestartPolicy == RestartPolicies.Always
                 ? ProbeValidation.ValidateProbesAndLifecycle(c, spec.TerminationGracePeriodSeconds, idxPath)
                 : ForbidSidecarOnlyFields(c, idxPath));
         }

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Core.Validation;
 
@@ -57,7 +58,7 @@ public static class PodDefaults
 
         if (string.IsNullOrEmpty(spec.RestartPolicy))
         {
-            spec.RestartPolicy = "Always";
+            spec.RestartPolicy = RestartPolicies.Always;
         }
 
         spec.SecurityContext ??= new V1PodSecurityContext();
@@ -224,6 +225,6 @@ public static class PodDefaults
         var lastSegment = name[(name.LastIndexOf('/') + 1)..];
         var colon = lastSegment.LastIndexOf(':');
         var tag = colon >= 0 ? lastSegment[(colon + 1)..] : hasDigest || reference.Length == 0 ? "" : "latest";
-        return tag == "latest" ? "Always" : "IfNotPresent";
+        return tag == "latest" ? PullPolicies.Always : PullPolicies.IfNotPresent;
     }
 }

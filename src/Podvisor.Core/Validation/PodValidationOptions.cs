@@ -1,5 +1,5 @@
 using k8s.Models;
-using Podvisor.Core.Lifecycle;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Core.Validation;
 
@@ -26,7 +26,7 @@ public sealed record PodValidationOptions(bool AllowContainerRestartPolicyRules,
         }
 
         var initInUse = (spec.InitContainers ?? []).Any(c =>
-            (c.RestartPolicy is not null && c.RestartPolicy != ContainerRestartPolicies.Always) || c.RestartPolicyRules is { Count: > 0 });
+            (c.RestartPolicy is not null && c.RestartPolicy != RestartPolicies.Always) || c.RestartPolicyRules is { Count: > 0 });
         var regularInUse = (spec.Containers ?? []).Any(c => c.RestartPolicy is not null || c.RestartPolicyRules is { Count: > 0 });
         return initInUse || regularInUse;
     }
@@ -43,17 +43,9 @@ public sealed record PodValidationOptions(bool AllowContainerRestartPolicyRules,
         }
 
         var all = (spec.InitContainers ?? []).Concat(spec.Containers ?? []);
-        var actionInUse = all.Any(c => (c.RestartPolicyRules ?? []).Any(r => r.Action == RestartDecider.ActionRestartAllContainers));
+        var actionInUse = all.Any(c => (c.RestartPolicyRules ?? []).Any(r => r.Action == ContainerRestartRuleActions.RestartAllContainers));
         var sidecarRulesInUse = (spec.InitContainers ?? []).Any(c =>
-            c.RestartPolicy == ContainerRestartPolicies.Always && c.RestartPolicyRules is { Count: > 0 });
+            c.RestartPolicy == RestartPolicies.Always && c.RestartPolicyRules is { Count: > 0 });
         return actionInUse || sidecarRulesInUse;
     }
-}
-
-/// <summary>Container-level restart policy values (core/v1 ContainerRestartPolicy).</summary>
-public static class ContainerRestartPolicies
-{
-    public const string Always = "Always";
-    public const string OnFailure = "OnFailure";
-    public const string Never = "Never";
 }

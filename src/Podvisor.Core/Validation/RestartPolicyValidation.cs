@@ -1,5 +1,5 @@
 using k8s.Models;
-using Podvisor.Core.Lifecycle;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Core.Validation;
 
@@ -14,12 +14,12 @@ public static class RestartPolicyValidation
 
     /// <summary>sets.List order (sorted) for container policies.</summary>
     private static readonly string[] SupportedContainerRestartPolicies =
-        [ContainerRestartPolicies.Always, ContainerRestartPolicies.Never, ContainerRestartPolicies.OnFailure];
+        [RestartPolicies.Always, RestartPolicies.Never, RestartPolicies.OnFailure];
 
     /// <summary>validateRestartPolicy lists pod policies in code order, not sorted (docs/lifecycle.md §3.5).</summary>
-    private static readonly string[] SupportedPodRestartPolicies = ["Always", "OnFailure", "Never"];
+    private static readonly string[] SupportedPodRestartPolicies = [RestartPolicies.Always, RestartPolicies.OnFailure, RestartPolicies.Never];
 
-    private static readonly string[] SupportedOperators = [RestartDecider.OperatorIn, RestartDecider.OperatorNotIn];
+    private static readonly string[] SupportedOperators = [ContainerRestartRuleOperators.In, ContainerRestartRuleOperators.NotIn];
 
     /// <summary>Mirrors validateRestartPolicy (docs/lifecycle.md §3.5): empty is Required, unknown values NotSupported.</summary>
     public static IEnumerable<FieldError> ValidatePodRestartPolicy(string? policy, FieldPath path)
@@ -57,12 +57,12 @@ public static class RestartPolicyValidation
         var rules = container.RestartPolicyRules;
         if (!opts.AllowContainerRestartPolicyRules)
         {
-            return policy is null || policy == ContainerRestartPolicies.Always
+            return policy is null || policy == RestartPolicies.Always
                 ? []
-                : [FieldError.NotSupported(path.Child("restartPolicy"), policy, [ContainerRestartPolicies.Always])];
+                : [FieldError.NotSupported(path.Child("restartPolicy"), policy, [RestartPolicies.Always])];
         }
 
-        if (policy != ContainerRestartPolicies.Always || opts.AllowRestartAllContainers)
+        if (policy != RestartPolicies.Always || opts.AllowRestartAllContainers)
         {
             return ValidateContainerRestartPolicy(policy, rules, path, opts);
         }
@@ -114,8 +114,8 @@ public static class RestartPolicyValidation
     private static IEnumerable<FieldError> ValidateRule(V1ContainerRestartRule rule, FieldPath rulePath, PodValidationOptions opts)
     {
         string[] actions = opts.AllowRestartAllContainers
-            ? [RestartDecider.ActionRestart, RestartDecider.ActionRestartAllContainers]
-            : [RestartDecider.ActionRestart];
+            ? [ContainerRestartRuleActions.Restart, ContainerRestartRuleActions.RestartAllContainers]
+            : [ContainerRestartRuleActions.Restart];
         if (!actions.Contains(rule.Action))
         {
             yield return FieldError.NotSupported(rulePath.Child("action"), rule.Action ?? "", actions);

@@ -41,7 +41,7 @@ public sealed class AgentPropertyTests
                 var name = running[step.Pick % running.Count];
                 did = $"exit {name} with {step.Code}";
                 trigger = c.Gates.RestartAllContainersOnContainerExits
-                    && RestartDecider.FindMatchingRule(pod.Spec.FindContainer(name)!, step.Code) is { IsRestartAll: true };
+                    && RestartPolicy.FindMatchingRule(pod.Spec.FindContainer(name)!, step.Code) is { IsRestartAll: true };
                 await h.ExitAsync(pod, name, step.Code);
             }
 

@@ -69,7 +69,7 @@ public class RestartMatrixTests
     {
         var container = Containers.New("c", containerPolicy, ParseRules(rule));
         var spec = new V1PodSpec { RestartPolicy = podPolicy, Containers = [container] };
-        Assert.Equal(restart, RestartDecider.ContainerShouldRestart(container, spec, exitCode, FeatureGates.Default));
+        Assert.Equal(restart, RestartPolicy.Decide(spec, container, FeatureGates.Default, exitCode).Restarts);
     }
 
     [Theory]
@@ -81,7 +81,7 @@ public class RestartMatrixTests
     {
         var container = Containers.New("c", "Sometimes");
         var spec = new V1PodSpec { RestartPolicy = podPolicy, Containers = [container] };
-        Assert.Equal(restart, RestartDecider.ContainerShouldRestart(container, spec, exitCode, FeatureGates.Default));
+        Assert.Equal(restart, RestartPolicy.Decide(spec, container, FeatureGates.Default, exitCode).Restarts);
     }
 
     [Theory]
@@ -145,10 +145,10 @@ public class RestartMatrixTests
     {
         var pod = new PodBuilder().RestartPolicy(podPolicy).Container("c", containerPolicy, rules).Build();
         var (restart, restartAll) = SpecModel(podPolicy, containerPolicy, rules, exitCode, gates);
-        var decided = RestartDecider.ContainerShouldRestart(pod.Spec.Containers[0], pod.Spec, exitCode, gates);
+        var decided = RestartPolicy.Decide(pod.Spec, pod.Spec.Containers[0], gates, exitCode).Restarts;
         if (decided != restart)
         {
-            return $"ContainerShouldRestart={decided}, model={restart}";
+            return $"Decide={decided}, model={restart}";
         }
 
         var plan = Plans.Compute(pod, new RuntimeBuilder(pod).Exited("c", exitCode).Build(), gates: gates);

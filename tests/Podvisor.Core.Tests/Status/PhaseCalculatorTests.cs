@@ -104,13 +104,13 @@ public class PhaseCalculatorTests
     public void CR_02_CR_03_StoppedContainerPhaseFollowsRestartDecision(
         string podPolicy, string? containerPolicy, string? ruleAction, int exit, bool restartAllGate, bool waiting)
     {
-        var rule = ruleAction switch { null => null, RestartDecider.ActionRestart => RestartOn(42), _ => RestartAllOn(42) };
+        var rule = ruleAction switch { null => null, ContainerRestartRuleActions.Restart => RestartOn(42), _ => RestartAllOn(42) };
         var container = rule is null ? C("c", containerPolicy) : C("c", containerPolicy, rule);
         var pod = Pod(podPolicy, [container]);
         var gates = new FeatureGates(RestartAllContainersOnContainerExits: restartAllGate);
         var status = waiting ? Waiting("c", lastExit: exit) : Exited("c", exit);
 
-        var restartable = RestartDecider.ContainerShouldRestart(container, pod.Spec, exit, gates);
+        var restartable = RestartPolicy.Decide(pod.Spec, container, gates, exit).Restarts;
         var expected = restartable ? PodPhases.Running
             : exit == 0 && !waiting ? PodPhases.Succeeded
             : PodPhases.Failed;

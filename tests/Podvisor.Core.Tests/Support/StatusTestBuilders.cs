@@ -21,14 +21,14 @@ public static class StatusPods
 
     public static V1Container Sidecar(string name, params V1ContainerRestartRule[] rules) => C(name, "Always", rules);
 
-    public static V1ContainerRestartRule RestartAllOn(params int[] codes) => Rule(RestartDecider.ActionRestartAllContainers, codes);
+    public static V1ContainerRestartRule RestartAllOn(params int[] codes) => Rule(ContainerRestartRuleActions.RestartAllContainers, codes);
 
-    public static V1ContainerRestartRule RestartOn(params int[] codes) => Rule(RestartDecider.ActionRestart, codes);
+    public static V1ContainerRestartRule RestartOn(params int[] codes) => Rule(ContainerRestartRuleActions.Restart, codes);
 
     private static V1ContainerRestartRule Rule(string action, int[] codes) => new()
     {
         Action = action,
-        ExitCodes = new V1ContainerRestartRuleOnExitCodes { OperatorProperty = RestartDecider.OperatorIn, Values = [.. codes] },
+        ExitCodes = new V1ContainerRestartRuleOnExitCodes { OperatorProperty = ContainerRestartRuleOperators.In, Values = [.. codes] },
     };
 
     public static V1Probe ExecProbe() => new() { Exec = new V1ExecAction { Command = ["true"] } };
