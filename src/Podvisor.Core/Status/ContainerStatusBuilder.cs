@@ -25,8 +25,6 @@ public sealed record ContainerStatusContext(
 /// </summary>
 public static class ContainerStatusBuilder
 {
-    public const string UnknownWhenTerminatedMessage = "The container could not be located when the pod was terminated";
-    public const string UnknownWhenDeletedMessage = "The container could not be located when the pod was deleted.  The container used to be Running";
     public const string InitStatusLostMessage =
         "Unable to get init container status from container runtime and pod has been initialized, treat it as exited normally";
 
@@ -120,12 +118,8 @@ public static class ContainerStatusBuilder
         {
             var removed = StatusObjects.Copy(status);
             removed.State = StatusObjects.Waiting(ContainerReasons.RestartingAllContainers, ContainerReasons.RestartAllRemovedMessage);
-            removed.LastState = StatusObjects.Terminated(new V1ContainerStateTerminated
-            {
-                ExitCode = 137,
-                Reason = ContainerReasons.RestartingAllContainers,
-                Message = ContainerReasons.RestartAllRemovedMessage,
-            });
+            removed.LastState = StatusObjects.Terminated(
+                LostContainer.Termination(ContainerReasons.RestartingAllContainers, ContainerReasons.RestartAllRemovedMessage));
             // A container the runtime lost during this cycle was already counted with a RestartingAllContainers
             // termination (RuntimeStatusConverter); counting its removal too would break "+1 once per cycle" (docs/lifecycle.md §D5).
             var counted = old.State?.Terminated?.Reason == ContainerReasons.RestartingAllContainers;
@@ -140,12 +134,7 @@ public static class ContainerStatusBuilder
         }
 
         var lost = StatusObjects.Copy(status);
-        lost.LastState = StatusObjects.Terminated(new V1ContainerStateTerminated
-        {
-            ExitCode = 137,
-            Reason = ContainerReasons.ContainerStatusUnknown,
-            Message = UnknownWhenDeletedMessage,
-        });
+        lost.LastState = StatusObjects.Terminated(LostContainer.Termination(ContainerReasons.ContainerStatusUnknown, LostContainer.WhenDeletedMessage));
         if (ctx.Pod.Metadata?.DeletionTimestamp is null)
         {
             lost.RestartCount++;

@@ -68,12 +68,9 @@ internal static class RuntimeStatusConverter
                 return (StatusObjects.Terminated(Terminated(cs)), restartCount);
             case RuntimeContainerState.Unknown when old?.State?.Running is not null:
                 // The container was Running and the runtime lost it: "container ran and failed", not "never ran".
-                var lost = new V1ContainerStateTerminated
-                {
-                    ExitCode = 137,
-                    Reason = ctx.RestartingAll ? ContainerReasons.RestartingAllContainers : ContainerReasons.ContainerStatusUnknown,
-                    Message = ContainerStatusBuilder.UnknownWhenTerminatedMessage,
-                };
+                var lost = LostContainer.Termination(
+                    ctx.RestartingAll ? ContainerReasons.RestartingAllContainers : ContainerReasons.ContainerStatusUnknown,
+                    LostContainer.WhenTerminatedMessage);
                 return (StatusObjects.Terminated(lost), old.RestartCount + 1);
             default:
                 // Created ("waiting to be running"), or Unknown without a previous Running state.

@@ -6,12 +6,6 @@ namespace Podvisor.Runtime.Process;
 
 public sealed partial class ProcessRuntime
 {
-    /// <summary>SIGKILL's exit code: what a container lost with its shim reports (kubelet: "we killed it").</summary>
-    public const int LostExitCode = 137;
-
-    /// <summary>The kubelet's message for a container that disappeared while the API said Running (docs/lifecycle.md §10.3).</summary>
-    public const string LostMessage = "The container could not be located when the pod was terminated";
-
     /// <summary>
     /// Rebuilds memory from DataDir/runtime and what the shim owns. A sandbox stays Ready only if its network and UTS
     /// namespaces still exist (a reboot removes them). A container the shim still runs is adopted (same ID, pid and
@@ -107,9 +101,9 @@ public sealed partial class ProcessRuntime
     private static ContainerRecord Lost(ContainerRecord record, DateTimeOffset now) => record with
     {
         State = RuntimeContainerState.Exited,
-        ExitCode = LostExitCode,
+        ExitCode = LostContainer.ExitCode,
         Reason = ContainerReasons.ContainerStatusUnknown,
-        Message = LostMessage,
+        Message = LostContainer.WhenTerminatedMessage,
         FinishedAt = now,
     };
 

@@ -165,7 +165,7 @@ public class ContainerStatusBuilderTests
         seq.Step(StatusRuntimeBuilder.WithSandbox().Running("app"));
         var app = seq.Step(StatusRuntimeBuilder.WithSandbox().Unknown("app")).Container("app");
         Assert.Equal(ContainerReasons.ContainerStatusUnknown, app.State.Terminated.Reason);
-        Assert.Equal(ContainerStatusBuilder.UnknownWhenTerminatedMessage, app.State.Terminated.Message);
+        Assert.Equal(LostContainer.WhenTerminatedMessage, app.State.Terminated.Message);
         Assert.Equal(137, app.State.Terminated.ExitCode);
         Assert.Equal(1, app.RestartCount);
     }
@@ -178,7 +178,7 @@ public class ContainerStatusBuilderTests
         seq.Step(StatusRuntimeBuilder.WithSandbox().Running("app"));
         var app = seq.Step(StatusRuntimeBuilder.WithSandbox()).Container("app");
         Assert.Equal(ContainerReasons.ContainerCreating, app.State.Waiting.Reason);
-        Assert.Equal(ContainerStatusBuilder.UnknownWhenDeletedMessage, app.LastState.Terminated.Message);
+        Assert.Equal(LostContainer.WhenDeletedMessage, app.LastState.Terminated.Message);
         Assert.Equal(1, app.RestartCount);
         // The next generation sees a waiting old state and does not count again.
         Assert.Equal(1, seq.Step(StatusRuntimeBuilder.WithSandbox()).Container("app").RestartCount);

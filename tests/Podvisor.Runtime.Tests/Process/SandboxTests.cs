@@ -291,7 +291,7 @@ public sealed class SandboxTests : IAsyncLifetime
         var after = pod.Sandboxes.Single();
         Assert.Equal((before.Id, true, before.Ip), (after.Id, after.Ready, after.Ip));
         Assert.Equal([running, done.Id], pod.Containers.Select(c => c.Id));
-        Assert.Equal((RuntimeContainerState.Exited, 137, "ContainerStatusUnknown", ProcessRuntime.LostMessage),
+        Assert.Equal((RuntimeContainerState.Exited, 137, "ContainerStatusUnknown", LostContainer.WhenTerminatedMessage),
             (pod.Containers[0].State, pod.Containers[0].ExitCode, pod.Containers[0].Reason, pod.Containers[0].Message));
         Assert.Equal((RuntimeContainerState.Exited, 3, "Error"), (pod.Containers[1].State, pod.Containers[1].ExitCode, pod.Containers[1].Reason));
 
