@@ -121,7 +121,7 @@ internal sealed class ImageManager(IImageService? images, EventRecorder events, 
 
         var total = time.GetElapsedTime(requestedAt);
         events.Container(pod, container.Name, EventRecorder.TypeNormal, EventReasons.Pulled,
-            $"Successfully pulled image {quoted} in {GoFormat.Duration(Milliseconds(pullDuration))} ({GoFormat.Duration(Milliseconds(total))} including waiting). Image size: {size} bytes.");
+            $"Successfully pulled image {quoted} in {GoDuration.Format(Milliseconds(pullDuration))} ({GoDuration.Format(Milliseconds(total))} including waiting). Image size: {size} bytes.");
         _backoff.Collect(time.GetUtcNow());
         return new ImageResult(imageRef);
     }

@@ -1,9 +1,20 @@
 using Podvisor.Core.Model;
 
-namespace Podvisor.Core.Tests.Lifecycle;
+namespace Podvisor.Core.Tests.Model;
 
+/// <summary>GoDuration.Format against Go's time.Duration.String outputs.</summary>
 public class GoDurationTests
 {
+    [Theory]
+    [InlineData(0L, "0s")]
+    [InlineData(313 * TimeSpan.TicksPerMillisecond, "313ms")]
+    [InlineData(15 * TimeSpan.TicksPerMicrosecond / 10, "1.5µs")]
+    [InlineData(1234 * TimeSpan.TicksPerMillisecond, "1.234s")]
+    [InlineData(10 * TimeSpan.TicksPerSecond, "10s")]
+    [InlineData(123500 * TimeSpan.TicksPerMillisecond, "2m3.5s")]
+    [InlineData(TimeSpan.TicksPerHour, "1h0m0s")]
+    public void Format_PrintsTicksAsGo(long ticks, string expected) => Assert.Equal(expected, GoDuration.Format(TimeSpan.FromTicks(ticks)));
+
     [Theory]
     [InlineData(0L, "0s")]
     [InlineData(100L, "100ns")]
