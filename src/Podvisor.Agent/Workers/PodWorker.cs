@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using k8s;
 using k8s.Models;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
@@ -119,7 +118,7 @@ internal sealed class PodWorker : IAsyncDisposable
             return pod;
         }
 
-        var metadata = KubernetesJson.Deserialize<V1ObjectMeta>(KubernetesJson.Serialize(pod.Metadata));
+        var metadata = KubeObject.DeepCopy(pod.Metadata);
         var grace = gracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds();
         metadata.DeletionTimestamp = _time.GetUtcNow().UtcDateTime.AddSeconds(grace);
         metadata.DeletionGracePeriodSeconds = gracePeriodSeconds;

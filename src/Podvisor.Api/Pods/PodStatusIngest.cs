@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using k8s;
 using k8s.Models;
+using Podvisor.Core.Model;
 using Podvisor.Core.Status;
 using Microsoft.Extensions.Logging;
 using Podvisor.Agent;
@@ -41,10 +41,10 @@ internal sealed partial class PodStatusIngest(ApiContext api, EventStore events)
     {
         var sequence = Interlocked.Increment(ref _sequence);
         _newestStatus[uid] = sequence;
-        _ops.Writer.TryWrite(new StatusOp(uid, Copy(status), sequence));
+        _ops.Writer.TryWrite(new StatusOp(uid, KubeObject.DeepCopy(status), sequence));
     }
 
-    public void EventRecorded(Corev1Event evt) => _ops.Writer.TryWrite(new EventOp(Copy(evt)));
+    public void EventRecorded(Corev1Event evt) => _ops.Writer.TryWrite(new EventOp(KubeObject.DeepCopy(evt)));
 
     public void PodTerminated(string uid) => _ops.Writer.TryWrite(new TerminatedOp(uid));
 
@@ -170,8 +170,6 @@ internal sealed partial class PodStatusIngest(ApiContext api, EventStore events)
             }
         }
     }
-
-    private static T Copy<T>(T value) => KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(value));
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Applying {Operation} from the agent failed")]
     private static partial void LogApplyFailed(ILogger logger, string operation, Exception exception);

@@ -6,6 +6,7 @@ using Podvisor.Api.Http;
 using Podvisor.Api.Objects;
 using Podvisor.Api.Patching;
 using Podvisor.Api.Store;
+using Podvisor.Core.Model;
 using Podvisor.Core.Status;
 
 namespace Podvisor.Api.Pods;
@@ -49,7 +50,7 @@ internal sealed class PodWriter(ApiContext api)
         }
 
         var explicitVersion = pod.Metadata.ResourceVersion;
-        return RetryAsync(ns, name, warnings, current => CommitAsync(current, CloneOf(pod), explicitVersion, options, statusOnly));
+        return RetryAsync(ns, name, warnings, current => CommitAsync(current, KubeObject.DeepCopy(pod), explicitVersion, options, statusOnly));
     }
 
     public async Task<WriteResult> PatchAsync(string ns, string name, string patchType, string body, WriteOptions options, bool statusOnly)
@@ -195,6 +196,4 @@ internal sealed class PodWriter(ApiContext api)
         old.Status = status ?? new V1PodStatus();
         return old;
     }
-
-    private static V1Pod CloneOf(V1Pod pod) => KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(pod));
 }

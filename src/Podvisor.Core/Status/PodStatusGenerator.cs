@@ -1,4 +1,3 @@
-using k8s;
 using k8s.Models;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
@@ -71,7 +70,7 @@ public static class PodStatusGenerator
         if (!RestartAllRequest.IsAnnotated(input.Pod) && StatusManagerRules.FindIllegalTransition(input.Pod.Spec, old, status, input.Gates) is not null)
         {
             // Status update on pod aborted: the cached status stays as it was.
-            return KubernetesJson.Deserialize<V1PodStatus>(KubernetesJson.Serialize(old!));
+            return KubeObject.DeepCopy(old!);
         }
 
         StatusManagerRules.SetLastTransitionTimes(status.Conditions, old, now);

@@ -1,5 +1,5 @@
-using k8s;
 using k8s.Models;
+using Podvisor.Core.Model;
 
 namespace Podvisor.Core.Validation;
 
@@ -110,7 +110,7 @@ public static class PodUpdateValidation
     /// <summary>The new spec with every updatable field reset to its old value.</summary>
     private static V1PodSpec Munge(V1PodSpec newSpec, V1PodSpec oldSpec)
     {
-        var munged = KubernetesJson.Deserialize<V1PodSpec>(KubernetesJson.Serialize(newSpec));
+        var munged = KubeObject.DeepCopy(newSpec);
         for (var i = 0; i < (munged.Containers?.Count ?? 0); i++)
         {
             munged.Containers![i].Image = oldSpec.Containers![i].Image;

@@ -119,7 +119,7 @@ public sealed class PodRunner
             return;
         }
 
-        var metadata = KubernetesJson.Deserialize<V1ObjectMeta>(KubernetesJson.Serialize(pod.Metadata));
+        var metadata = KubeObject.DeepCopy(pod.Metadata);
         metadata.Annotations ??= new Dictionary<string, string>();
         metadata.Annotations[RestartAllRequest.Annotation] = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         metadata.ResourceVersion = (long.Parse(metadata.ResourceVersion ?? "1", System.Globalization.CultureInfo.InvariantCulture) + 1)
