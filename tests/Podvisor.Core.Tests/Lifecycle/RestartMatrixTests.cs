@@ -11,34 +11,14 @@ namespace Podvisor.Core.Tests.Lifecycle;
 /// </summary>
 public class RestartMatrixTests
 {
-    private static readonly string?[] Policies = [null, "Always", "OnFailure", "Never"];
     private static readonly int[] ExitCodes = [0, 1, 3, 7, 42, 88, 137, 143];
-
-    private static readonly V1ContainerRestartRule[][] RuleSets =
-    [
-        [],
-        [Containers.Restart("In", 42)],
-        [Containers.Restart("NotIn")],
-        [Containers.Restart("In")],
-        [Containers.RestartAll("In", 42)],
-        [Containers.RestartAll("In", 88)],
-        [Containers.Restart("NotIn", 0, 3), Containers.RestartAll("In", 7)],
-        [Containers.Restart("In", 0)],
-        [Containers.Rule("Restart", "Foo", 1), Containers.Rule("Pause", "In", 3), Containers.Restart("In", 7)],
-        [new V1ContainerRestartRule { Action = "Restart" }, Containers.RestartAll("NotIn", 0)],
-    ];
-
-    private static readonly FeatureGates[] Gates =
-    [
-        new(true, true), new(true, false), new(false, true), new(false, false),
-    ];
 
     public static TheoryData<int, int> RuleSetsAndGates()
     {
         var data = new TheoryData<int, int>();
-        for (var r = 0; r < RuleSets.Length; r++)
+        for (var r = 0; r < RestartCases.RuleSets.Length; r++)
         {
-            for (var g = 0; g < Gates.Length; g++)
+            for (var g = 0; g < RestartCases.Gates.Length; g++)
             {
                 data.Add(r, g);
             }
@@ -120,15 +100,15 @@ public class RestartMatrixTests
     [MemberData(nameof(RuleSetsAndGates))]
     public void Matrix_DeciderAndPlannerAgreeWithTheSpecModel(int ruleSet, int gateIndex)
     {
-        var gates = Gates[gateIndex];
+        var gates = RestartCases.Gates[gateIndex];
         var failures = new List<string>();
-        foreach (var podPolicy in Policies)
+        foreach (var podPolicy in RestartCases.Policies)
         {
-            foreach (var containerPolicy in Policies)
+            foreach (var containerPolicy in RestartCases.Policies)
             {
                 foreach (var exitCode in ExitCodes)
                 {
-                    var outcome = Check(podPolicy, containerPolicy, RuleSets[ruleSet], exitCode, gates);
+                    var outcome = Check(podPolicy, containerPolicy, RestartCases.RuleSets[ruleSet], exitCode, gates);
                     if (outcome is not null)
                     {
                         failures.Add($"pod={podPolicy ?? "-"} container={containerPolicy ?? "-"} exit={exitCode}: {outcome}");

@@ -7,41 +7,31 @@ namespace Podvisor.Core.Tests.Lifecycle;
 
 /// <summary>
 /// <see cref="RestartPolicy.Decide"/> against an oracle written from docs/lifecycle.md §4 and §4.2, over every combination of pod
-/// policy × container policy × rules × gates × exit code (or none) × where the container sits (regular, init or sidecar list).
+/// policy × container policy × rules × gates × exit code (or none) × regular or init container (an init container with Always is a sidecar).
 /// </summary>
 public class RestartPolicyDecideTests
 {
-    private static readonly string?[] PodPolicies = [null, "", "Always", "OnFailure", "Never"];
-    private static readonly string?[] ContainerPolicies = [null, "Always", "OnFailure", "Never"];
-    private static readonly int?[] Exits = [null, 0, 1, 3, 42, 88, 137, -1];
+    private static readonly string?[] PodPolicies = [.. RestartCases.Policies, ""];
+    private static readonly int?[] Exits = [null, 0, 1, 3, 7, 42, 88, 137, -1];
 
+    /// <summary>The shared rule sets and a few more: NotIn with codes, a rule without values, RestartAll before Restart on one code.</summary>
     private static readonly V1ContainerRestartRule[][] RuleSets =
     [
-        [],
-        [Containers.Restart("In", 42)],
+        .. RestartCases.RuleSets,
         [Containers.Restart("NotIn", 0)],
-        [Containers.Restart("In")],
-        [Containers.Restart("NotIn")],
-        [Containers.Restart("In", 0)],
-        [Containers.RestartAll("In", 88)],
         [Containers.RestartAll("NotIn", 0, 1)],
-        [Containers.Restart("NotIn", 0, 3), Containers.RestartAll("In", 3, 88)],
         [Containers.RestartAll("In", 42), Containers.Restart("In", 42)],
-        [Containers.Rule("Restart", "Foo", 1), Containers.Rule("Pause", "In", 3), Containers.Restart("In", 3, 137)],
-        [new V1ContainerRestartRule { Action = "Restart" }, Containers.RestartAll("NotIn", 0)],
         [new V1ContainerRestartRule { Action = "Restart", ExitCodes = new V1ContainerRestartRuleOnExitCodes { OperatorProperty = "NotIn" } }],
     ];
-
-    private static readonly FeatureGates[] Gates = [new(true, true), new(true, false), new(false, true), new(false, false)];
 
     public static TheoryData<string?, string?, int> PoliciesAndGates()
     {
         var data = new TheoryData<string?, string?, int>();
         foreach (var pod in PodPolicies)
         {
-            foreach (var container in ContainerPolicies)
+            foreach (var container in RestartCases.Policies)
             {
-                for (var g = 0; g < Gates.Length; g++)
+                for (var g = 0; g < RestartCases.Gates.Length; g++)
                 {
                     data.Add(pod, container, g);
                 }
@@ -56,7 +46,7 @@ public class RestartPolicyDecideTests
     [MemberData(nameof(PoliciesAndGates))]
     public void Decide_AgreesWithTheOracle(string? podPolicy, string? containerPolicy, int gateIndex)
     {
-        var gates = Gates[gateIndex];
+        var gates = RestartCases.Gates[gateIndex];
         var failures = new List<string>();
         var cases = 0;
         foreach (var rules in RuleSets)
