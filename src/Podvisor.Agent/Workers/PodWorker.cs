@@ -118,11 +118,12 @@ internal sealed class PodWorker : IAsyncDisposable
             return pod;
         }
 
-        var metadata = KubeObject.DeepCopy(pod.Metadata);
         var grace = gracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds();
-        metadata.DeletionTimestamp = _time.GetUtcNow().UtcDateTime.AddSeconds(grace);
-        metadata.DeletionGracePeriodSeconds = gracePeriodSeconds;
-        return new V1Pod { ApiVersion = pod.ApiVersion, Kind = pod.Kind, Metadata = metadata, Spec = pod.Spec, Status = pod.Status };
+        return KubeObject.WithMetadata(pod, metadata =>
+        {
+            metadata.DeletionTimestamp = _time.GetUtcNow().UtcDateTime.AddSeconds(grace);
+            metadata.DeletionGracePeriodSeconds = gracePeriodSeconds;
+        });
     }
 
     private void Signal()

@@ -119,13 +119,15 @@ public sealed class PodRunner
             return;
         }
 
-        var metadata = KubeObject.DeepCopy(pod.Metadata);
-        metadata.Annotations ??= new Dictionary<string, string>();
-        metadata.Annotations[RestartAllRequest.Annotation] = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        metadata.ResourceVersion = (long.Parse(metadata.ResourceVersion ?? "1", System.Globalization.CultureInfo.InvariantCulture) + 1)
-            .ToString(System.Globalization.CultureInfo.InvariantCulture);
-        pod.Metadata = metadata;
-        agent.UpsertPod(new V1Pod { ApiVersion = pod.ApiVersion, Kind = pod.Kind, Metadata = metadata, Spec = pod.Spec, Status = pod.Status });
+        var requested = KubeObject.WithMetadata(pod, metadata =>
+        {
+            metadata.Annotations ??= new Dictionary<string, string>();
+            metadata.Annotations[RestartAllRequest.Annotation] = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metadata.ResourceVersion = (long.Parse(metadata.ResourceVersion ?? "1", System.Globalization.CultureInfo.InvariantCulture) + 1)
+                .ToString(System.Globalization.CultureInfo.InvariantCulture);
+        });
+        pod.Metadata = requested.Metadata;
+        agent.UpsertPod(requested);
     }
 
     /// <summary>What the apiserver and scheduler would have set: namespace, uid, creation time, node.</summary>
