@@ -1,4 +1,5 @@
 using System.Text;
+using Podvisor.Core;
 
 namespace Podvisor.Api;
 
@@ -23,13 +24,13 @@ internal static class Kubeconfig
             .Append("current-context: podvisor\npreferences: {}\n")
             .ToString();
         var bytes = Encoding.UTF8.GetBytes(text);
-        Runtime.PrivateFile.Touch(path);
+        PrivateFile.Touch(path);
         if (File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
         {
             return; // unchanged: a restart on a full disk need not write
         }
 
-        Runtime.PrivateFile.WriteAtomically(path, bytes);
+        PrivateFile.WriteAtomically(path, bytes);
     }
 
     private static string ClientCertificate((string CertificatePem, string KeyPem) identity) =>

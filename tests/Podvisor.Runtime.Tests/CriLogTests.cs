@@ -1,5 +1,6 @@
 using System.Text;
 using CsCheck;
+using Podvisor.Core.Logs;
 using Podvisor.Runtime.Process;
 
 namespace Podvisor.Runtime.Tests;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Podvisor.Core;
 using k8s.Models;
 using Podvisor.Agent;
 using Podvisor.Api.Store;
@@ -130,7 +131,7 @@ internal sealed class ServiceAccountTokens : IServiceAccountTokens, IDisposable
             return key;
         }
 
-        Runtime.PrivateFile.WriteAtomically(path, Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem() + "\n"));
+        PrivateFile.WriteAtomically(path, Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem() + "\n"));
         return key;
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Podvisor.Core;
 
 namespace Podvisor.Api.Http;
 
@@ -32,7 +33,7 @@ internal static class ServingCertificate
         }
 
         var created = Create(SubjectAlternativeNames(served), now);
-        Runtime.PrivateFile.WriteAtomically(path, created.Export(X509ContentType.Pkcs12));
+        PrivateFile.WriteAtomically(path, created.Export(X509ContentType.Pkcs12));
         return created;
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Threading.Channels;
+using Podvisor.Core.Logs;
 using k8s.Models;
 using Podvisor.Api.Http;
 using Podvisor.Api.Store;

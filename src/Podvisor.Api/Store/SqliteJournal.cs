@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Podvisor.Api.Watch;
+using Podvisor.Core;
 using Podvisor.Runtime;
 
 namespace Podvisor.Api.Store;

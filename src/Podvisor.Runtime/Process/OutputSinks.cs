@@ -1,4 +1,5 @@
 using System.Buffers;
+using Podvisor.Core.Logs;
 
 namespace Podvisor.Runtime.Process;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Podvisor.Core.Logs;
 using Podvisor.Core.Model;
 using Podvisor.Runtime.Process.Native;
 using Podvisor.Runtime.Process.Shim;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Podvisor.Core;
 using Podvisor.Core.Model;
 
 namespace Podvisor.Runtime.Process;

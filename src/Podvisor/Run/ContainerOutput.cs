@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
+using Podvisor.Core.Logs;
 using Podvisor.Runtime;
 
 namespace Podvisor.Run;

@@ -3,6 +3,7 @@ using Podvisor.Api.Logs;
 using Podvisor.Api.Patching;
 using Podvisor.Api.Selectors;
 
+using Podvisor.Core.Logs;
 using Podvisor.Runtime;
 
 namespace Podvisor.Api.Tests.Selectors;

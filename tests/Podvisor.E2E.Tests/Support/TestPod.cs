@@ -1,3 +1,4 @@
+using Podvisor.Core.Logs;
 using k8s.Models;
 using Podvisor.Runtime;
 

@@ -1,3 +1,4 @@
+using Podvisor.Core.Logs;
 using Podvisor.Core.Model;
 
 namespace Podvisor.Runtime.Tests.Process;

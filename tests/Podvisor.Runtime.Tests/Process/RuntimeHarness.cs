@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Podvisor.Core.Logs;
 using k8s.Models;
 using Podvisor.Core.Model;
 using Podvisor.Runtime.Process;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Podvisor.Core;
 using Podvisor.Runtime.Process.Native;
 
 namespace Podvisor.Runtime.Process.Shim;

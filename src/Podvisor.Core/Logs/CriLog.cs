@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace Podvisor.Runtime;
+namespace Podvisor.Core.Logs;
 
 /// <summary>The stream a CRI log record came from.</summary>
 public enum CriLogStream

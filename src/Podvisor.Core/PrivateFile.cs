@@ -1,4 +1,4 @@
-namespace Podvisor.Runtime;
+namespace Podvisor.Core;
 
 /// <summary>
 /// Files that hold secrets (the store and its WAL, the kubeconfig's token, the serving key, the runtime's records of
