@@ -2,6 +2,7 @@ using System.Globalization;
 using k8s.Models;
 using Podvisor.Agent.Probes;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 
 namespace Podvisor.Agent;
@@ -11,12 +12,13 @@ public sealed class ContainerConfigException(string message) : Exception(message
 
 /// <summary>
 /// Mirrors kubelet generateContainerConfig for the process runtime: env from ConfigMaps, Secrets, fieldRef and
-/// $(VAR) expansion (makeEnvironmentVariables), command/args expansion (ExpandContainerCommandAndArgs), log path and restart count.
+/// $(VAR) expansion (makeEnvironmentVariables), command/args expansion (ExpandContainerCommandAndArgs), with the log path and restart count
+/// <see cref="Logs.ContainerLogManager"/> chose.
 /// </summary>
 public static class ContainerConfigFactory
 {
     public static ContainerConfig Create(
-        V1Pod pod, V1Container container, ContainerKind kind, int restartCount, string? podIp, AgentOptions options, IConfigObjects objects)
+        V1Pod pod, V1Container container, ContainerKind kind, int restartCount, string logPath, string? podIp, AgentOptions options, IConfigObjects objects)
     {
         var env = ResolveEnv(pod, container, podIp, options, objects);
         var lookup = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -55,7 +57,7 @@ public static class ContainerConfigFactory
             StopSignal = container.Lifecycle?.StopSignal,
             TerminationMessagePath = string.IsNullOrEmpty(container.TerminationMessagePath) ? "/dev/termination-log" : container.TerminationMessagePath,
             TerminationMessagePolicy = string.IsNullOrEmpty(container.TerminationMessagePolicy) ? "File" : container.TerminationMessagePolicy,
-            LogPath = LogPaths.ContainerLog(options.DataDir, pod.Metadata.NamespaceProperty ?? "default", pod.Metadata.Name, pod.Metadata.Uid, container.Name, restartCount),
+            LogPath = logPath,
         };
     }
 
@@ -73,35 +75,6 @@ public static class ContainerConfigFactory
             MemoryRequestBytes = Bytes(resources?.Requests),
             MemoryLimitBytes = Bytes(resources?.Limits),
         };
-    }
-
-    /// <summary>
-    /// Mirrors kubelet's restart count for a new instance: the newest runtime instance's count + 1, else (instances
-    /// removed, e.g. by RestartAllContainers) one more than the highest <c>N.log</c> in the container's log directory.
-    /// </summary>
-    public static int NextRestartCount(V1Pod pod, string containerName, RuntimePodStatus runtime, string dataDir)
-    {
-        if (runtime.FindContainerStatusByName(containerName) is { } newest)
-        {
-            return newest.RestartCount + 1;
-        }
-
-        var dir = Path.GetDirectoryName(LogPaths.ContainerLog(dataDir, pod.Metadata.NamespaceProperty ?? "default", pod.Metadata.Name, pod.Metadata.Uid, containerName, 0))!;
-        if (!Directory.Exists(dir))
-        {
-            return 0;
-        }
-
-        var max = -1;
-        foreach (var file in Directory.EnumerateFiles(dir, "*.log"))
-        {
-            if (int.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > max)
-            {
-                max = n;
-            }
-        }
-
-        return max + 1;
     }
 
     /// <summary>

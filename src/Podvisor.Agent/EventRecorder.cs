@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using k8s.Models;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Agent;
 

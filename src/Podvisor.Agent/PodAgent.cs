@@ -3,12 +3,14 @@ using Microsoft.Extensions.Logging;
 using Podvisor.Agent.Gc;
 using Podvisor.Agent.Hooks;
 using Podvisor.Agent.Images;
+using Podvisor.Agent.Logs;
 using Podvisor.Agent.Probes;
 using Podvisor.Agent.Status;
 using Podvisor.Agent.Volumes;
 using Podvisor.Agent.Workers;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 
 namespace Podvisor.Agent;
@@ -58,13 +60,17 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
         var hooks = new LifecycleHookRunner(runtime, time);
         _prober = new ProbeManager(time, new ProbeExecutor(runtime, time), new ProbeEvents(this));
         _terminator = new PodTerminator(runtime, Events, hooks, _volumes, time, options.HostIp);
+        Logs = new ContainerLogManager(options.DataDir);
         _executor = new PlanExecutor(runtime, _terminator, new ContainerGc(runtime), Events, _images = new ImageManager(runtime.Images, Events, time), _volumes,
-            hooks, _backoff, configObjects, options, time);
+            Logs, hooks, _backoff, configObjects, options, time);
         _eventPump = Task.Run(PumpRuntimeEventsAsync);
     }
 
     /// <summary>Records events about the agent's pods (e.g. the pod source's Scheduled event).</summary>
     public EventRecorder Events { get; }
+
+    /// <summary>The pods' container logs, which the API reads through <see cref="IPodLogs"/>.</summary>
+    public ContainerLogManager Logs { get; }
 
     /// <summary>UIDs of the pods the agent currently runs or terminates.</summary>
     public IReadOnlyCollection<string> PodUids => _workers.Uids;
@@ -118,17 +124,12 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     /// </summary>
     public async Task RemoveOrphanedPodsAsync()
     {
-        var logsDirectory = LogPaths.Root(_options.DataDir);
         foreach (var uid in _runtime.PodUids.Where(uid => !_workers.Contains(uid)))
         {
             var running = _runtime.GetPodStatus(uid).Containers.Where(c => c.State == RuntimeContainerState.Running);
             await Task.WhenAll(running.Select(c => _runtime.StopContainerAsync(c.Id, OrphanGracePeriod, CancellationToken.None).AsTask()));
             await _terminator.RemoveRuntimePodAsync(uid);
-            foreach (var logs in Directory.Exists(logsDirectory) ? Directory.GetDirectories(logsDirectory, "*_" + uid) : [])
-            {
-                Directory.Delete(logs, recursive: true);
-            }
-
+            Logs.RemoveOrphan(uid);
             OrphanRemoved(uid);
         }
     }
@@ -138,7 +139,7 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     {
         var uid = pod.Metadata.Uid;
         var status = new PodStatusManager(_sink, Events, _prober, _time, _options, pod.Status);
-        var syncer = new PodSyncer(uid, _runtime, status, _executor, _terminator, _prober, _volumes, _backoff, Events,
+        var syncer = new PodSyncer(uid, _runtime, status, _executor, _terminator, _prober, _volumes, Logs, _backoff, Events,
             new RestartAllRequests(_options.DataDir, uid), _options, _time, _logs.CreateLogger<PodSyncer>());
         return new PodWorker(pod, syncer, _work, _time, _options.ResyncInterval, SyncFailed, _workers.Remove, _stop.Token);
     }

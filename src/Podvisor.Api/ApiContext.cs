@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Podvisor.Agent;
 using Podvisor.Api.Store;
 using Podvisor.Core;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api;
 
@@ -9,7 +9,7 @@ namespace Podvisor.Api;
 internal sealed class ApiContext(ObjectStore store, TimeProvider time, FeatureGates gates, string nodeName, string dataDir, ILoggerFactory loggerFactory)
 {
     private volatile IPodAgent? _agent;
-    private volatile Streams.IPodExec? _exec;
+    private volatile IPodExec? _exec;
 
     public ObjectStore Store { get; } = store;
 
@@ -36,15 +36,18 @@ internal sealed class ApiContext(ObjectStore store, TimeProvider time, FeatureGa
         set => _agent = value;
     }
 
+    /// <summary>The node's container logs (null until attached).</summary>
+    public IPodLogs? Logs { get; set; }
+
     /// <summary>The node side of exec and port-forward (null until attached).</summary>
-    public Streams.IPodExec? Exec
+    public IPodExec? Exec
     {
         get => _exec;
         set => _exec = value;
     }
 
     /// <summary>The node side of metrics.k8s.io (null until attached, or when the runtime has no stats).</summary>
-    public Metrics.IPodMetrics? Metrics { get; set; }
+    public IPodMetrics? Metrics { get; set; }
 
     public DateTimeOffset Now => Time.GetUtcNow();
 

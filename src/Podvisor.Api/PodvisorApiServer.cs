@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Podvisor.Agent;
 using Podvisor.Api.Discovery;
 using Podvisor.Api.Events;
 using Podvisor.Api.Http;
@@ -18,6 +17,7 @@ using Podvisor.Api.Nodes;
 using Podvisor.Api.Pods;
 using Podvisor.Api.Store;
 using Podvisor.Api.Streams;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api;
 
@@ -75,12 +75,13 @@ public sealed class PodvisorApiServer : IPodStatusSink, IConfigObjects, IAsyncDi
     public string KubeconfigPath => Path.Combine(_options.DataDir, "kubeconfig");
 
     /// <summary>
-    /// Connects the node agent, and the node's exec/port-forward and metrics sides when it has them. Every stored pod is
-    /// handed to the agent once the server has started.
+    /// Connects the node agent and its container logs, and the node's exec/port-forward and metrics sides when it has
+    /// them. Every stored pod is handed to the agent once the server has started.
     /// </summary>
-    public void Attach(IPodAgent agent, IPodExec? exec = null, Metrics.IPodMetrics? metrics = null)
+    public void Attach(IPodAgent agent, IPodLogs logs, IPodExec? exec = null, IPodMetrics? metrics = null)
     {
         _api.Agent = agent;
+        _api.Logs = logs;
         _api.Exec = exec;
         _api.Metrics = metrics;
         HandOffStoredPods();

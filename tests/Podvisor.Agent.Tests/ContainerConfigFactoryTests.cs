@@ -1,6 +1,7 @@
 using k8s.Models;
 using Podvisor.Agent.Tests.Support;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 
 namespace Podvisor.Agent.Tests;
@@ -17,7 +18,7 @@ public sealed class ContainerConfigFactoryTests
             Env = [new V1EnvVar { Name = "POD_NAME", Value = "web" }],
         };
 
-        var config = ContainerConfigFactory.Create(Pod(container), container, ContainerKind.Regular, 0, null, TestAgentOptions.For("/data"), NoConfigObjects.Instance);
+        var config = ContainerConfigFactory.Create(Pod(container), container, ContainerKind.Regular, 0, "/data/0.log", null, TestAgentOptions.For("/data"), NoConfigObjects.Instance);
 
         Assert.Empty(config.Command);
         Assert.Equal(["--name", "web"], config.Args);
@@ -40,7 +41,7 @@ public sealed class ContainerConfigFactoryTests
             },
         };
 
-        var config = ContainerConfigFactory.Create(Pod(container), container, ContainerKind.Regular, 0, null, TestAgentOptions.For("/data"), NoConfigObjects.Instance);
+        var config = ContainerConfigFactory.Create(Pod(container), container, ContainerKind.Regular, 0, "/data/0.log", null, TestAgentOptions.For("/data"), NoConfigObjects.Instance);
 
         Assert.Equal(["NET_ADMIN"], config.Security.AddCapabilities);
         Assert.Equal(["ALL"], config.Security.DropCapabilities);

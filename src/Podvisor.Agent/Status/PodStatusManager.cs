@@ -5,6 +5,7 @@ using Podvisor.Core;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 using Podvisor.Core.Status;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Agent.Status;
 

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 using Podvisor.Runtime.Process.Native;
 
@@ -26,9 +27,6 @@ public sealed class VolumeManager(
     string dataDir, bool privileged, IConfigObjects objects, AgentOptions options, TimeProvider time, IServiceAccountTokens? tokenRequests = null)
 {
     private readonly ServiceAccountTokenCache _tokens = new(tokenRequests, time);
-
-    /// <summary>Where the ServiceAccount admission plugin mounts a pod's API credentials.</summary>
-    public const string ServiceAccountTokenPath = "/var/run/secrets/kubernetes.io/serviceaccount";
 
     private const UnixFileMode EmptyDirMode = (UnixFileMode)0b111_111_111; // 0777, as the kubelet's emptyDir
     private static readonly V1EmptyDirVolumeSource InMemory = new() { Medium = "Memory" };
@@ -117,7 +115,7 @@ public sealed class VolumeManager(
         var mounts = new List<Mount>();
         foreach (var (mount, index) in (container.VolumeMounts ?? []).Select((m, i) => (m, i)))
         {
-            if (!privileged && mount.MountPath == ServiceAccountTokenPath)
+            if (!privileged && mount.MountPath == ServiceAccountCredentials.MountPath)
             {
                 continue; // without root every pod would share this one host path (docs/contracts.md §2, "ServiceAccounts")
             }

@@ -2,11 +2,13 @@ using k8s.Models;
 using Podvisor.Agent.Gc;
 using Podvisor.Agent.Hooks;
 using Podvisor.Agent.Images;
+using Podvisor.Agent.Logs;
 using Podvisor.Agent.Status;
 using Podvisor.Agent.Volumes;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 using Podvisor.Core.Status;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 
 namespace Podvisor.Agent.Workers;
@@ -22,7 +24,7 @@ internal sealed record PodSyncContext(ContainerHashes Hashes, PodStatusManager S
 /// </summary>
 internal sealed class PlanExecutor(
     IContainerRuntime runtime, PodTerminator terminator, ContainerGc gc, EventRecorder events, ImageManager images, VolumeManager volumes,
-    LifecycleHookRunner hooks, CrashLoopBackoff backoff, IConfigObjects configObjects, AgentOptions options, TimeProvider time)
+    ContainerLogManager logs, LifecycleHookRunner hooks, CrashLoopBackoff backoff, IConfigObjects configObjects, AgentOptions options, TimeProvider time)
 {
     public async Task<SyncResult> ExecuteAsync(V1Pod pod, RuntimePodStatus observed, PodPlan plan, PodSyncContext ctx)
     {
@@ -174,11 +176,11 @@ internal sealed class PlanExecutor(
             return StartFailed(s, spec.Name, imageFailure.Reason, imageFailure.Message, error: imageFailure.Reason, image.RetryAt);
         }
 
-        var restartCount = ContainerConfigFactory.NextRestartCount(pod, spec.Name, s.Observed, options.DataDir);
+        var restartCount = logs.NextRestartCount(pod, spec.Name, s.Observed);
         ContainerConfig config;
         try
         {
-            config = ContainerConfigFactory.Create(pod, spec, start.Kind, restartCount, s.PodIp, options, configObjects) with
+            config = ContainerConfigFactory.Create(pod, spec, start.Kind, restartCount, logs.ContainerLog(pod, spec.Name, restartCount), s.PodIp, options, configObjects) with
             {
                 Mounts = volumes.Mounts(pod, spec, s.Observed.PodIp),
             };
@@ -226,7 +228,7 @@ internal sealed class PlanExecutor(
             await gc.PruneExitedInstancesAsync(s.Observed, s.Killed, spec.Name, ct);
         }
 
-        ContainerGc.PruneLogs(config.LogPath, restartCount);
+        logs.PruneOldInstances(pod, spec.Name, restartCount);
         return (true, SyncResult.Ok);
     }
 

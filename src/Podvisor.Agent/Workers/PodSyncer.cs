@@ -1,5 +1,6 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Podvisor.Agent.Logs;
 using Podvisor.Agent.Probes;
 using Podvisor.Agent.Status;
 using Podvisor.Agent.Volumes;
@@ -23,7 +24,7 @@ internal sealed record SyncOutcome(bool Terminal, DateTimeOffset NextSyncAt, boo
 /// </summary>
 internal sealed partial class PodSyncer(
     string uid, IContainerRuntime runtime, PodStatusManager status, PlanExecutor executor, PodTerminator terminator,
-    ProbeManager prober, VolumeManager volumes, CrashLoopBackoff backoff, EventRecorder events, RestartAllRequests requests,
+    ProbeManager prober, VolumeManager volumes, ContainerLogManager logs, CrashLoopBackoff backoff, EventRecorder events, RestartAllRequests requests,
     AgentOptions options, TimeProvider time, ILogger logger)
 {
     private bool _lostContainersForgotten;
@@ -137,10 +138,9 @@ internal sealed partial class PodSyncer(
         backoff.ForgetPod(uid);
         events.ForgetPod(uid);
         requests.Forget();
-        var logs = LogPaths.PodDirectory(options.DataDir, pod.Metadata.NamespaceProperty ?? "default", pod.Metadata.Name, uid);
-        if (!options.KeepLogsOfDeletedPods && Directory.Exists(logs))
+        if (!options.KeepLogsOfDeletedPods)
         {
-            Directory.Delete(logs, recursive: true);
+            logs.RemovePod(pod);
         }
 
         status.Terminated(uid);

@@ -4,6 +4,7 @@ using Podvisor.Api.Namespaces;
 using Podvisor.Api.Objects;
 using Podvisor.Api.Store;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api.Auth;
 
@@ -16,7 +17,7 @@ namespace Podvisor.Api.Auth;
 /// </summary>
 internal static class ServiceAccountAdmission
 {
-    private const string TokenMountPath = Agent.Volumes.VolumeManager.ServiceAccountTokenPath;
+    private const string TokenMountPath = ServiceAccountCredentials.MountPath;
     private const string VolumePrefix = "kube-api-access-";
 
     /// <summary>Mutates <paramref name="pod"/>; a 403 when its service account does not exist.</summary>

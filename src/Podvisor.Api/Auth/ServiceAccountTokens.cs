@@ -2,10 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Podvisor.Core;
 using k8s.Models;
-using Podvisor.Agent;
 using Podvisor.Api.Store;
+using Podvisor.Core;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api.Auth;
 

@@ -1,11 +1,10 @@
 using System.Text;
 using System.Threading.Channels;
-using Podvisor.Core.Logs;
 using k8s.Models;
 using Podvisor.Api.Http;
 using Podvisor.Api.Store;
-
-using Podvisor.Runtime;
+using Podvisor.Core.Logs;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api.Logs;
 
@@ -37,8 +36,8 @@ internal sealed class LogEndpoints(ApiContext api)
 
         var pod = (V1Pod)stored.Object;
         var (options, invalid) = LogOptions.From(ctx.Request.Query, api.Now, name);
-        var (path, error) = options is null ? (null, invalid) : LogFiles.Resolve(api.DataDir, pod, options);
-        if (path is null)
+        var (log, error) = options is null ? (null, invalid) : Find(pod, options);
+        if (log is null)
         {
             await ApiResponses.WriteError(ctx, error!).ConfigureAwait(false);
             return;
@@ -49,12 +48,29 @@ internal sealed class LogEndpoints(ApiContext api)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, api.Stopping.Token);
         try
         {
-            await StreamAsync(ctx.Response.Body, pod, path, options!, stop.Token).ConfigureAwait(false);
+            await StreamAsync(ctx.Response.Body, pod, log.Value, options!, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // The client went away, or the pod or the server stopped: the stream ends.
         }
+    }
+
+    /// <summary>The container the request names and the node's log file of the instance it reads, or the error to answer.</summary>
+    private ((string Container, PodLogFile File)? Log, ApiError? Error) Find(V1Pod pod, LogOptions options)
+    {
+        var (container, error) = LogLocation.ContainerName(pod, options.Container);
+        if (container is null)
+        {
+            return (null, error);
+        }
+
+        return api.Logs?.Find(pod, container, options.Previous) switch
+        {
+            PodLogFile file => ((container, file), null),
+            PodLogUnavailable unavailable => (null, ApiError.BadRequest(unavailable.Message)),
+            _ => (null, new ApiError(503, "ServiceUnavailable", "no node is attached to serve logs")),
+        };
     }
 
     private static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -66,8 +82,9 @@ internal sealed class LogEndpoints(ApiContext api)
     private static bool Rotated(FileStream file, string path) =>
         new FileInfo($"/proc/self/fd/{file.SafeFileHandle.DangerousGetHandle()}").LinkTarget is { } target && target != path && File.Exists(path);
 
-    private async Task StreamAsync(Stream output, V1Pod pod, string path, LogOptions options, CancellationToken ct)
+    private async Task StreamAsync(Stream output, V1Pod pod, (string Container, PodLogFile File) log, LogOptions options, CancellationToken ct)
     {
+        var path = log.File.Path;
         var formatter = new LogFormatter(options);
         var file = Open(path); // replaced when the writer rotates it
         try
@@ -86,7 +103,6 @@ internal sealed class LogEndpoints(ApiContext api)
             watcher.Created += (_, _) => wake.Writer.TryWrite(true);
             watcher.EnableRaisingEvents = true;
             using var podGone = WatchPodRemoval(pod, ct);
-            var instance = int.Parse(Path.GetFileNameWithoutExtension(path), System.Globalization.CultureInfo.InvariantCulture);
             while (!formatter.LimitReached)
             {
                 await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
@@ -100,7 +116,7 @@ internal sealed class LogEndpoints(ApiContext api)
                     continue;
                 }
 
-                if (LogFiles.Instances(api.DataDir, pod, Path.GetFileName(Path.GetDirectoryName(path))!).LastOrDefault() > instance)
+                if (api.Logs!.HasNewerInstance(pod, log.Container, log.File.RestartCount))
                 {
                     await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
                     return;

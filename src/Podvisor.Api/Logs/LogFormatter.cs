@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Podvisor.Api.Http;
 using Podvisor.Core.Logs;
-using Podvisor.Runtime;
 
 namespace Podvisor.Api.Logs;
 

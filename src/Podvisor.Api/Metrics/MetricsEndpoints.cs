@@ -6,6 +6,7 @@ using Podvisor.Api.Http;
 using Podvisor.Api.Selectors;
 using Podvisor.Api.Store;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api.Metrics;
 

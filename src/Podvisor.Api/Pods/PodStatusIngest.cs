@@ -4,9 +4,9 @@ using k8s.Models;
 using Podvisor.Core.Model;
 using Podvisor.Core.Status;
 using Microsoft.Extensions.Logging;
-using Podvisor.Agent;
 using Podvisor.Api.Events;
 using Podvisor.Api.Store;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api.Pods;
 

@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using Podvisor.Api.Watch;
 using Podvisor.Core;
-using Podvisor.Runtime;
 
 namespace Podvisor.Api.Store;
 

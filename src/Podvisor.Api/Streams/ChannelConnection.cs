@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Threading.Channels;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api.Streams;
 

@@ -2,6 +2,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Podvisor.Api.Http;
 using Podvisor.Api.Store;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api.Streams;
 

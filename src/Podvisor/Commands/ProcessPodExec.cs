@@ -1,5 +1,6 @@
 using Podvisor.Api.Streams;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 using Podvisor.Runtime.Process;
 

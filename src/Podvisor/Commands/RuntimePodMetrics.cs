@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Podvisor.Api.Metrics;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 
 namespace Podvisor.Commands;

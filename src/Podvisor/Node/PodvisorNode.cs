@@ -5,6 +5,7 @@ using Podvisor.Agent;
 using Podvisor.Api;
 using Podvisor.Commands;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 using Podvisor.Runtime.Cri;
 using Podvisor.Runtime.Process;
@@ -115,7 +116,7 @@ public sealed class PodvisorNode : IAsyncDisposable
         var server = _server = new PodvisorApiServer(_opened is CriRuntime cri ? options with { ContainerRuntimeVersion = $"{cri.RuntimeName}://{cri.RuntimeVersion}" } : options);
         var url = await server.StartAsync(ct);
         var agent = StartAgent(server, TimeProvider.System, server, server.Tokens, Processes is null ? null : server.KubernetesService);
-        server.Attach(agent, Processes is { } local ? new ProcessPodExec(local) : null,
+        server.Attach(agent, agent.Logs, Processes is { } local ? new ProcessPodExec(local) : null,
             _opened is IContainerStatsProvider stats ? new RuntimePodMetrics(_opened, stats, TimeProvider.System) : null);
         await agent.RemoveOrphanedPodsAsync(); // every stored pod was handed over by Attach
         return (server, url);

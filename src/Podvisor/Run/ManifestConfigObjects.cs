@@ -1,5 +1,6 @@
 using k8s.Models;
 using Podvisor.Agent;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Run;
 

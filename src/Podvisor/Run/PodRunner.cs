@@ -6,6 +6,7 @@ using Podvisor.Agent;
 using Podvisor.Core.Lifecycle;
 using Podvisor.Core.Model;
 using Podvisor.Node;
+using Podvisor.Node.Abstractions;
 using Spectre.Console;
 
 namespace Podvisor.Run;

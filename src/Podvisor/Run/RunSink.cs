@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using k8s.Models;
 using Podvisor.Agent;
 using Podvisor.Core.Model;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 
 namespace Podvisor.Run;

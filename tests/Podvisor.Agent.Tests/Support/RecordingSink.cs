@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using k8s.Models;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Agent.Tests.Support;
 

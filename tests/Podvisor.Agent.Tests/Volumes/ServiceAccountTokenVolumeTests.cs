@@ -3,6 +3,7 @@ using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 using Podvisor.Agent.Tests.Support;
 using Podvisor.Agent.Volumes;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Agent.Tests.Volumes;
 

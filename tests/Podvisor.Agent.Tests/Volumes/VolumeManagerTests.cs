@@ -1,6 +1,7 @@
 using k8s.Models;
 using Podvisor.Agent.Tests.Support;
 using Podvisor.Agent.Volumes;
+using Podvisor.Node.Abstractions;
 using Podvisor.Runtime;
 
 namespace Podvisor.Agent.Tests.Volumes;

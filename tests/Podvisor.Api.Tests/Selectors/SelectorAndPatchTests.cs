@@ -2,9 +2,7 @@ using System.Text.Json.Nodes;
 using Podvisor.Api.Logs;
 using Podvisor.Api.Patching;
 using Podvisor.Api.Selectors;
-
 using Podvisor.Core.Logs;
-using Podvisor.Runtime;
 
 namespace Podvisor.Api.Tests.Selectors;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Podvisor.Api.Streams;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.Api.Tests.Streams;
 

@@ -1,3 +1,4 @@
+using Podvisor.Agent.Logs;
 using Podvisor.Api;
 using Podvisor.Core.Model;
 
@@ -43,7 +44,7 @@ internal sealed class ApiServerHarness : IAsyncDisposable
         var server = new PodvisorApiServer(new PodvisorApiServerOptions { DataDir = dataDir, NodeName = "podvisor-node", Host = Host, TokenFile = tokenFile });
         var agent = new FakeAgent();
         agent.Connect(server);
-        server.Attach(agent);
+        server.Attach(agent, new ContainerLogManager(dataDir));
         var url = await server.StartAsync();
         return new ApiServerHarness(dataDir, owns, server, agent, url);
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using k8s.Models;
 using Podvisor.Agent;
+using Podvisor.Node.Abstractions;
 
 namespace Podvisor.E2E.Tests.Api;
 

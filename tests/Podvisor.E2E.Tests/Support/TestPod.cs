@@ -1,5 +1,5 @@
-using Podvisor.Core.Logs;
 using k8s.Models;
+using Podvisor.Core.Logs;
 using Podvisor.Runtime;
 
 namespace Podvisor.E2E.Tests.Support;

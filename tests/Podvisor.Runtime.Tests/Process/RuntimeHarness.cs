@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Podvisor.Core.Logs;
 using k8s.Models;
+using Podvisor.Core.Logs;
 using Podvisor.Core.Model;
 using Podvisor.Runtime.Process;
 

@@ -1,4 +1,4 @@
-namespace Podvisor.Api.Metrics;
+namespace Podvisor.Node.Abstractions;
 
 /// <summary>
 /// The node side of <c>metrics.k8s.io</c> (what metrics-server reads from the kubelet's summary API), owned by the API

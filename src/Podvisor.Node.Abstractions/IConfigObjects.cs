@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace Podvisor.Agent;
+namespace Podvisor.Node.Abstractions;
 
 /// <summary>
 /// The ConfigMaps and Secrets pods reference (the kubelet's configmap.Manager and secret.Manager): read by namespace

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace Podvisor.Api.Streams;
+namespace Podvisor.Node.Abstractions;
 
 /// <summary>
 /// The node side of <c>exec</c> and <c>portforward</c> (the kubelet's streaming runtime), owned by the API that

@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace Podvisor.Agent;
+namespace Podvisor.Node.Abstractions;
 
 /// <summary>
 /// The node agent as its pod source sees it (the API store for <c>serve</c>, the manifest for <c>run</c>).
