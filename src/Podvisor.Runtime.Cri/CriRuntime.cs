@@ -78,7 +78,12 @@ public sealed partial class CriRuntime : IContainerRuntime, IAsyncDisposable
 
     public async ValueTask<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
-        var logDirectory = Directory.CreateDirectory(LogPaths.PodDirectory(_options.DataDir, config.Namespace, config.Name, config.PodUid)).FullName;
+        if (config.LogDirectory.Length == 0)
+        {
+            throw new PodSandboxException($"RunPodSandbox for pod {config.Namespace}/{config.Name}: no log directory");
+        }
+
+        var logDirectory = Directory.CreateDirectory(config.LogDirectory).FullName;
         var dns = CriConfigMapping.HostDns(File.Exists(_options.ResolvConf) ? await File.ReadAllTextAsync(_options.ResolvConf, ct) : "");
         var sandbox = CriConfigMapping.Sandbox(config, logDirectory, dns);
         sandbox.Annotations[CriLabels.SandboxConfig] = CriConfigMapping.Encode(sandbox);

@@ -10,7 +10,7 @@ public sealed record CriRuntimeOptions
 
     public string Endpoint { get; init; } = DefaultEndpoint;
 
-    /// <summary>The agent's data dir: container logs (<see cref="LogPaths"/>) and termination-log files live under it.</summary>
+    /// <summary>The agent's data dir: termination-log files live under it.</summary>
     public required string DataDir { get; init; }
 
     /// <summary>

@@ -17,6 +17,12 @@ public sealed record PodSandboxConfig
     /// host-network pod, which keeps the node's.
     /// </summary>
     public string Hostname { get; init; } = "";
+
+    /// <summary>
+    /// The pod's log directory, chosen by the agent (CRI PodSandboxConfig.log_directory); every container's
+    /// <see cref="ContainerConfig.LogPath"/> is under it. A runtime that needs it (CRI) fails the sandbox without it.
+    /// </summary>
+    public string LogDirectory { get; init; } = "";
 }
 
 /// <summary>
@@ -69,7 +75,7 @@ public sealed record ContainerConfig
     /// <summary><c>File</c> or <c>FallbackToLogsOnError</c> (docs/lifecycle.md §10.3).</summary>
     public string TerminationMessagePolicy { get; init; } = "File";
 
-    /// <summary>Where the CRI-format log of this instance goes (chosen by the agent, see <see cref="LogPaths"/>).</summary>
+    /// <summary>Where the CRI-format log of this instance goes (chosen by the agent, under <see cref="PodSandboxConfig.LogDirectory"/>).</summary>
     public required string LogPath { get; init; }
 }
 
@@ -155,16 +161,3 @@ public sealed class ContainerStartException(string message, Exception? inner = n
 
 /// <summary>A pod sandbox could not be set up (network failure ...).</summary>
 public sealed class PodSandboxException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>Kubelet-style log layout: <c>DATA/logs/NAMESPACE_NAME_UID/CONTAINER/RESTARTCOUNT.log</c>.</summary>
-public static class LogPaths
-{
-    /// <summary>Where every pod's log directory lives.</summary>
-    public static string Root(string dataDir) => Path.Combine(dataDir, "logs");
-
-    public static string PodDirectory(string dataDir, string ns, string name, string uid) =>
-        Path.Combine(Root(dataDir), $"{ns}_{name}_{uid}");
-
-    public static string ContainerLog(string dataDir, string ns, string name, string uid, string container, int restartCount) =>
-        Path.Combine(PodDirectory(dataDir, ns, name, uid), container, $"{restartCount}.log");
-}

@@ -64,7 +64,7 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
         var exited = await pod.ExitedAsync(second);
 
         Assert.Equal(0, exited.ExitCode);
-        Assert.Contains("stdout F kept", File.ReadAllText(LogPaths.ContainerLog(containerd.DataDir, "default", pod.Name, pod.Uid, "a", 1)));
+        Assert.Contains("stdout F kept", File.ReadAllText(pod.LogPath("a", 1)));
         Assert.Equal(1, exited.RestartCount);
         var sandbox = Assert.Single(pod.Status.Sandboxes);
         Assert.Equal(sandboxId, sandbox.Id);

@@ -7,16 +7,39 @@ using Podvisor.Runtime;
 namespace Podvisor.Agent.Logs;
 
 /// <summary>
-/// The kubelet's container logs (pkg/kubelet/kuberuntime/kuberuntime_container.go, logs/container_log_manager.go) on the
-/// layout of <see cref="LogPaths"/>: <c>DATA/logs/NAMESPACE_NAME_UID/CONTAINER/RESTARTCOUNT.log</c>, one file per
-/// instance, the highest N the newest; the runtime writes and rotates each file. Which instance a log request reads,
-/// the restart count of a new instance, and which logs go (old instances, deleted pods) are decided here.
+/// The kubelet's container logs (pkg/kubelet/kuberuntime/kuberuntime_container.go, logs/container_log_manager.go) and
+/// the one home of their layout (BuildPodLogsDirectory, BuildContainerLogsDirectory):
+/// <c>DATA/logs/NAMESPACE_NAME_UID/CONTAINER/RESTARTCOUNT.log</c>, one file per instance, the highest N the newest; the
+/// runtime writes and rotates each file. Which instance a log request reads, the restart count of a new instance, and
+/// which logs go (old instances, deleted pods) are decided here.
 /// </summary>
 public sealed class ContainerLogManager(string dataDir) : IPodLogs
 {
+    /// <summary>Where every pod's log directory lives.</summary>
+    public string Root { get; } = Path.Combine(dataDir, "logs");
+
+    /// <summary>The pod's log directory (the CRI sandbox's log_directory).</summary>
+    public string PodDirectory(V1Pod pod) => Path.Combine(Root, $"{Namespace(pod)}_{pod.Metadata.Name}_{pod.Metadata.Uid}");
+
     /// <summary>Where the CRI log of the instance <paramref name="restartCount"/> of the pod's container goes.</summary>
     public string ContainerLog(V1Pod pod, string container, int restartCount) =>
-        LogPaths.ContainerLog(dataDir, Namespace(pod), pod.Metadata.Name, pod.Metadata.Uid ?? "", container, restartCount);
+        Path.Combine(PodDirectory(pod), container, $"{restartCount.ToString(CultureInfo.InvariantCulture)}.log");
+
+    /// <summary>The instance a file under <see cref="Root"/> is the log of; false for any other path.</summary>
+    public bool TryParse(string path, out ContainerLogName log)
+    {
+        log = default;
+        var parts = Path.GetRelativePath(Root, path).Split(Path.DirectorySeparatorChar);
+        var pod = parts.Length == 3 ? parts[0].Split('_') : [];
+        if (pod.Length != 3 || !parts[2].EndsWith(".log", StringComparison.Ordinal)
+            || !int.TryParse(parts[2][..^4], NumberStyles.None, CultureInfo.InvariantCulture, out var restartCount))
+        {
+            return false;
+        }
+
+        log = new ContainerLogName(pod[0], pod[1], pod[2], parts[1], restartCount);
+        return true;
+    }
 
     /// <summary>
     /// Mirrors kubelet startContainer's restart count: the newest runtime instance's count + 1, else (instances removed,
@@ -76,7 +99,7 @@ public sealed class ContainerLogManager(string dataDir) : IPodLogs
     /// <summary>A deleted pod's logs go (the kubelet's pod log directory removal in SyncTerminatedPod).</summary>
     public void RemovePod(V1Pod pod)
     {
-        var logs = LogPaths.PodDirectory(dataDir, Namespace(pod), pod.Metadata.Name, pod.Metadata.Uid);
+        var logs = PodDirectory(pod);
         if (Directory.Exists(logs))
         {
             Directory.Delete(logs, recursive: true);
@@ -86,8 +109,7 @@ public sealed class ContainerLogManager(string dataDir) : IPodLogs
     /// <summary>The logs of a runtime pod no pod object names any more (only its UID is known).</summary>
     public void RemoveOrphan(string uid)
     {
-        var root = LogPaths.Root(dataDir);
-        foreach (var logs in Directory.Exists(root) ? Directory.GetDirectories(root, "*_" + uid) : [])
+        foreach (var logs in Directory.Exists(Root) ? Directory.GetDirectories(Root, "*_" + uid) : [])
         {
             Directory.Delete(logs, recursive: true);
         }
@@ -111,3 +133,6 @@ public sealed class ContainerLogManager(string dataDir) : IPodLogs
 
     private static string Namespace(V1Pod pod) => pod.Metadata.NamespaceProperty ?? "default";
 }
+
+/// <summary>The pod, container and restart count a log file belongs to (its place in the layout).</summary>
+public readonly record struct ContainerLogName(string Namespace, string PodName, string PodUid, string Container, int RestartCount);

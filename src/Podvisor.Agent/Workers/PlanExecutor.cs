@@ -145,6 +145,7 @@ internal sealed class PlanExecutor(
                 HostNetwork = pod.Spec.HostNetwork == true,
                 Hostname = pod.Spec.HostNetwork == true ? "" : PodHostname.ForKernel(pod, options.ClusterDomain),
                 Attempt = attempt,
+                LogDirectory = logs.PodDirectory(pod),
             }, ct), SyncResult.Ok);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

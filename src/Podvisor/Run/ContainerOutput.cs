@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
+using Podvisor.Agent.Logs;
 using Podvisor.Core.Logs;
-using Podvisor.Runtime;
 
 namespace Podvisor.Run;
 
@@ -20,7 +20,7 @@ public sealed record ContainerOutputLine(string PodName, string PodUid, string C
 /// </summary>
 public sealed class ContainerOutput : IAsyncDisposable
 {
-    private readonly string _root;
+    private readonly ContainerLogManager _logs;
     private readonly Action<ContainerOutputLine> _emit;
     private readonly FileSystemWatcher _watcher;
     private readonly Channel<string> _dirty = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -29,10 +29,10 @@ public sealed class ContainerOutput : IAsyncDisposable
 
     public ContainerOutput(string dataDir, Action<ContainerOutputLine> emit)
     {
-        _root = Path.Combine(dataDir, "logs");
+        _logs = new ContainerLogManager(dataDir);
         _emit = emit;
-        Directory.CreateDirectory(_root);
-        _watcher = new FileSystemWatcher(_root)
+        Directory.CreateDirectory(_logs.Root);
+        _watcher = new FileSystemWatcher(_logs.Root)
         {
             IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
@@ -41,10 +41,10 @@ public sealed class ContainerOutput : IAsyncDisposable
         _watcher.Changed += (_, e) => MarkDirty(e.FullPath);
 
         // The watch of a new directory is added after it appears: anything written before that is found by a rescan.
-        _watcher.Error += (_, _) => MarkDirty(_root);
+        _watcher.Error += (_, _) => MarkDirty(_logs.Root);
         _watcher.EnableRaisingEvents = true;
         _loop = Task.Run(ReadLoopAsync);
-        MarkDirty(_root);
+        MarkDirty(_logs.Root);
     }
 
     private void MarkDirty(string path) => _dirty.Writer.TryWrite(path);
@@ -85,7 +85,7 @@ public sealed class ContainerOutput : IAsyncDisposable
     {
         if (!_files.TryGetValue(path, out var file))
         {
-            if (FollowedFile.Parse(_root, path) is not { } parsed)
+            if (FollowedFile.Parse(_logs, path) is not { } parsed)
             {
                 return;
             }
@@ -100,7 +100,7 @@ public sealed class ContainerOutput : IAsyncDisposable
     {
         _watcher.EnableRaisingEvents = false;
         _watcher.Dispose();
-        MarkDirty(_root);
+        MarkDirty(_logs.Root);
         _dirty.Writer.TryComplete();
         await _loop;
     }
@@ -111,19 +111,11 @@ public sealed class ContainerOutput : IAsyncDisposable
         private readonly StringBuilder _partial = new();
         private long _offset;
 
-        /// <summary>A file at <c>ROOT/NS_NAME_UID/CONTAINER/N.log</c>; null for any other path.</summary>
-        public static FollowedFile? Parse(string root, string path)
-        {
-            var parts = Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar);
-            var pod = parts.Length == 3 ? parts[0].Split('_') : [];
-            if (pod.Length != 3 || !parts[2].EndsWith(".log", StringComparison.Ordinal)
-                || !int.TryParse(parts[2][..^4], NumberStyles.None, CultureInfo.InvariantCulture, out var restartCount))
-            {
-                return null;
-            }
-
-            return new FollowedFile(path, new ContainerOutputLine(pod[1], pod[2], parts[1], restartCount + 1, CriLogStream.Stdout, ""));
-        }
+        /// <summary>A container's log file (<see cref="ContainerLogManager.TryParse"/>); null for any other path.</summary>
+        public static FollowedFile? Parse(ContainerLogManager logs, string path) =>
+            logs.TryParse(path, out var log)
+                ? new FollowedFile(path, new ContainerOutputLine(log.PodName, log.PodUid, log.Container, log.RestartCount + 1, CriLogStream.Stdout, ""))
+                : null;
 
         public void ReadNew(Action<ContainerOutputLine> emit)
         {

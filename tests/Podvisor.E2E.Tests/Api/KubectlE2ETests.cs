@@ -1,7 +1,7 @@
 using System.Text.Json;
 using k8s;
 using k8s.Models;
-using Podvisor.Runtime;
+using Podvisor.Agent.Logs;
 
 namespace Podvisor.E2E.Tests.Api;
 
@@ -109,7 +109,7 @@ public sealed class KubectlE2ETests
         var k = new Kubectl(version, h);
         await k.RunWithInputAsync(WebPod, "apply", "-f", "-");
         var pod = await GetPodAsync(k, "web");
-        var (ns, uid) = ("default", pod.Metadata.Uid);
+        var uid = pod.Metadata.Uid;
         Assert.Contains("previous terminated container \"main\" in pod \"web\" not found", (await k.RunAsync("logs", "web", "-c", "main", "--previous")).Stderr);
 
         WriteLog(h, pod, 0, "2026-01-01T00:00:00.000000000Z stdout F first instance\n");
@@ -126,7 +126,7 @@ public sealed class KubectlE2ETests
 
         using var follow = k.Stream("logs", "-f", "web", "-c", "main");
         await follow.WaitForLineAsync(l => l == "second line", "existing lines");
-        File.AppendAllText(LogPaths.ContainerLog(h.DataDir, ns, "web", uid, "main", 1), "2026-01-01T00:00:03.000000000Z stdout F appended\n");
+        File.AppendAllText(new ContainerLogManager(h.DataDir).ContainerLog(pod, "main", 1), "2026-01-01T00:00:03.000000000Z stdout F appended\n");
         await follow.WaitForLineAsync(l => l == "appended", "the appended line");
         await k.OkAsync("delete", "pod", "web", "--grace-period=0", "--force");
         Assert.Equal(0, await follow.WaitForExitAsync());
@@ -241,7 +241,7 @@ public sealed class KubectlE2ETests
 
     internal static void WriteLog(ApiServerHarness h, V1Pod pod, int restartCount, string text)
     {
-        var path = LogPaths.ContainerLog(h.DataDir, pod.Metadata.NamespaceProperty, pod.Metadata.Name, pod.Metadata.Uid, "main", restartCount);
+        var path = new ContainerLogManager(h.DataDir).ContainerLog(pod, "main", restartCount);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
     }

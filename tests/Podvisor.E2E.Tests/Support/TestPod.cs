@@ -54,7 +54,7 @@ public sealed class TestPod(AgentHarness harness, V1Pod pod)
     }
 
     public string LogPath(string container, int restartCount) =>
-        LogPaths.ContainerLog(harness.DataDir, Pod.Metadata.NamespaceProperty, Name, Uid, container, restartCount);
+        harness.Agent.Logs.ContainerLog(Pod, container, restartCount);
 
     /// <summary>The output of one container instance (its CRI log; deleted with the pod, so read it before).</summary>
     public string Log(string container, int restartCount) =>

@@ -1,3 +1,5 @@
+using k8s.Models;
+using Podvisor.Agent.Logs;
 using Podvisor.Core.Model;
 
 namespace Podvisor.Runtime.Cri.Tests.Harness;
@@ -26,6 +28,14 @@ internal sealed class CriTestPod : IAsyncDisposable
     public string? SandboxId { get; private set; }
     public RuntimePodStatus Status => Runtime.GetPodStatus(Uid);
 
+    /// <summary>The pod object the agent would have, for the agent's log layout.</summary>
+    private V1Pod Pod => new() { Metadata = new V1ObjectMeta { NamespaceProperty = "default", Name = Name, Uid = Uid } };
+
+    private ContainerLogManager Logs => new(_containerd.DataDir);
+
+    /// <summary>Where the agent puts the log of instance <paramref name="restartCount"/> of container <paramref name="name"/>.</summary>
+    public string LogPath(string name, int restartCount) => Logs.ContainerLog(Pod, name, restartCount);
+
     public static async Task<CriTestPod> StartAsync(ContainerdFixture containerd)
     {
         var pod = new CriTestPod(containerd, await CriRuntime.OpenAsync(Options(containerd)));
@@ -48,7 +58,8 @@ internal sealed class CriTestPod : IAsyncDisposable
 
     public async Task<string> SandboxAsync()
     {
-        SandboxId = await Runtime.RunPodSandboxAsync(new PodSandboxConfig { PodUid = Uid, Name = Name, Namespace = "default" }, Deadline);
+        SandboxId = await Runtime.RunPodSandboxAsync(
+            new PodSandboxConfig { PodUid = Uid, Name = Name, Namespace = "default", LogDirectory = Logs.PodDirectory(Pod) }, Deadline);
         return SandboxId;
     }
 
@@ -66,7 +77,7 @@ internal sealed class CriTestPod : IAsyncDisposable
         Argv = [.. command ?? [], .. args ?? []],
         Command = command ?? [],
         Args = args ?? [],
-        LogPath = LogPaths.ContainerLog(_containerd.DataDir, "default", Name, Uid, name, restartCount),
+        LogPath = LogPath(name, restartCount),
     };
 
     public async Task<string> StartAsync(ContainerConfig config)

@@ -140,7 +140,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         Hash = "hash",
         Argv = argv,
         Env = [new("PATH", TestPath)],
-        LogPath = LogPaths.ContainerLog(DataDir, "default", "pod", PodUid, name, 0),
+        LogPath = Path.Combine(DataDir, "logs", PodUid, name, "0.log"), // the layout is the agent's; any path will do
     };
 
     public async Task<string> StartAsync(string sandboxId, ContainerConfig config)
