@@ -14,7 +14,7 @@ public sealed record ContainerOutputLine(string PodName, string PodUid, string C
 }
 
 /// <summary>
-/// Follows the CRI log files the runtime writes (<c>DATA/logs/NS_NAME_UID/CONTAINER/N.log</c>, docs/contracts.md §3) and
+/// Follows the CRI log files the runtime writes (the agent's layout, <see cref="ContainerLogManager"/>, docs/contracts.md §3) and
 /// reports each complete line once. Event-driven: inotify (FileSystemWatcher) marks files dirty, one loop reads what
 /// was appended since the last read. <see cref="DisposeAsync"/> reads every file to its end one last time.
 /// </summary>
