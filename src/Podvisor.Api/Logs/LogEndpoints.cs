@@ -48,7 +48,7 @@ internal sealed class LogEndpoints(ApiContext api)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, api.Stopping.Token);
         try
         {
-            await StreamAsync(ctx.Response.Body, pod, log.Value, options!, stop.Token).ConfigureAwait(false);
+            await StreamAsync(ctx.Response.Body, pod, log, options!, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -56,8 +56,8 @@ internal sealed class LogEndpoints(ApiContext api)
         }
     }
 
-    /// <summary>The container the request names and the node's log file of the instance it reads, or the error to answer.</summary>
-    private ((string Container, PodLogFile File)? Log, ApiError? Error) Find(V1Pod pod, LogOptions options)
+    /// <summary>The node's log file of the instance the request reads, or the error to answer.</summary>
+    private (LogSource? Log, ApiError? Error) Find(V1Pod pod, LogOptions options)
     {
         var (container, error) = LogLocation.ContainerName(pod, options.Container);
         if (container is null)
@@ -65,9 +65,10 @@ internal sealed class LogEndpoints(ApiContext api)
             return (null, error);
         }
 
-        return api.Logs?.Find(pod, container, options.Previous) switch
+        var logs = api.Logs;
+        return logs?.Find(pod, container, options.Previous) switch
         {
-            PodLogFile file => ((container, file), null),
+            PodLogFile file => (new LogSource(logs, pod, container, file), null),
             PodLogUnavailable unavailable => (null, ApiError.BadRequest(unavailable.Message)),
             _ => (null, new ApiError(503, "ServiceUnavailable", "no node is attached to serve logs")),
         };
@@ -82,7 +83,7 @@ internal sealed class LogEndpoints(ApiContext api)
     private static bool Rotated(FileStream file, string path) =>
         new FileInfo($"/proc/self/fd/{file.SafeFileHandle.DangerousGetHandle()}").LinkTarget is { } target && target != path && File.Exists(path);
 
-    private async Task StreamAsync(Stream output, V1Pod pod, (string Container, PodLogFile File) log, LogOptions options, CancellationToken ct)
+    private async Task StreamAsync(Stream output, V1Pod pod, LogSource log, LogOptions options, CancellationToken ct)
     {
         var path = log.File.Path;
         var formatter = new LogFormatter(options);
@@ -116,7 +117,7 @@ internal sealed class LogEndpoints(ApiContext api)
                     continue;
                 }
 
-                if (api.Logs!.HasNewerInstance(pod, log.Container, log.File.RestartCount))
+                if (log.Superseded)
                 {
                     await WriteAsync(output, formatter, await reader.ReadAvailableAsync(podGone.Token).ConfigureAwait(false), podGone.Token).ConfigureAwait(false);
                     return;
@@ -188,6 +189,13 @@ internal sealed class LogEndpoints(ApiContext api)
         }
 
         await output.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The log file a request reads: the instance of <paramref name="Container"/> in <paramref name="File"/>.</summary>
+    private sealed record LogSource(IPodLogs Logs, V1Pod Pod, string Container, PodLogFile File)
+    {
+        /// <summary>A newer instance of the container has a log: a follow of this one ends.</summary>
+        public bool Superseded => Logs.HasNewerInstance(Pod, Container, File.RestartCount);
     }
 
     /// <summary>Reads complete lines appended to a file since the last read; an unfinished last line waits for its newline.</summary>
