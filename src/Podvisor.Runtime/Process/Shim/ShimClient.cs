@@ -12,6 +12,11 @@ internal sealed class ShimClient : IAsyncDisposable
     private readonly ShimConnection _connection;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<ShimMessage>> _pending = new();
     private readonly ConcurrentDictionary<string, ContainerProcess> _processes = new();
+
+    /// <summary>Exits read before their process was adopted (the container was running at Hello and exited since).</summary>
+    private readonly Dictionary<string, ProcessExit> _unclaimedExits = new(StringComparer.Ordinal);
+
+    private readonly Lock _exitsGate = new();
     private readonly TimeProvider _time;
     private long _seq;
     private int _disposing;
@@ -66,15 +71,25 @@ internal sealed class ShimClient : IAsyncDisposable
         return (process, started.StartedAt);
     }
 
-    /// <summary>A process the shim reported at Hello, registered for its exit (reported at once if it already exited).</summary>
+    /// <summary>
+    /// A process the shim reported at Hello, registered for its exit: reported at once if it exited before Hello or
+    /// between Hello and this call.
+    /// </summary>
     public ContainerProcess Adopt(ShimContainer container)
     {
         var process = new ContainerProcess(container.Id, this);
         process.Bind(container.Pid, container.PidStartTime);
-        _processes[container.Id] = process;
-        if (container.Exit is { } exit)
+        ProcessExit? exit;
+        lock (_exitsGate)
         {
-            process.Exited(new ProcessExit(exit.ExitCode, exit.FinishedAt));
+            _processes[container.Id] = process;
+            exit = container.Exit is { } atHello ? new ProcessExit(atHello.ExitCode, atHello.FinishedAt)
+                : _unclaimedExits.Remove(container.Id, out var since) ? since : null;
+        }
+
+        if (exit is { } exited)
+        {
+            process.Exited(exited);
         }
 
         return process;
@@ -85,7 +100,12 @@ internal sealed class ShimClient : IAsyncDisposable
     /// <summary>The agent removed the container: the shim drops its exit status.</summary>
     public void Forget(string id)
     {
-        _processes.TryRemove(id, out _);
+        lock (_exitsGate)
+        {
+            _processes.TryRemove(id, out _);
+            _unclaimedExits.Remove(id);
+        }
+
         _connection.Send(new ShimMessage { Op = ShimOps.Forget, Id = id });
     }
 
@@ -136,9 +156,18 @@ internal sealed class ShimClient : IAsyncDisposable
     {
         if (message.Op == ShimOps.Exited)
         {
-            if (message is { Id: { } id, Container.Exit: { } exit } && _processes.TryGetValue(id, out var process))
+            if (message is { Id: { } id, Container.Exit: { } exit })
             {
-                process.Exited(new ProcessExit(exit.ExitCode, exit.FinishedAt));
+                ContainerProcess? process;
+                lock (_exitsGate)
+                {
+                    if (!_processes.TryGetValue(id, out process))
+                    {
+                        _unclaimedExits[id] = new ProcessExit(exit.ExitCode, exit.FinishedAt);
+                    }
+                }
+
+                process?.Exited(new ProcessExit(exit.ExitCode, exit.FinishedAt));
             }
 
             return;
