@@ -58,7 +58,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime
     public async Task InitializeAsync() => Runtime = await OpenAsync(Deadline);
 
     /// <summary>Stops and removes the case's sandboxes (and so its containers), then closes the runtime.</summary>
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         using var cleanup = new CancellationTokenSource(Timeout);
         foreach (var id in _sandboxes)

@@ -199,7 +199,10 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         Task.Run(() => File.ReadAllText(path), Deadline).WaitAsync(Deadline);
 
     /// <summary>Waits (poll on a pidfd, no sleeping) until the process is gone or a zombie.</summary>
-    public Task WaitForProcessExitAsync(int pid) => Task.Run(() =>
+    public Task WaitForProcessExitAsync(int pid) => WaitForProcessExitAsync(pid, Deadline);
+
+    /// <inheritdoc cref="WaitForProcessExitAsync(int)"/>
+    public static Task WaitForProcessExitAsync(int pid, CancellationToken ct) => Task.Run(() =>
     {
         var fd = (int)Native.syscall(434, pid, 0, 0);
         if (fd < 0)
@@ -209,7 +212,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
         var poll = new Native.PollFd { Fd = fd, Events = 1 };
         Assert.Equal(1, Native.poll(ref poll, 1, (int)Timeout.TotalMilliseconds));
-    }).WaitAsync(Deadline);
+    }).WaitAsync(ct);
 
     public async ValueTask DisposeAsync()
     {
