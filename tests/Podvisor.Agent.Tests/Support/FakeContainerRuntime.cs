@@ -19,7 +19,8 @@ public sealed record FakeBehavior(int? ExitCode = null, bool IgnoresSigterm = fa
 
 /// <summary>
 /// An in-memory CRI runtime driven by a (fake) TimeProvider. It records every call, lets tests script each container
-/// instance's behaviour by name and attempt, inject exits and start failures, and emits the same events as a real runtime.
+/// instance's behaviour by name and attempt, inject exits and start failures, and emits the same events as a real runtime
+/// (held to the runtime contract by <see cref="FakeRuntimeContractTests"/>).
 /// </summary>
 public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 {
@@ -131,6 +132,11 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     {
         Record("RemovePodSandbox");
         _sandboxes.TryRemove(sandboxId, out _);
+        foreach (var c in _containers.Values.Where(c => c.SandboxId == sandboxId))
+        {
+            _containers.TryRemove(c.Status.Id, out _);
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -159,7 +165,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
         var seq = Interlocked.Increment(ref _sequence);
         var id = $"c{seq}-{config.Name}";
-        _containers[id] = new Instance(sb.PodUid, seq, config, new RuntimeContainerStatus
+        _containers[id] = new Instance(sb.PodUid, sandboxId, seq, config, new RuntimeContainerStatus
         {
             Id = id,
             Name = config.Name,
@@ -191,6 +197,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
                 State = RuntimeContainerState.Exited, ExitCode = 128, Reason = "StartError", Message = message,
                 FinishedAt = time.GetUtcNow(),
             };
+            _events.Writer.TryWrite(new ContainerEvent(instance.PodUid, containerId, name, ContainerEventType.Exited));
             throw new ContainerStartException(message);
         }
 
@@ -215,7 +222,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         // The timer starts before the call is recorded, so a test that waits for the call and then advances the clock
         // always moves it past the timer.
         var exitsAfter = instance.Behavior.IgnoresSigterm ? gracePeriod : instance.Behavior.SigtermDelay ?? TimeSpan.Zero;
-        var killed = exitsAfter >= gracePeriod && (instance.Behavior.IgnoresSigterm || instance.Behavior.SigtermDelay is not null);
+        var killed = gracePeriod <= TimeSpan.Zero || (exitsAfter >= gracePeriod && (instance.Behavior.IgnoresSigterm || instance.Behavior.SigtermDelay is not null));
         var exited = exitsAfter > TimeSpan.Zero ? Task.Delay(killed ? gracePeriod : exitsAfter, time, ct) : Task.CompletedTask;
         Record($"Stop {instance.Status.Name} {gracePeriod.TotalSeconds}s");
         await exited;
@@ -301,9 +308,10 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     private sealed record Sandbox(string PodUid, RuntimeSandboxStatus Status, long Sequence);
 
-    private sealed class Instance(string podUid, long sequence, ContainerConfig config, RuntimeContainerStatus status)
+    private sealed class Instance(string podUid, string sandboxId, long sequence, ContainerConfig config, RuntimeContainerStatus status)
     {
         public string PodUid { get; } = podUid;
+        public string SandboxId { get; } = sandboxId;
         public long Sequence { get; } = sequence;
         public ContainerConfig Config { get; } = config;
         public RuntimeContainerStatus Status { get; set; } = status;
