@@ -58,8 +58,18 @@ public sealed partial class CriRuntime
     {
         // CRI's timeout is whole seconds; 0 kills at once, as the kubelet's minimum grace does.
         var timeout = (long)Math.Ceiling(Math.Max(0, gracePeriod.TotalSeconds));
-        await _connection.Runtime.StopContainerAsync(new V1.StopContainerRequest { ContainerId = containerId, Timeout = timeout },
-            deadline: Deadline(gracePeriod + CallTimeout), cancellationToken: ct);
+        try
+        {
+            await _connection.Runtime.StopContainerAsync(new V1.StopContainerRequest { ContainerId = containerId, Timeout = timeout },
+                deadline: Deadline(gracePeriod + CallTimeout), cancellationToken: ct);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            // Removed already: a no-op, as IContainerRuntime.StopContainerAsync promises (containerd answers NotFound).
+            _cache.Remove(containerId);
+            return;
+        }
+
         await RefreshContainerAsync(containerId, null, adopted: false, ct);
     }
 

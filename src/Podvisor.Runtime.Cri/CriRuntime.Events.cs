@@ -120,7 +120,7 @@ public sealed partial class CriRuntime
             {
                 _cache.Remove(e.ContainerId);
             }
-            else if (_cache.PodOf(e.ContainerId) is not null)
+            else if (_cache.Container(e.ContainerId) is not null)
             {
                 await RefreshContainerAsync(e.ContainerId, null, adopted: false, ct);
             }
@@ -141,8 +141,9 @@ public sealed partial class CriRuntime
             }
 
             var exit = TaskExit.Parser.ParseFrom(envelope.Event.Value);
-            // An exec's exit carries its exec id; the container's own process has id == container_id.
-            if (exit.Id == exit.ContainerId && _cache.PodOf(exit.ContainerId) is not null)
+            // An exec's exit carries its exec id; the container's own process has id == container_id. A sandbox's
+            // (pause) exit is not a container's: ContainerStatus would answer NotFound and drop the sandbox from the cache.
+            if (exit.Id == exit.ContainerId && _cache.Container(exit.ContainerId) is not null)
             {
                 await RefreshExitedAsync(exit.ContainerId, ct);
             }

@@ -103,7 +103,17 @@ public sealed partial class CriRuntime : IContainerRuntime, IAsyncDisposable
 
     public async ValueTask StopPodSandboxAsync(string sandboxId, CancellationToken ct)
     {
-        await _connection.Runtime.StopPodSandboxAsync(new V1.StopPodSandboxRequest { PodSandboxId = sandboxId }, deadline: Deadline(CallTimeout), cancellationToken: ct);
+        try
+        {
+            await _connection.Runtime.StopPodSandboxAsync(new V1.StopPodSandboxRequest { PodSandboxId = sandboxId }, deadline: Deadline(CallTimeout), cancellationToken: ct);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            // Removed already: a no-op, as IContainerRuntime.StopPodSandboxAsync promises (containerd answers NotFound).
+            _cache.Remove(sandboxId);
+            return;
+        }
+
         await RefreshSandboxAsync(sandboxId, ct);
         foreach (var containerId in _cache.ContainersOf(sandboxId))
         {
