@@ -130,6 +130,27 @@ public abstract class RuntimeContractTests : IAsyncLifetime
     }
 
     [ContractFact]
+    public async Task A_container_in_a_stopped_sandbox_fails_with_ContainerStartException()
+    {
+        var sandboxId = await SandboxAsync();
+        await Runtime.StopPodSandboxAsync(sandboxId, Deadline);
+
+        // At create (CRI) or at start (the process runtime): either way the agent sees a failed start.
+        await Assert.ThrowsAsync<ContainerStartException>(async () => await StartAsync(sandboxId, RunsUntilStopped(Config("app"))));
+
+        Assert.DoesNotContain(Pod.Containers, c => c.State is RuntimeContainerState.Running or RuntimeContainerState.Created);
+    }
+
+    [ContractFact]
+    public async Task Creating_in_an_unknown_sandbox_or_starting_an_unknown_container_fails_with_ContainerStartException()
+    {
+        await Assert.ThrowsAsync<ContainerStartException>(async () => await Runtime.CreateContainerAsync(UnknownId(), RunsUntilStopped(Config("app")), Deadline));
+        await Assert.ThrowsAsync<ContainerStartException>(async () => await Runtime.StartContainerAsync(UnknownId(), Deadline));
+
+        Assert.Empty(Pod.Containers);
+    }
+
+    [ContractFact]
     public async Task Stopping_a_running_container_returns_once_the_snapshot_shows_it_exited()
     {
         var sandboxId = await SandboxAsync();
@@ -184,7 +205,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime
         await Runtime.RemoveContainerAsync(id, Deadline);
         await Runtime.StopPodSandboxAsync(sandboxId, Deadline);
         await Runtime.RemovePodSandboxAsync(sandboxId, Deadline);
-        var unknown = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var unknown = UnknownId();
 
         foreach (var gone in new[] { id, unknown })
         {
@@ -281,6 +302,9 @@ public abstract class RuntimeContractTests : IAsyncLifetime
         Argv = [],
         LogPath = LogPaths.ContainerLog(DataDir, "default", PodName, PodUid, name, 0),
     };
+
+    /// <summary>An id no runtime knows, shaped as the real ones (64 hex digits).</summary>
+    private static string UnknownId() => Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
 
     private async Task<string> SandboxAsync()
     {

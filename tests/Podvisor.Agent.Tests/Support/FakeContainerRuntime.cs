@@ -156,7 +156,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public ValueTask<string> CreateContainerAsync(string sandboxId, ContainerConfig config, CancellationToken ct)
     {
-        var sb = _sandboxes[sandboxId];
+        var sb = _sandboxes.TryGetValue(sandboxId, out var found) ? found : throw new ContainerStartException($"sandbox \"{sandboxId}\" not found");
         if (_createFailures.TryGetValue(config.Name, out var failure))
         {
             Record("Create " + config.Name);
@@ -186,11 +186,13 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public ValueTask StartContainerAsync(string containerId, CancellationToken ct)
     {
-        var instance = _containers[containerId];
+        var instance = _containers.TryGetValue(containerId, out var found) ? found : throw new ContainerStartException($"container \"{containerId}\" not found");
         var name = instance.Status.Name;
         var attempt = StartCount(name);
         Record("Start " + name);
-        if (_startFailures.TryGetValue(name, out var message))
+        var message = _startFailures.GetValueOrDefault(name)
+            ?? (_sandboxes.TryGetValue(instance.SandboxId, out var sb) && sb.Status.Ready ? null : $"sandbox \"{instance.SandboxId}\" is not ready");
+        if (message is not null)
         {
             instance.Status = instance.Status with
             {
