@@ -127,6 +127,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime
         var failed = Container(id);
         Assert.Equal((RuntimeContainerState.Exited, 128, "StartError"), (failed.State, failed.ExitCode, failed.Reason));
         Assert.Equal(failed, await ExitedAsync(id));
+        Assert.DoesNotContain(_seen, e => e.ContainerId == id && e.Type == ContainerEventType.Started);
     }
 
     [ContractFact]
