@@ -7,7 +7,7 @@ namespace Podvisor.Runtime.Contract;
 /// (docs/contracts.md §5). A deriving class opens its runtime, says how its containers exit, run or fail to start, and
 /// carries a <see cref="RuntimeUnderTestAttribute"/>. Events are awaited under one overall deadline, never by sleeping.
 /// </summary>
-public abstract class RuntimeContractTests : IAsyncLifetime
+public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
 {
     /// <summary>The one deadline of a case: every runtime call and every event wait shares it.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -68,7 +68,20 @@ public abstract class RuntimeContractTests : IAsyncLifetime
         }
 
         await CloseAsync(Runtime);
-        _deadline.Dispose();
+    }
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _deadline.Dispose();
+        }
     }
 
     [ContractFact]

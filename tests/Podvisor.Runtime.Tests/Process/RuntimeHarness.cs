@@ -212,7 +212,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
         var poll = new Native.PollFd { Fd = fd, Events = 1 };
         Assert.Equal(1, Native.poll(ref poll, 1, (int)Timeout.TotalMilliseconds));
-    }).WaitAsync(ct);
+    }, ct).WaitAsync(ct);
 
     public async ValueTask DisposeAsync()
     {
