@@ -16,7 +16,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     private const int SigkillExitCode = 137;
 
     private readonly CancellationTokenSource _deadline = new(Timeout);
-    private readonly List<ContainerEvent> _seen = [];
+    private EventLog _events = null!;
     private readonly List<string> _sandboxes = [];
 
     /// <summary>The open runtime instance (replaced by <see cref="ReopenAsync"/>).</summary>
@@ -55,7 +55,11 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     protected virtual Task KillWhileClosedAsync(string containerId) =>
         throw new NotSupportedException("a runtime that adopts must kill a container while closed");
 
-    public async Task InitializeAsync() => Runtime = await OpenAsync(Deadline);
+    public async Task InitializeAsync()
+    {
+        Runtime = await OpenAsync(Deadline);
+        _events = new EventLog(Runtime.Events);
+    }
 
     /// <summary>Stops and removes the case's sandboxes (and so its containers), then closes the runtime.</summary>
     public virtual async Task DisposeAsync()
@@ -114,7 +118,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
         Assert.Equal((RuntimeContainerState.Exited, 3, ContainerReasons.Error), (exited.State, exited.ExitCode, exited.Reason));
         Assert.NotNull(exited.StartedAt);
         Assert.NotNull(exited.FinishedAt);
-        var events = _seen.Where(e => e.ContainerId == id).ToList();
+        var events = _events.Seen.Where(e => e.ContainerId == id).ToList();
         Assert.Equal([ContainerEventType.Started, ContainerEventType.Exited], events.Select(e => e.Type));
         Assert.All(events, e => Assert.Equal((PodUid, "app"), (e.PodUid, e.Name)));
     }
@@ -140,7 +144,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
         var failed = Container(id);
         Assert.Equal((RuntimeContainerState.Exited, 128, "StartError"), (failed.State, failed.ExitCode, failed.Reason));
         Assert.Equal(failed, await ExitedAsync(id));
-        Assert.DoesNotContain(_seen, e => e.ContainerId == id && e.Type == ContainerEventType.Started);
+        Assert.DoesNotContain(_events.Seen, e => e.ContainerId == id && e.Type == ContainerEventType.Started);
     }
 
     [ContractFact]
@@ -255,7 +259,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
         var exits = new HashSet<string>();
         while (!exits.IsSupersetOf(ids))
         {
-            var e = await Runtime.Events.ReadAsync(Deadline);
+            var e = await _events.ReadAsync(Deadline);
             if (e.PodUid != PodUid)
             {
                 continue; // another case's pod on a shared backend
@@ -341,18 +345,11 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     {
         await CloseAsync(Runtime);
         await whileClosed();
-        _seen.Clear();
         Runtime = await OpenAsync(Deadline);
+        _events = new EventLog(Runtime.Events);
     }
 
-    /// <summary>Waits for the event (events already read count).</summary>
-    private async Task WaitForAsync(string containerId, ContainerEventType type)
-    {
-        while (!_seen.Any(e => e.ContainerId == containerId && e.Type == type))
-        {
-            _seen.Add(await Runtime.Events.ReadAsync(Deadline));
-        }
-    }
+    private Task<ContainerEvent> WaitForAsync(string containerId, ContainerEventType type) => _events.WaitForAsync(containerId, type, Deadline);
 
     /// <summary>The container's status once its Exited event was read.</summary>
     private async Task<RuntimeContainerStatus> ExitedAsync(string containerId)
@@ -369,7 +366,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     {
         while (Container(containerId).State != RuntimeContainerState.Exited)
         {
-            _seen.Add(await Runtime.Events.ReadAsync(Deadline));
+            await _events.ReadAsync(Deadline);
         }
 
         return Container(containerId);

@@ -1,6 +1,7 @@
 using k8s.Models;
 using Podvisor.Agent.Logs;
 using Podvisor.Core.Model;
+using Podvisor.Runtime.Contract;
 
 namespace Podvisor.Runtime.Cri.Tests.Harness;
 
@@ -13,12 +14,13 @@ internal sealed class CriTestPod : IAsyncDisposable
 {
     private readonly ContainerdFixture _containerd;
     private readonly CancellationTokenSource _deadline = new(ContainerdFixture.Timeout);
-    private readonly List<ContainerEvent> _seen = [];
+    private EventLog _events;
 
     private CriTestPod(ContainerdFixture containerd, CriRuntime runtime)
     {
         _containerd = containerd;
         Runtime = runtime;
+        _events = new EventLog(runtime.Events);
     }
 
     public CriRuntime Runtime { get; private set; }
@@ -52,8 +54,8 @@ internal sealed class CriTestPod : IAsyncDisposable
     {
         await Runtime.DisposeAsync();
         await whileAway();
-        _seen.Clear();
         Runtime = await CriRuntime.OpenAsync(Options(_containerd), Deadline);
+        _events = new EventLog(Runtime.Events);
     }
 
     public async Task<string> SandboxAsync()
@@ -90,13 +92,7 @@ internal sealed class CriTestPod : IAsyncDisposable
     public RuntimeContainerStatus Container(string id) => Status.Containers.Single(c => c.Id == id);
 
     /// <summary>Waits for the runtime's event for <paramref name="containerId"/> (events already read count).</summary>
-    public async Task WaitForAsync(string containerId, ContainerEventType type)
-    {
-        while (!_seen.Any(e => e.ContainerId == containerId && e.Type == type))
-        {
-            _seen.Add(await Runtime.Events.ReadAsync(Deadline));
-        }
-    }
+    public Task<ContainerEvent> WaitForAsync(string containerId, ContainerEventType type) => _events.WaitForAsync(containerId, type, Deadline);
 
     public async Task<RuntimeContainerStatus> ExitedAsync(string containerId)
     {

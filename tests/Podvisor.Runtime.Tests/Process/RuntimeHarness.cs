@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using k8s.Models;
 using Podvisor.Core.Logs;
 using Podvisor.Core.Model;
+using Podvisor.Runtime.Contract;
 using Podvisor.Runtime.Process;
 
 namespace Podvisor.Runtime.Tests.Process;
@@ -69,7 +70,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     public const string TestPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private const string Root = "/tmp/podvisor-runtime-tests";
 
-    private readonly List<ContainerEvent> _events = [];
+    private EventLog _events;
     private readonly List<string> _sandboxes = [];
     private readonly CancellationTokenSource _deadline = new(Timeout);
     private readonly bool? _privileged;
@@ -79,6 +80,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         DataDir = dataDir;
         _privileged = privileged;
         Runtime = runtime;
+        _events = new EventLog(runtime.Events);
     }
 
     public string DataDir { get; }
@@ -108,8 +110,8 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     public async Task ReopenAsync()
     {
         await Runtime.DisposeAsync();
-        _events.Clear();
         Runtime = await ProcessRuntime.OpenAsync(Options(DataDir, _privileged));
+        _events = new EventLog(Runtime.Events);
     }
 
     public async Task<string> SandboxAsync(bool hostNetwork = false)
@@ -166,19 +168,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     public RuntimeContainerStatus Status(string containerId) =>
         Runtime.GetPodStatus(PodUid).Containers.Single(c => c.Id == containerId);
 
-    public async Task<ContainerEvent> WaitForAsync(string containerId, ContainerEventType type)
-    {
-        while (true)
-        {
-            var seen = _events.FirstOrDefault(e => e.ContainerId == containerId && e.Type == type);
-            if (seen is not null)
-            {
-                return seen;
-            }
-
-            _events.Add(await Runtime.Events.ReadAsync(Deadline));
-        }
-    }
+    public Task<ContainerEvent> WaitForAsync(string containerId, ContainerEventType type) => _events.WaitForAsync(containerId, type, Deadline);
 
     /// <summary>The container's log records.</summary>
     public static List<CriLogEntry> Log(ContainerConfig config) => CriLog.ReadEntries(config.LogPath).ToList();
