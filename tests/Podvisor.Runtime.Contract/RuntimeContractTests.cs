@@ -30,8 +30,11 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
 
     private RuntimePodStatus Pod => Runtime.GetPodStatus(PodUid);
 
-    /// <summary>The agent's data dir the runtime writes under (container logs go to <see cref="LogPaths"/> in it).</summary>
+    /// <summary>The agent's data dir the runtime writes under (the pod's container logs go to <see cref="PodLogDirectory"/> in it).</summary>
     protected abstract string DataDir { get; }
+
+    /// <summary>The pod's log directory, laid out as the kubelet's (namespace_name_uid).</summary>
+    private string PodLogDirectory => Path.Combine(DataDir, "logs", $"default_{PodName}_{PodUid}");
 
     /// <summary>Opens a runtime instance; one opened after <see cref="CloseAsync"/> works on the state the closed one left.</summary>
     protected abstract Task<IContainerRuntime> OpenAsync(CancellationToken ct);
@@ -318,7 +321,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
         Kind = ContainerKind.Regular,
         Hash = "hash-" + name,
         Argv = [],
-        LogPath = LogPaths.ContainerLog(DataDir, "default", PodName, PodUid, name, 0),
+        LogPath = Path.Combine(PodLogDirectory, name, "0.log"),
     };
 
     /// <summary>An id no runtime knows, shaped as the real ones (64 hex digits).</summary>
@@ -326,7 +329,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
 
     private async Task<string> SandboxAsync()
     {
-        var id = await Runtime.RunPodSandboxAsync(new PodSandboxConfig { PodUid = PodUid, Name = PodName, Namespace = "default" }, Deadline);
+        var id = await Runtime.RunPodSandboxAsync(new PodSandboxConfig { PodUid = PodUid, Name = PodName, Namespace = "default", LogDirectory = PodLogDirectory }, Deadline);
         _sandboxes.Add(id);
         return id;
     }
