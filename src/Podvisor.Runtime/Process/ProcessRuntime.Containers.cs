@@ -27,7 +27,7 @@ public sealed partial class ProcessRuntime
     /// </summary>
     public ValueTask<string> CreateContainerAsync(string sandboxId, ContainerConfig config, CancellationToken ct)
     {
-        var sandbox = _sandboxes.TryGetValue(sandboxId, out var s) ? s : throw new ContainerStartException($"sandbox \"{sandboxId}\" not found");
+        var sandbox = Sandbox(sandboxId);
         var id = NewId();
         var directory = Path.Combine(HostMounts.ContainersDirectory(_options.DataDir, sandbox.Record.PodUid), config.Name, id);
         var record = new ContainerRecord
@@ -62,7 +62,7 @@ public sealed partial class ProcessRuntime
     /// </summary>
     public async ValueTask StartContainerAsync(string containerId, CancellationToken ct)
     {
-        var container = _containers.TryGetValue(containerId, out var c) ? c : throw new ContainerStartException($"container \"{containerId}\" not found");
+        var container = Container(containerId);
         lock (container.Gate)
         {
             if (container.Record.State != RuntimeContainerState.Created || container.Starting)

@@ -162,11 +162,13 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IAsyncDisposable
 
     private PodEntry Pod(string uid) => _pods.GetOrAdd(uid, _ => new PodEntry());
 
+    /// <summary>An unknown id is the contract's start failure (IContainerRuntime): <see cref="ContainerStartException"/>.</summary>
     private ContainerInstance Container(string id) =>
-        _containers.TryGetValue(id, out var c) ? c : throw new KeyNotFoundException($"container \"{id}\" not found");
+        _containers.TryGetValue(id, out var c) ? c : throw new ContainerStartException($"container \"{id}\" not found");
 
+    /// <inheritdoc cref="Container"/>
     private SandboxInstance Sandbox(string id) =>
-        _sandboxes.TryGetValue(id, out var s) ? s : throw new KeyNotFoundException($"sandbox \"{id}\" not found");
+        _sandboxes.TryGetValue(id, out var s) ? s : throw new ContainerStartException($"sandbox \"{id}\" not found");
 
     private List<ContainerInstance> ContainersOf(SandboxInstance sandbox)
     {

@@ -25,7 +25,7 @@ internal sealed class ProcessPodExec(ProcessRuntime runtime) : IPodExec
                 Resize = streams.Resize?.ReadAllAsync(ct).Select(s => new Runtime.Process.TerminalSize(s.Width, s.Height)),
             }, ct);
         }
-        catch (Exception e) when (e is ContainerStartException or IOException or KeyNotFoundException)
+        catch (Exception e) when (e is ContainerStartException or IOException)
         {
             throw new PodExecException(e.Message, e);
         }

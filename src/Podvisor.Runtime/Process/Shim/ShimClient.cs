@@ -158,16 +158,17 @@ internal sealed class ShimClient : IAsyncDisposable
         {
             if (message is { Id: { } id, Container.Exit: { } exit })
             {
+                var exited = new ProcessExit(exit.ExitCode, exit.FinishedAt);
                 ContainerProcess? process;
                 lock (_exitsGate)
                 {
                     if (!_processes.TryGetValue(id, out process))
                     {
-                        _unclaimedExits[id] = new ProcessExit(exit.ExitCode, exit.FinishedAt);
+                        _unclaimedExits[id] = exited;
                     }
                 }
 
-                process?.Exited(new ProcessExit(exit.ExitCode, exit.FinishedAt));
+                process?.Exited(exited);
             }
 
             return;
