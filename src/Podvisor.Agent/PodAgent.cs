@@ -72,13 +72,12 @@ public sealed partial class PodAgent : IPodAgent, IAsyncDisposable
     /// <summary>The pods' container logs, which the API reads through <see cref="IPodLogs"/>.</summary>
     public ContainerLogManager Logs { get; }
 
-    /// <summary>UIDs of the pods the agent currently runs or terminates.</summary>
-    public IReadOnlyCollection<string> PodUids => _workers.Uids;
+    public IReadOnlyList<V1Pod> GetPods() => [.. _workers.All.Select(w => w.Pod)];
 
     public void UpsertPod(V1Pod pod)
     {
-        var worker = _workers.GetOrAdd(pod, NewWorker);
-        if (worker.IsNew && (pod.Status?.Conditions is null || pod.Status.Conditions.Count == 0))
+        var (worker, created) = _workers.GetOrAdd(pod, NewWorker);
+        if (created && (pod.Status?.Conditions is null || pod.Status.Conditions.Count == 0))
         {
             // The agent binds every pod to its node, so it is the scheduler too: record what kube-scheduler would.
             Events.Pod(pod, EventRecorder.TypeNormal, EventReasons.Scheduled,

@@ -21,6 +21,12 @@ public interface IPodAgent
     /// </summary>
     void DeletePod(string uid, long? gracePeriodSeconds);
 
+    /// <summary>
+    /// The pods the agent runs or terminates, each as last handed over (a deleted one with its deletionTimestamp):
+    /// the read-back a pod source reconciles against. A pod leaves the list once it is terminated and removed.
+    /// </summary>
+    IReadOnlyList<V1Pod> GetPods();
+
     /// <summary>A ConfigMap or Secret in <paramref name="ns"/> was created, changed or deleted: its pods sync again.</summary>
     void ConfigObjectsChanged(string ns);
 }

@@ -80,12 +80,11 @@ internal sealed class PodWorker : IAsyncDisposable
 
     private bool Deleting => _deleted.IsCancellationRequested;
 
-    /// <summary>True until the first <see cref="Update"/>: the pod was just handed to the agent.</summary>
-    public bool IsNew { get; private set; } = true;
+    /// <summary>The pod as last handed to the worker (marked for deletion once deleted).</summary>
+    public V1Pod Pod => _pod;
 
     public void Update(V1Pod pod)
     {
-        IsNew = false;
         _pod = pod;
         Wake();
     }

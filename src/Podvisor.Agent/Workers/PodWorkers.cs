@@ -7,14 +7,37 @@ namespace Podvisor.Agent.Workers;
 internal sealed class PodWorkers
 {
     private readonly ConcurrentDictionary<string, PodWorker> _workers = new();
-
-    public IReadOnlyCollection<string> Uids => _workers.Keys.ToArray();
+    private readonly Lock _adding = new();
 
     public ICollection<PodWorker> All => _workers.Values;
 
     public bool Contains(string uid) => _workers.ContainsKey(uid);
 
-    public PodWorker GetOrAdd(V1Pod pod, Func<V1Pod, PodWorker> create) => _workers.GetOrAdd(pod.Metadata.Uid, _ => create(pod));
+    /// <summary>
+    /// The pod's worker, created by <paramref name="create"/> when there is none. Creates at most one per UID, also under
+    /// concurrent calls (a create and a patch racing): a worker starts its loop when constructed, so a second one would
+    /// run the pod's containers twice.
+    /// </summary>
+    public (PodWorker Worker, bool Created) GetOrAdd(V1Pod pod, Func<V1Pod, PodWorker> create)
+    {
+        var uid = pod.Metadata.Uid;
+        if (_workers.TryGetValue(uid, out var known))
+        {
+            return (known, false);
+        }
+
+        lock (_adding)
+        {
+            if (_workers.TryGetValue(uid, out known))
+            {
+                return (known, false);
+            }
+
+            var worker = create(pod);
+            _workers[uid] = worker;
+            return (worker, true);
+        }
+    }
 
     public PodWorker? Find(string uid) => _workers.TryGetValue(uid, out var worker) ? worker : null;
 

@@ -138,7 +138,7 @@ public sealed class PodvisorNode : IAsyncDisposable
     /// </summary>
     public async Task RemoveEverythingAsync(CancellationToken ct)
     {
-        var pods = Agent?.PodUids.ToList() ?? [];
+        var pods = Agent?.GetPods().Select(p => p.Metadata.Uid).ToList() ?? [];
         await StopAgentAsync();
         if (Processes is not { } processes)
         {

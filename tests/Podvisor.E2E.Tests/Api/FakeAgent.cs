@@ -28,6 +28,8 @@ internal sealed class FakeAgent : IPodAgent
     /// <summary>The pod as the agent first received it (after a restart: with its last stored status).</summary>
     public V1Pod? FirstUpsert(string uid) => _first.GetValueOrDefault(uid);
 
+    public IReadOnlyList<V1Pod> GetPods() => [.. _pods.Values];
+
     public void ConfigObjectsChanged(string ns)
     {
     }
@@ -70,6 +72,7 @@ internal sealed class FakeAgent : IPodAgent
         }
 
         Sink.PodTerminated(uid);
+        _pods.TryRemove(uid, out _);
     }
 
     public void ReportReady(string uid) => Sink.StatusChanged(uid, RunningStatus(_pods[uid], ready: true));
