@@ -218,6 +218,21 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
+    public async Task RemovingARunningContainer_ForgetsIt_AndItsSandboxStillStopsAndGoes()
+    {
+        var sandboxId = await SandboxAsync();
+        var id = await StartAsync(sandboxId, RunsUntilStopped(Config("app")));
+        await WaitForAsync(id, ContainerEventType.Started);
+
+        await Runtime.RemoveContainerAsync(id, Deadline);
+
+        Assert.Empty(Pod.Containers);
+        await Runtime.StopPodSandboxAsync(sandboxId, Deadline);
+        await Runtime.RemovePodSandboxAsync(sandboxId, Deadline);
+        Assert.DoesNotContain(PodUid, Runtime.PodUids);
+    }
+
+    [ContractFact]
     public async Task Stopping_or_removing_a_removed_or_unknown_id_is_a_no_op()
     {
         var sandboxId = await SandboxAsync();
