@@ -10,7 +10,7 @@ namespace Podvisor.Agent.Tests;
 public sealed class ContainerConfigFactoryTests
 {
     [Fact]
-    public void Command_and_args_stay_apart_after_expansion_and_argv_joins_them()
+    public void CommandAndArgsStayApartAfterExpansionAndArgvJoinsThem()
     {
         var container = new V1Container
         {
@@ -29,7 +29,7 @@ public sealed class ContainerConfigFactoryTests
     [InlineData(null, false)]
     [InlineData(true, false)]
     [InlineData(false, true)]
-    public void The_security_context_goes_to_the_runtime_as_the_kubelet_passes_it_to_CRI(bool? allowPrivilegeEscalation, bool noNewPrivs)
+    public void TheSecurityContextGoesToTheRuntimeAsTheKubeletPassesItToCRI(bool? allowPrivilegeEscalation, bool noNewPrivs)
     {
         var container = new V1Container
         {
@@ -49,7 +49,7 @@ public sealed class ContainerConfigFactoryTests
     }
 
     [Fact]
-    public void Resources_are_millicores_rounded_up_and_bytes()
+    public void ResourcesAreMillicoresRoundedUpAndBytes()
     {
         var resources = ContainerConfigFactory.Resources(new V1ResourceRequirements
         {

@@ -22,7 +22,7 @@ public sealed class EnvResolutionTests
     }
 
     [Fact]
-    public void ConfigMapKeyRef_and_SecretKeyRef_resolve_to_the_values()
+    public void ConfigMapKeyRefAndSecretKeyRefResolveToTheValues()
     {
         var env = Resolve("""
             env:
@@ -38,7 +38,7 @@ public sealed class EnvResolutionTests
     [InlineData("{configMapKeyRef: {name: app, key: missing}}", "couldn't find key missing in ConfigMap default/app")]
     [InlineData("{secretKeyRef: {name: missing, key: user}}", "secret \"missing\" not found")]
     [InlineData("{secretKeyRef: {name: creds, key: missing}}", "couldn't find key missing in Secret default/creds")]
-    public void A_missing_required_object_or_key_is_the_kubelets_error(string valueFrom, string message)
+    public void AMissingRequiredObjectOrKeyIsTheKubeletsError(string valueFrom, string message)
     {
         var error = Assert.Throws<ContainerConfigException>(() => Resolve($"env: [{{name: X, valueFrom: {valueFrom}}}]"));
 
@@ -50,7 +50,7 @@ public sealed class EnvResolutionTests
     [InlineData("{configMapKeyRef: {name: app, key: missing, optional: true}}")]
     [InlineData("{secretKeyRef: {name: missing, key: user, optional: true}}")]
     [InlineData("{secretKeyRef: {name: creds, key: missing, optional: true}}")]
-    public void A_missing_optional_object_or_key_leaves_the_variable_out(string valueFrom)
+    public void AMissingOptionalObjectOrKeyLeavesTheVariableOut(string valueFrom)
     {
         var env = Resolve($"env: [{{name: A, value: a}}, {{name: X, valueFrom: {valueFrom}}}, {{name: B, value: $(X)}}]");
 
@@ -58,7 +58,7 @@ public sealed class EnvResolutionTests
     }
 
     [Fact]
-    public void EnvFrom_adds_every_key_with_its_prefix_later_sources_win_and_env_overrides()
+    public void EnvFromAddsEveryKeyWithItsPrefixLaterSourcesWinAndEnvOverrides()
     {
         var env = Resolve("""
             envFrom:
@@ -73,7 +73,7 @@ public sealed class EnvResolutionTests
     }
 
     [Fact]
-    public void EnvFrom_of_a_missing_object_fails_unless_optional()
+    public void EnvFromOfAMissingObjectFailsUnlessOptional()
     {
         Assert.Equal("configmap \"nope\" not found",
             Assert.Throws<ContainerConfigException>(() => Resolve("envFrom: [{configMapRef: {name: nope}}]")).Message);
@@ -83,7 +83,7 @@ public sealed class EnvResolutionTests
     }
 
     [Fact]
-    public void Values_expand_envFrom_variables_and_earlier_env_but_not_later_env()
+    public void ValuesExpandEnvFromVariablesAndEarlierEnvButNotLaterEnv()
     {
         var env = Resolve("""
             envFrom: [{configMapRef: {name: app}}]
@@ -99,7 +99,7 @@ public sealed class EnvResolutionTests
     }
 
     [Fact]
-    public void Each_object_is_read_once_per_resolution()
+    public void EachObjectIsReadOncePerResolution()
     {
         Resolve("""
             envFrom: [{configMapRef: {name: app}}]
@@ -114,7 +114,7 @@ public sealed class EnvResolutionTests
     }
 
     [Fact]
-    public void An_object_in_another_namespace_is_not_seen()
+    public void AnObjectInAnotherNamespaceIsNotSeen()
     {
         var container = Container("env: [{name: X, valueFrom: {configMapKeyRef: {name: app, key: mode}}}]");
         var pod = Pod(container);
@@ -134,7 +134,7 @@ public sealed class EnvResolutionTests
     [InlineData("{resource: limits.ephemeral-storage, divisor: 1Gi}", "90")]
     [InlineData("{resource: limits.memory, containerName: other, divisor: 1Mi}", "1948")]
     [InlineData("{resource: limits.cpu, containerName: other}", "8")]
-    public void ResourceFieldRef_is_the_limit_or_request_in_divisor_units_rounded_up_with_node_allocatable_for_unset_limits(string selector, string value)
+    public void ResourceFieldRefIsTheLimitOrRequestInDivisorUnitsRoundedUpWithNodeAllocatableForUnsetLimits(string selector, string value)
     {
         var container = Container("resources: {limits: {cpu: 1500m, memory: 128Mi}, requests: {cpu: 250m}}\n"
             + "env: [{name: X, valueFrom: {resourceFieldRef: " + selector + "}}]\n");
@@ -146,14 +146,14 @@ public sealed class EnvResolutionTests
     }
 
     [Fact]
-    public void ResourceFieldRef_of_an_unknown_resource_is_the_kubelets_error()
+    public void ResourceFieldRefOfAnUnknownResourceIsTheKubeletsError()
     {
         Assert.Equal("unsupported container resource : limits.hugepages-2Mi",
             Assert.Throws<ContainerConfigException>(() => Resolve("env: [{name: X, valueFrom: {resourceFieldRef: {resource: limits.hugepages-2Mi}}}]")).Message);
     }
 
     [Fact]
-    public async Task A_pod_waits_in_CreateContainerConfigError_until_its_ConfigMap_appears()
+    public async Task APodWaitsInCreateContainerConfigErrorUntilItsConfigMapAppears()
     {
         await using var h = new ScenarioHarness();
         var pod = await h.RunAsync("""
@@ -182,7 +182,7 @@ public sealed class EnvResolutionTests
     private static AgentOptions Options { get; } = TestAgentOptions.For("/data");
 
     [Fact]
-    public void The_kubernetes_service_variables_come_last_expand_in_values_and_yield_to_the_containers_own()
+    public void TheKubernetesServiceVariablesComeLastExpandInValuesAndYieldToTheContainersOwn()
     {
         var container = Container("""
             env:

@@ -7,18 +7,18 @@ public sealed class PodHostnameTests
     [Theory]
     [InlineData("web-0", null, "web-0")]
     [InlineData("web-0", "worker", "worker")]
-    public void The_hostname_is_spec_hostname_or_the_pod_name(string name, string? hostname, string expected) =>
+    public void TheHostnameIsSpecHostnameOrThePodName(string name, string? hostname, string expected) =>
         Assert.Equal(expected, PodHostname.Of(new V1Pod { Metadata = new V1ObjectMeta { Name = name }, Spec = new V1PodSpec { Hostname = hostname } }));
 
     [Fact]
-    public void A_long_pod_name_is_cut_to_63_characters_without_a_trailing_dash_or_dot()
+    public void ALongPodNameIsCutTo63CharactersWithoutATrailingDashOrDot()
     {
         var name = new string('a', 61) + "-.b";
         Assert.Equal(new string('a', 61), PodHostname.Of(new V1Pod { Metadata = new V1ObjectMeta { Name = name }, Spec = new V1PodSpec() }));
     }
 
     [Fact]
-    public void With_a_subdomain_the_domain_is_subdomain_namespace_svc_cluster_domain()
+    public void WithASubdomainTheDomainIsSubdomainNamespaceSvcClusterDomain()
     {
         var pod = Pod("web-0", subdomain: "workers");
         Assert.Equal("workers.team.svc.cluster.local", PodHostname.Domain(pod, "cluster.local"));
@@ -27,7 +27,7 @@ public sealed class PodHostnameTests
 
     /// <summary>GetNodenameForKernel: the short name unless setHostnameAsFQDN with a subdomain; an FQDN over 64 characters fails.</summary>
     [Fact]
-    public void The_kernels_hostname_is_the_FQDN_only_with_setHostnameAsFQDN_and_a_subdomain()
+    public void TheKernelsHostnameIsTheFQDNOnlyWithSetHostnameAsFQDNAndASubdomain()
     {
         Assert.Equal("web-0", PodHostname.ForKernel(Pod("web-0", subdomain: "workers"), "cluster.local"));
         Assert.Equal("web-0", PodHostname.ForKernel(Pod("web-0", fqdn: true), "cluster.local"));

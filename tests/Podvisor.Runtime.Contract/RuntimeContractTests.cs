@@ -92,7 +92,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task A_sandbox_is_Ready_until_stopped_and_gone_from_the_snapshot_once_removed()
+    public async Task ASandboxIsReadyUntilStoppedAndGoneFromTheSnapshotOnceRemoved()
     {
         var id = await SandboxAsync();
 
@@ -109,7 +109,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task A_container_is_Created_then_its_exit_code_is_in_the_snapshot_and_an_Exited_event_follows_Started()
+    public async Task AContainerIsCreatedThenItsExitCodeIsInTheSnapshotAndAnExitedEventFollowsStarted()
     {
         var sandboxId = await SandboxAsync();
         var id = await Runtime.CreateContainerAsync(sandboxId, ExitsWith(Config("app"), 3), Deadline);
@@ -127,7 +127,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task A_zero_exit_is_Completed()
+    public async Task AZeroExitIsCompleted()
     {
         var sandboxId = await SandboxAsync();
 
@@ -137,7 +137,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task A_missing_executable_fails_the_start_with_ContainerStartException_and_leaves_the_instance_Exited_128_StartError()
+    public async Task AMissingExecutableFailsTheStartWithContainerStartExceptionAndLeavesTheInstanceExited128StartError()
     {
         var sandboxId = await SandboxAsync();
         var id = await Runtime.CreateContainerAsync(sandboxId, MissingExecutable(Config("app")), Deadline);
@@ -151,7 +151,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task A_container_in_a_stopped_sandbox_fails_with_ContainerStartException()
+    public async Task AContainerInAStoppedSandboxFailsWithContainerStartException()
     {
         var sandboxId = await SandboxAsync();
         await Runtime.StopPodSandboxAsync(sandboxId, Deadline);
@@ -163,7 +163,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task Creating_in_an_unknown_sandbox_or_starting_an_unknown_container_fails_with_ContainerStartException()
+    public async Task CreatingInAnUnknownSandboxOrStartingAnUnknownContainerFailsWithContainerStartException()
     {
         await Assert.ThrowsAsync<ContainerStartException>(async () => await Runtime.CreateContainerAsync(UnknownId(), RunsUntilStopped(Config("app")), Deadline));
         await Assert.ThrowsAsync<ContainerStartException>(async () => await Runtime.StartContainerAsync(UnknownId(), Deadline));
@@ -172,7 +172,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task Stopping_a_running_container_returns_once_the_snapshot_shows_it_exited()
+    public async Task StoppingARunningContainerReturnsOnceTheSnapshotShowsItExited()
     {
         var sandboxId = await SandboxAsync();
         var id = await StartAsync(sandboxId, RunsUntilStopped(Config("app")));
@@ -186,7 +186,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task Stopping_an_exited_container_is_a_no_op()
+    public async Task StoppingAnExitedContainerIsANoOp()
     {
         var sandboxId = await SandboxAsync();
         var id = await StartAsync(sandboxId, ExitsWith(Config("app"), 3));
@@ -199,7 +199,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task A_removed_container_and_a_removed_sandbox_with_its_containers_are_gone_from_the_snapshot()
+    public async Task ARemovedContainerAndARemovedSandboxWithItsContainersAreGoneFromTheSnapshot()
     {
         var sandboxId = await SandboxAsync();
         var done = await StartAsync(sandboxId, ExitsWith(Config("done"), 0));
@@ -233,7 +233,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task Stopping_or_removing_a_removed_or_unknown_id_is_a_no_op()
+    public async Task StoppingOrRemovingARemovedOrUnknownIdIsANoOp()
     {
         var sandboxId = await SandboxAsync();
         var id = await StartAsync(sandboxId, ExitsWith(Config("app"), 0));
@@ -260,7 +260,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact]
-    public async Task No_event_is_delivered_before_the_snapshot_shows_its_step()
+    public async Task NoEventIsDeliveredBeforeTheSnapshotShowsItsStep()
     {
         var sandboxId = await SandboxAsync();
         var ids = new List<string>();
@@ -298,7 +298,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact(NeedsAdoption = true)]
-    public async Task A_new_runtime_instance_adopts_a_running_container_with_the_same_id_without_restarting_it()
+    public async Task ANewRuntimeInstanceAdoptsARunningContainerWithTheSameIdWithoutRestartingIt()
     {
         var sandboxId = await SandboxAsync();
         var id = await StartAsync(sandboxId, RunsUntilStopped(Config("app") with { RestartCount = 2 }));
@@ -315,7 +315,7 @@ public abstract class RuntimeContractTests : IAsyncLifetime, IDisposable
     }
 
     [ContractFact(NeedsAdoption = true)]
-    public async Task An_exit_while_no_runtime_instance_was_open_is_reported_with_its_exit_code_by_the_next()
+    public async Task AnExitWhileNoRuntimeInstanceWasOpenIsReportedWithItsExitCodeByTheNext()
     {
         var sandboxId = await SandboxAsync();
         var id = await StartAsync(sandboxId, RunsUntilStopped(Config("app")));

@@ -13,7 +13,7 @@ public sealed class CriConfigMappingTests
     [InlineData(250, 256)]
     [InlineData(1000, 1024)]
     [InlineData(1_000_000, 262144)] // capped at maxShares
-    public void Cpu_shares_are_milliCPUToShares(long milliCpu, long shares) =>
+    public void CpuSharesAreMilliCPUToShares(long milliCpu, long shares) =>
         Assert.Equal(shares, CriConfigMapping.MilliCpuToShares(milliCpu));
 
     [Theory]
@@ -21,11 +21,11 @@ public sealed class CriConfigMappingTests
     [InlineData(5, 1000)] // raised to minQuotaPeriod
     [InlineData(500, 50_000)]
     [InlineData(2000, 200_000)]
-    public void Cpu_quota_is_milliCPUToQuota_over_a_100ms_period(long milliCpu, long quota) =>
+    public void CpuQuotaIsMilliCPUToQuotaOverA100msPeriod(long milliCpu, long quota) =>
         Assert.Equal(quota, CriConfigMapping.MilliCpuToQuota(milliCpu, 100_000));
 
     [Fact]
-    public void Resources_take_shares_from_the_request_and_quota_and_memory_from_the_limits()
+    public void ResourcesTakeSharesFromTheRequestAndQuotaAndMemoryFromTheLimits()
     {
         var linux = CriConfigMapping.Resources(new ContainerResources { CpuRequestMilli = 250, CpuLimitMilli = 500, MemoryLimitBytes = 64 << 20 });
 
@@ -33,7 +33,7 @@ public sealed class CriConfigMappingTests
     }
 
     [Fact]
-    public void Without_a_cpu_request_the_limit_sets_the_shares_and_without_limits_nothing_is_capped()
+    public void WithoutACpuRequestTheLimitSetsTheSharesAndWithoutLimitsNothingIsCapped()
     {
         var limitOnly = CriConfigMapping.Resources(new ContainerResources { CpuLimitMilli = 1000 });
         var none = CriConfigMapping.Resources(ContainerResources.None);
@@ -43,7 +43,7 @@ public sealed class CriConfigMappingTests
     }
 
     [Fact]
-    public void The_sandbox_carries_pod_identity_hostname_log_directory_and_labels()
+    public void TheSandboxCarriesPodIdentityHostnameLogDirectoryAndLabels()
     {
         var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "uid-1", Name = "web", Namespace = "ns", Attempt = 2, Hostname = "web-0" }, "/data/logs/ns_web_uid-1", new V1.DNSConfig());
 
@@ -56,7 +56,7 @@ public sealed class CriConfigMappingTests
     }
 
     [Fact]
-    public void A_host_network_sandbox_uses_the_node_network_and_hostname()
+    public void AHostNetworkSandboxUsesTheNodeNetworkAndHostname()
     {
         var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns", HostNetwork = true }, "/logs", new V1.DNSConfig());
 
@@ -65,7 +65,7 @@ public sealed class CriConfigMappingTests
     }
 
     [Fact]
-    public void A_container_keeps_command_and_args_apart_and_logs_relative_to_the_sandbox_log_directory()
+    public void AContainerKeepsCommandAndArgsApartAndLogsRelativeToTheSandboxLogDirectory()
     {
         var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/data/logs/ns_web_u", new V1.DNSConfig());
         var config = new ContainerConfig
@@ -85,7 +85,7 @@ public sealed class CriConfigMappingTests
     }
 
     [Fact]
-    public void The_security_context_is_the_kubelets_LinuxContainerSecurityContext()
+    public void TheSecurityContextIsTheKubeletsLinuxContainerSecurityContext()
     {
         var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/data/logs/ns_web_u", new V1.DNSConfig());
         var config = new ContainerConfig
@@ -102,7 +102,7 @@ public sealed class CriConfigMappingTests
     }
 
     [Fact]
-    public void Mounts_are_the_agents_host_paths_plus_the_termination_log_at_its_path()
+    public void MountsAreTheAgentsHostPathsPlusTheTerminationLogAtItsPath()
     {
         var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/data/logs/ns_web_u", new V1.DNSConfig());
         var config = new ContainerConfig
@@ -119,7 +119,7 @@ public sealed class CriConfigMappingTests
     }
 
     [Fact]
-    public void Host_dns_reads_nameservers_search_domains_and_options_from_resolv_conf()
+    public void HostDnsReadsNameserversSearchDomainsAndOptionsFromResolvConf()
     {
         var dns = CriConfigMapping.HostDns("# comment\nnameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch a.example b.example\noptions ndots:2 edns0\n");
 
@@ -129,7 +129,7 @@ public sealed class CriConfigMappingTests
     }
 
     [Fact]
-    public void The_sandbox_config_round_trips_through_its_annotation()
+    public void TheSandboxConfigRoundTripsThroughItsAnnotation()
     {
         var sandbox = CriConfigMapping.Sandbox(new PodSandboxConfig { PodUid = "u", Name = "web", Namespace = "ns" }, "/logs", new V1.DNSConfig());
 

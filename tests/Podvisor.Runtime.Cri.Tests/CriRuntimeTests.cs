@@ -9,7 +9,7 @@ namespace Podvisor.Runtime.Cri.Tests;
 public sealed class CriRuntimeTests(ContainerdFixture containerd)
 {
     [CriFact]
-    public async Task A_container_with_only_args_runs_the_image_entrypoint_and_its_log_is_written_where_the_agent_chose()
+    public async Task AContainerWithOnlyArgsRunsTheImageEntrypointAndItsLogIsWrittenWhereTheAgentChose()
     {
         await using var pod = await CriTestPod.StartAsync(containerd);
         await pod.SandboxAsync();
@@ -25,7 +25,7 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task A_container_without_command_or_args_runs_the_image_entrypoint_and_cmd()
+    public async Task AContainerWithoutCommandOrArgsRunsTheImageEntrypointAndCmd()
     {
         await using var pod = await CriTestPod.StartAsync(containerd);
         await pod.SandboxAsync();
@@ -40,7 +40,7 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task Restart_all_replaces_every_container_in_the_same_sandbox_with_the_same_pod_IP_and_emptyDir_content()
+    public async Task RestartAllReplacesEveryContainerInTheSameSandboxWithTheSamePodIPAndEmptyDirContent()
     {
         await using var pod = await CriTestPod.StartAsync(containerd);
         var sandboxId = await pod.SandboxAsync();
@@ -75,7 +75,7 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task A_container_over_its_memory_limit_is_OOMKilled_with_exit_code_137()
+    public async Task AContainerOverItsMemoryLimitIsOOMKilledWithExitCode137()
     {
         await using var pod = await CriTestPod.StartAsync(containerd);
         await pod.SandboxAsync();
@@ -89,7 +89,7 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task A_missing_image_fails_to_pull_with_the_registry_answer_and_has_no_status()
+    public async Task AMissingImageFailsToPullWithTheRegistryAnswerAndHasNoStatus()
     {
         await using var pod = await CriTestPod.StartAsync(containerd);
         var missing = containerd.Image("missing:1");
@@ -105,7 +105,7 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task Creating_a_container_of_an_image_the_node_lacks_fails_without_pulling_and_leaves_no_status()
+    public async Task CreatingAContainerOfAnImageTheNodeLacksFailsWithoutPullingAndLeavesNoStatus()
     {
         await using var pod = await CriTestPod.StartAsync(containerd);
         await pod.SandboxAsync();
@@ -119,7 +119,7 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task A_reopened_runtime_adopts_running_containers_unchanged_and_reports_an_exit_that_happened_meanwhile()
+    public async Task AReopenedRuntimeAdoptsRunningContainersUnchangedAndReportsAnExitThatHappenedMeanwhile()
     {
         await using var pod = await CriTestPod.StartAsync(containerd);
         var sandboxId = await pod.SandboxAsync();
@@ -145,7 +145,7 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task An_exit_is_an_event_from_the_runtime_not_from_the_agent_s_own_calls()
+    public async Task AnExitIsAnEventFromTheRuntimeNotFromTheAgentSOwnCalls()
     {
         await using var pod = await CriTestPod.StartAsync(containerd);
         await pod.SandboxAsync();

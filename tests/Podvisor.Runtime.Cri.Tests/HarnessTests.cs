@@ -7,7 +7,7 @@ namespace Podvisor.Runtime.Cri.Tests;
 public sealed class HarnessTests(ContainerdFixture containerd)
 {
     [CriFact]
-    public async Task The_private_containerd_answers_CRI_v1_and_has_the_test_images_in_its_registry()
+    public async Task ThePrivateContainerdAnswersCRIV1AndHasTheTestImagesInItsRegistry()
     {
         using var connection = CriConnection.Open(containerd.Endpoint);
         var version = await connection.Runtime.VersionAsync(new VersionRequest { Version = "v1" });

@@ -11,7 +11,7 @@ namespace Podvisor.Runtime.Cri.Tests;
 public sealed partial class ImagePullTests(ContainerdFixture containerd)
 {
     [CriFact]
-    public async Task A_Never_pod_whose_image_is_not_on_the_node_waits_in_ErrImageNeverPull_and_pulls_nothing()
+    public async Task ANeverPodWhoseImageIsNotOnTheNodeWaitsInErrImageNeverPullAndPullsNothing()
     {
         var image = containerd.Image(TestImages.NotPulled);
         await containerd.RemoveImageAsync(image);
@@ -33,7 +33,7 @@ public sealed partial class ImagePullTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task A_tag_missing_in_the_registry_is_ErrImagePull_then_ImagePullBackOff_and_no_container_is_created()
+    public async Task ATagMissingInTheRegistryIsErrImagePullThenImagePullBackOffAndNoContainerIsCreated()
     {
         var image = containerd.Image("busybox:no-such-tag");
         var quoted = $"\"{image}\"";
@@ -62,7 +62,7 @@ public sealed partial class ImagePullTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task A_missing_image_is_pulled_with_the_kubelets_events_and_the_container_runs_with_its_image_id()
+    public async Task AMissingImageIsPulledWithTheKubeletsEventsAndTheContainerRunsWithItsImageId()
     {
         var image = containerd.Image(TestImages.NotPulled);
         await containerd.RemoveImageAsync(image);

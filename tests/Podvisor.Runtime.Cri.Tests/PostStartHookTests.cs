@@ -12,7 +12,7 @@ public sealed class PostStartHookTests(ContainerdFixture containerd)
     /// only if the hook ran to its end.
     /// </summary>
     [CriFact]
-    public async Task A_postStart_exec_hook_longer_than_a_second_runs_to_its_end_and_the_container_succeeds()
+    public async Task APostStartExecHookLongerThanASecondRunsToItsEndAndTheContainerSucceeds()
     {
         var manifest = $"""
             apiVersion: v1

@@ -8,7 +8,7 @@ namespace Podvisor.Runtime.Cri.Tests;
 public sealed class RunCommandTests(ContainerdFixture containerd)
 {
     [CriFact]
-    public async Task The_ml_worker_restarts_every_container_in_place_once_and_succeeds()
+    public async Task TheMlWorkerRestartsEveryContainerInPlaceOnceAndSucceeds()
     {
         var (exitCode, pod, output) = await RunExampleAsync("ml-worker.yaml");
 
@@ -24,7 +24,7 @@ public sealed class RunCommandTests(ContainerdFixture containerd)
     }
 
     [CriFact]
-    public async Task An_image_pod_without_command_runs_its_args_in_place_of_the_image_cmd()
+    public async Task AnImagePodWithoutCommandRunsItsArgsInPlaceOfTheImageCmd()
     {
         var (exitCode, pod, output) = await RunExampleAsync("hello.yaml");
 

@@ -16,7 +16,7 @@ public sealed class ContainerLogRotationTests : IDisposable
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(5)]
-    public async Task A_growing_log_keeps_MaxFiles_files_the_newest_rotated_one_plain_and_no_line_lost_within_them(int maxFiles)
+    public async Task AGrowingLogKeepsMaxFilesFilesTheNewestRotatedOnePlainAndNoLineLostWithinThem(int maxFiles)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var path = Path.Combine(_dir, "0.log");
@@ -46,7 +46,7 @@ public sealed class ContainerLogRotationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_second_rotation_within_the_same_second_waits_for_the_next_write_after_it()
+    public async Task ASecondRotationWithinTheSameSecondWaitsForTheNextWriteAfterIt()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var path = Path.Combine(_dir, "0.log");
@@ -67,7 +67,7 @@ public sealed class ContainerLogRotationTests : IDisposable
     }
 
     [Fact]
-    public void A_failing_disk_drops_output_and_reports_it_once()
+    public void AFailingDiskDropsOutputAndReportsItOnce()
     {
         var failures = new List<Exception>();
         var writer = new CriLogWriter("/dev/full", TimeProvider.System, ContainerLogRotation.Default, failures.Add);

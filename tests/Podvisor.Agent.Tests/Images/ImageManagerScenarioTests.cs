@@ -23,7 +23,7 @@ public sealed class ImageManagerScenarioTests
     [Theory]
     [InlineData("IfNotPresent")]
     [InlineData("Never")]
-    public async Task A_present_image_is_not_pulled_and_reported_already_present(string policy)
+    public async Task APresentImageIsNotPulledAndReportedAlreadyPresent(string policy)
     {
         await using var h = new ScenarioHarness(images: t => new FakeImageService(t).Present(Image));
         var pod = await h.RunAsync(Pod(policy));
@@ -41,7 +41,7 @@ public sealed class ImageManagerScenarioTests
     [InlineData("IfNotPresent", false)]
     [InlineData("Always", false)]
     [InlineData("Always", true)]
-    public async Task An_image_to_pull_is_pulled_once_with_Pulling_and_Pulled_and_its_duration_and_size(string policy, bool present)
+    public async Task AnImageToPullIsPulledOnceWithPullingAndPulledAndItsDurationAndSize(string policy, bool present)
     {
         await using var h = new ScenarioHarness(images: t =>
         {
@@ -58,7 +58,7 @@ public sealed class ImageManagerScenarioTests
     }
 
     [Fact]
-    public async Task An_image_without_tag_is_asked_for_as_latest_and_reported_as_written()
+    public async Task AnImageWithoutTagIsAskedForAsLatestAndReportedAsWritten()
     {
         await using var h = new ScenarioHarness(images: t => new FakeImageService(t).InRegistry("registry.test/app:latest"));
         await h.RunAsync(Pod("Always", "registry.test/app"));
@@ -68,7 +68,7 @@ public sealed class ImageManagerScenarioTests
     }
 
     [Fact]
-    public async Task Never_with_a_missing_image_is_ErrImageNeverPull_without_a_pull_or_a_create()
+    public async Task NeverWithAMissingImageIsErrImageNeverPullWithoutAPullOrACreate()
     {
         await using var h = new ScenarioHarness(images: t => new FakeImageService(t).InRegistry(Image));
         var pod = await h.RunAsync(Pod("Never"));
@@ -88,7 +88,7 @@ public sealed class ImageManagerScenarioTests
     [InlineData("Registry.test/App:1", "invalid reference format: repository name (App) must be lowercase")]
     [InlineData("busybox:", "invalid reference format")]
     [InlineData("bad image", "invalid reference format")]
-    public async Task An_unparsable_image_is_InvalidImageName_with_the_reference_error(string image, string error)
+    public async Task AnUnparsableImageIsInvalidImageNameWithTheReferenceError(string image, string error)
     {
         await using var h = new ScenarioHarness(images: t => new FakeImageService(t));
         var pod = await h.RunAsync(Pod("IfNotPresent", image));
@@ -102,7 +102,7 @@ public sealed class ImageManagerScenarioTests
     }
 
     [Fact]
-    public async Task A_failed_pull_is_ErrImagePull_then_ImagePullBackOff_with_pulls_backed_off_10s_doubling_to_300s()
+    public async Task AFailedPullIsErrImagePullThenImagePullBackOffWithPullsBackedOff10sDoublingTo300s()
     {
         await using var h = new ScenarioHarness(images: t => new FakeImageService(t) { PullTime = TimeSpan.Zero });
         var start = h.Time.GetUtcNow();
@@ -127,7 +127,7 @@ public sealed class ImageManagerScenarioTests
     }
 
     [Fact]
-    public async Task A_pull_that_succeeds_after_failures_starts_the_container()
+    public async Task APullThatSucceedsAfterFailuresStartsTheContainer()
     {
         await using var h = new ScenarioHarness(images: t => new FakeImageService(t) { PullTime = TimeSpan.Zero });
         var pod = await h.RunAsync(Pod("IfNotPresent"));
@@ -142,7 +142,7 @@ public sealed class ImageManagerScenarioTests
     }
 
     [Fact]
-    public async Task A_runtime_without_images_pulls_nothing_and_records_no_image_events()
+    public async Task ARuntimeWithoutImagesPullsNothingAndRecordsNoImageEvents()
     {
         await using var h = new ScenarioHarness();
         var pod = await h.RunAsync(Pod("Always"));
@@ -154,7 +154,7 @@ public sealed class ImageManagerScenarioTests
     }
 
     [Fact]
-    public async Task A_create_the_runtime_refuses_is_CreateContainerError_with_a_Failed_event_and_is_retried()
+    public async Task ACreateTheRuntimeRefusesIsCreateContainerErrorWithAFailedEventAndIsRetried()
     {
         await using var h = new ScenarioHarness();
         h.Runtime.FailCreates("app", "failed to create containerd container: boom");

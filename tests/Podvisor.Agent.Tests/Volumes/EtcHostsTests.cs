@@ -24,23 +24,23 @@ public sealed class EtcHostsTests
     private static string NoNodeFile() => throw new InvalidOperationException("the node's hosts file is read only for hostNetwork pods");
 
     [Fact]
-    public void A_pod_gets_localhost_the_IPv6_names_and_its_IP_with_its_hostname() =>
+    public void APodGetsLocalhostTheIPv6NamesAndItsIPWithItsHostname() =>
         Assert.Equal(Boilerplate + "10.234.0.7\tweb-0\n", EtcHosts.Content(["10.234.0.7"], "web-0", "", null, hostNetwork: false, NoNodeFile));
 
     [Fact]
-    public void With_a_subdomain_the_pod_IP_line_names_the_FQDN_first() =>
+    public void WithASubdomainThePodIPLineNamesTheFQDNFirst() =>
         Assert.Equal(
             Boilerplate + "10.234.0.7\tweb-0.svc-a.team.svc.cluster.local\tweb-0\n",
             EtcHosts.Content(["10.234.0.7"], "web-0", "svc-a.team.svc.cluster.local", [], hostNetwork: false, NoNodeFile));
 
     [Fact]
-    public void HostAliases_follow_in_their_own_section_one_line_per_IP() =>
+    public void HostAliasesFollowInTheirOwnSectionOneLinePerIP() =>
         Assert.Equal(
             Boilerplate + "10.234.0.7\tweb-0\n\n# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\n",
             EtcHosts.Content(["10.234.0.7"], "web-0", "", Aliases, hostNetwork: false, NoNodeFile));
 
     [Fact]
-    public void A_hostNetwork_pod_gets_the_nodes_file_under_its_own_header_and_its_aliases() =>
+    public void AHostNetworkPodGetsTheNodesFileUnderItsOwnHeaderAndItsAliases() =>
         Assert.Equal(
             "# Kubernetes-managed hosts file (host network).\n127.0.0.1 localhost\n192.0.2.1 node\n\n# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\n",
             EtcHosts.Content([], "web-0", "svc-a.team.svc.cluster.local", Aliases, hostNetwork: true, () => "127.0.0.1 localhost\n192.0.2.1 node\n"));

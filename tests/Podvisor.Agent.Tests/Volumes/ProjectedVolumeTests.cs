@@ -31,7 +31,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     private string VolumeDir(string plugin, string name) => Path.Combine(_dataDir, "pods", "uid-1", "volumes", "kubernetes.io~" + plugin, name);
 
     [Fact]
-    public void A_configMap_volume_has_every_key_as_a_0644_file_behind_the_data_symlink()
+    public void AConfigMapVolumeHasEveryKeyAsA0644FileBehindTheDataSymlink()
     {
         var pod = Pod("- {name: cfg, configMap: {name: app}}");
         _volumes.SetUp(pod);
@@ -47,7 +47,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     }
 
     [Fact]
-    public void Items_choose_keys_paths_and_modes_and_defaultMode_applies_to_the_rest()
+    public void ItemsChooseKeysPathsAndModesAndDefaultModeAppliesToTheRest()
     {
         var pod = Pod("""
             - name: cfg
@@ -71,7 +71,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     [InlineData("secret: {secretName: nope}", "secret \"nope\" not found")]
     [InlineData("secret: {secretName: creds, items: [{key: nope, path: p}]}", "references non-existent secret key: nope")]
     [InlineData("projected: {sources: [{configMap: {name: nope}}]}", "configmap \"nope\" not found")]
-    public void A_missing_object_or_key_is_the_kubelets_FailedMount_and_writes_nothing(string source, string message)
+    public void AMissingObjectOrKeyIsTheKubeletsFailedMountAndWritesNothing(string source, string message)
     {
         var error = Assert.Throws<VolumeSetupException>(() => _volumes.SetUp(Pod($"- {{name: v, {source}}}")));
 
@@ -80,7 +80,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     }
 
     [Fact]
-    public void Optional_objects_and_keys_that_are_missing_give_no_files()
+    public void OptionalObjectsAndKeysThatAreMissingGiveNoFiles()
     {
         _volumes.SetUp(Pod("""
             - {name: a, configMap: {name: nope, optional: true}}
@@ -93,7 +93,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     }
 
     [Fact]
-    public void Secret_files_are_0644_by_default_and_take_defaultMode()
+    public void SecretFilesAre0644ByDefaultAndTakeDefaultMode()
     {
         _volumes.SetUp(Pod("""
             - {name: s, secret: {secretName: creds}}
@@ -105,7 +105,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     }
 
     [Fact]
-    public void DownwardAPI_and_projected_volumes_write_pod_fields_and_several_sources_into_one_directory()
+    public void DownwardAPIAndProjectedVolumesWritePodFieldsAndSeveralSourcesIntoOneDirectory()
     {
         var pod = Pod("""
             - name: info
@@ -133,7 +133,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     }
 
     [Fact]
-    public void Refresh_swaps_the_data_directory_only_when_the_content_changed()
+    public void RefreshSwapsTheDataDirectoryOnlyWhenTheContentChanged()
     {
         var pod = Pod("- {name: cfg, configMap: {name: app}}");
         _volumes.SetUp(pod);
@@ -158,7 +158,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     }
 
     [Fact]
-    public void Projected_volumes_are_mounted_read_only()
+    public void ProjectedVolumesAreMountedReadOnly()
     {
         var pod = Pod("- {name: cfg, configMap: {name: app}}");
         pod.Spec.Containers[0].VolumeMounts = [new V1VolumeMount { Name = "cfg", MountPath = "/etc/app" }];
@@ -167,7 +167,7 @@ public sealed class ProjectedVolumeTests : IDisposable
     }
 
     [RootFact]
-    public void Secret_files_are_on_tmpfs_and_configMap_files_on_disk_as_root()
+    public void SecretFilesAreOnTmpfsAndConfigMapFilesOnDiskAsRoot()
     {
         var volumes = new VolumeManager(_dataDir, privileged: true, _objects, TestAgentOptions.For(_dataDir) with { NodeName = "n" }, TimeProvider.System);
         volumes.SetUp(Pod("- {name: s, secret: {secretName: creds}}\n- {name: c, configMap: {name: app}}"));

@@ -27,7 +27,7 @@ public sealed class ServiceAccountTokenVolumeTests : IDisposable
     [InlineData(3600, 2880, 2)] // at 80 %: a new one
     [InlineData(200_000, 86_399, 1)]
     [InlineData(200_000, 86_400, 2)] // 24 hours old, long before 80 %
-    public void A_token_is_requested_again_past_80_percent_of_its_lifetime_or_24_hours(long expirationSeconds, long elapsedSeconds, int requests)
+    public void ATokenIsRequestedAgainPast80PercentOfItsLifetimeOr24Hours(long expirationSeconds, long elapsedSeconds, int requests)
     {
         var cache = new ServiceAccountTokenCache(_tokens, _time);
         var pod = Pod("- {name: t, projected: {sources: [{serviceAccountToken: {path: token}}]}}");
@@ -42,7 +42,7 @@ public sealed class ServiceAccountTokenVolumeTests : IDisposable
     }
 
     [Fact]
-    public void Pods_audiences_and_expirations_have_their_own_tokens_and_a_forgotten_pod_none()
+    public void PodsAudiencesAndExpirationsHaveTheirOwnTokensAndAForgottenPodNone()
     {
         var cache = new ServiceAccountTokenCache(_tokens, _time);
         var a = Pod("[]", "uid-a");
@@ -62,7 +62,7 @@ public sealed class ServiceAccountTokenVolumeTests : IDisposable
     }
 
     [Fact]
-    public void The_token_is_a_file_of_the_projected_volume_with_its_mode_and_is_rotated_by_a_refresh()
+    public void TheTokenIsAFileOfTheProjectedVolumeWithItsModeAndIsRotatedByARefresh()
     {
         var volumes = Volumes(_tokens);
         var pod = Pod("- {name: api, projected: {defaultMode: 288, sources: [{serviceAccountToken: {path: token, expirationSeconds: 600}}]}}");
@@ -80,7 +80,7 @@ public sealed class ServiceAccountTokenVolumeTests : IDisposable
     }
 
     [Fact]
-    public void Without_a_TokenRequest_or_with_a_failing_one_the_mount_fails_as_the_kubelets()
+    public void WithoutATokenRequestOrWithAFailingOneTheMountFailsAsTheKubelets()
     {
         var pod = Pod("- {name: api, projected: {sources: [{serviceAccountToken: {path: token}}]}}");
 

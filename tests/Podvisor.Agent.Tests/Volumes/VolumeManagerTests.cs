@@ -68,7 +68,7 @@ public sealed class VolumeManagerTests : IDisposable
     }
 
     [Fact]
-    public void A_bad_subPath_is_a_container_config_error()
+    public void ABadSubPathIsAContainerConfigError()
     {
         var volumes = New(privileged: false);
         var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
@@ -86,7 +86,7 @@ public sealed class VolumeManagerTests : IDisposable
     [InlineData("escape")]
     [InlineData("escape/made-by-the-agent")]
     [InlineData("sub/../escape")]
-    public void A_subPath_through_a_symlink_out_of_the_volume_is_refused_and_creates_nothing(string subPath)
+    public void ASubPathThroughASymlinkOutOfTheVolumeIsRefusedAndCreatesNothing(string subPath)
     {
         var volumes = New(privileged: false);
         var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
@@ -102,7 +102,7 @@ public sealed class VolumeManagerTests : IDisposable
     }
 
     [Fact]
-    public void A_subPath_through_a_symlink_inside_the_volume_resolves_to_its_target()
+    public void ASubPathThroughASymlinkInsideTheVolumeResolvesToItsTarget()
     {
         var volumes = New(privileged: false);
         var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
@@ -118,7 +118,7 @@ public sealed class VolumeManagerTests : IDisposable
 
     /// <summary>As root the subPath is bind-mounted from its descriptor: swapping the path for a symlink afterwards changes nothing.</summary>
     [RootFact]
-    public void As_root_a_subPath_is_a_bind_mount_of_what_was_checked_and_goes_with_the_pod()
+    public void AsRootASubPathIsABindMountOfWhatWasCheckedAndGoesWithThePod()
     {
         var volumes = New(privileged: true);
         var pod = Pod([new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
@@ -156,7 +156,7 @@ public sealed class VolumeManagerTests : IDisposable
 
     /// <summary>makeHostsMount: DATA/pods/UID/etc-hosts (0644, the kubelet's content) at /etc/hosts, read-write, after the volumes.</summary>
     [Fact]
-    public void A_pod_with_an_IP_gets_its_hosts_file_mounted_at_etc_hosts()
+    public void APodWithAnIPGetsItsHostsFileMountedAtEtcHosts()
     {
         var volumes = New(privileged: true);
         var pod = Pod([new V1Volume { Name = "h", HostPath = new V1HostPathVolumeSource { Path = Scratch } }], new V1VolumeMount { Name = "h", MountPath = "/h" });
@@ -175,7 +175,7 @@ public sealed class VolumeManagerTests : IDisposable
     }
 
     [Fact]
-    public void A_hostNetwork_pod_gets_the_nodes_hosts_file_under_the_kubelets_header()
+    public void AHostNetworkPodGetsTheNodesHostsFileUnderTheKubeletsHeader()
     {
         var volumes = New(privileged: true);
         var pod = Pod([]);
@@ -192,7 +192,7 @@ public sealed class VolumeManagerTests : IDisposable
     /// not over a container's own volumeMount at /etc/hosts; without root not even for hostNetwork (symlinks cannot cover it).
     /// </summary>
     [Fact]
-    public void No_hosts_file_without_a_pod_IP_over_a_volume_at_etc_hosts_or_without_root()
+    public void NoHostsFileWithoutAPodIPOverAVolumeAtEtcHostsOrWithoutRoot()
     {
         var own = Pod([new V1Volume { Name = "h", HostPath = new V1HostPathVolumeSource { Path = Scratch } }], new V1VolumeMount { Name = "h", MountPath = "/etc/hosts" });
         var hostNetwork = Pod([]);

@@ -19,7 +19,7 @@ public sealed class ActiveDeadlineTests
         """;
 
     [Fact]
-    public async Task A_pod_past_its_deadline_fails_with_DeadlineExceeded_and_its_containers_are_stopped()
+    public async Task APodPastItsDeadlineFailsWithDeadlineExceededAndItsContainersAreStopped()
     {
         await using var h = new ScenarioHarness();
         var pod = await h.RunAsync(Pod);
@@ -42,7 +42,7 @@ public sealed class ActiveDeadlineTests
     }
 
     [Fact]
-    public async Task A_deadline_set_on_a_running_pod_that_has_already_passed_fails_it_at_once()
+    public async Task ADeadlineSetOnARunningPodThatHasAlreadyPassedFailsItAtOnce()
     {
         await using var h = new ScenarioHarness();
         var pod = await h.RunAsync(Pod.Replace("activeDeadlineSeconds: 30", "activeDeadlineSeconds: null"));
@@ -59,7 +59,7 @@ public sealed class ActiveDeadlineTests
     }
 
     [Fact]
-    public async Task A_pod_that_succeeded_before_its_deadline_stays_Succeeded()
+    public async Task APodThatSucceededBeforeItsDeadlineStaysSucceeded()
     {
         await using var h = new ScenarioHarness();
         var pod = await h.RunAsync(Pod.Replace("containers:", "restartPolicy: Never\n  containers:"));

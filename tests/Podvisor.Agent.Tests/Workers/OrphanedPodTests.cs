@@ -15,7 +15,7 @@ public sealed class OrphanedPodTests
         """;
 
     [Fact]
-    public async Task A_runtime_pod_without_a_pod_is_stopped_with_two_seconds_and_removed_and_known_pods_are_left_alone()
+    public async Task ARuntimePodWithoutAPodIsStoppedWithTwoSecondsAndRemovedAndKnownPodsAreLeftAlone()
     {
         await using var h = new ScenarioHarness();
         var kept = await h.RunAsync(Pod);

@@ -17,7 +17,7 @@ public sealed class SafetyResyncTests
         """;
 
     [Fact]
-    public async Task A_quiet_resync_takes_one_runtime_snapshot_and_writes_nothing()
+    public async Task AQuietResyncTakesOneRuntimeSnapshotAndWritesNothing()
     {
         await using var h = new ScenarioHarness();
         var pod = await h.RunAsync(Pod);
@@ -33,7 +33,7 @@ public sealed class SafetyResyncTests
     }
 
     [Fact]
-    public async Task A_runtime_change_without_an_event_is_found_by_the_next_resync()
+    public async Task ARuntimeChangeWithoutAnEventIsFoundByTheNextResync()
     {
         await using var h = new ScenarioHarness();
         var pod = await h.RunAsync(Pod);
@@ -49,7 +49,7 @@ public sealed class SafetyResyncTests
     }
 
     [Fact]
-    public async Task An_event_after_a_quiet_resync_still_syncs_at_once()
+    public async Task AnEventAfterAQuietResyncStillSyncsAtOnce()
     {
         await using var h = new ScenarioHarness();
         var pod = await h.RunAsync(Pod);

@@ -21,7 +21,7 @@ public sealed class StartOrderTests
         """;
 
     [Fact]
-    public async Task A_container_with_postStart_starts_after_every_earlier_one_and_before_any_later_one_its_hook_finishes_first()
+    public async Task AContainerWithPostStartStartsAfterEveryEarlierOneAndBeforeAnyLaterOneItsHookFinishesFirst()
     {
         await using var h = new ScenarioHarness();
         await h.RunAsync(Pod);

@@ -13,7 +13,7 @@ public sealed class ProtobufBodyTests
     private const string ContentType = "application/vnd.kubernetes.protobuf";
 
     [Fact]
-    public void A_ConfigMap_decodes_with_metadata_data_and_binaryData()
+    public void AConfigMapDecodesWithMetadataDataAndBinaryData()
     {
         var body = Envelope("v1", "ConfigMap", Concat(
             Message(1, Concat(Str(1, "settings"), Str(2, ""), Str(3, "default"), Message(11, Concat(Str(1, "app"), Str(2, "web"))))),
@@ -31,7 +31,7 @@ public sealed class ProtobufBodyTests
     }
 
     [Fact]
-    public void A_Secret_decodes_data_as_base64_stringData_and_type()
+    public void ASecretDecodesDataAsBase64StringDataAndType()
     {
         var body = Envelope("v1", "Secret", Concat(
             Message(1, Str(1, "creds")),
@@ -47,7 +47,7 @@ public sealed class ProtobufBodyTests
     }
 
     [Fact]
-    public void A_TokenRequest_decodes_audiences_expiration_and_bound_object()
+    public void ATokenRequestDecodesAudiencesExpirationAndBoundObject()
     {
         var body = Envelope("authentication.k8s.io/v1", "TokenRequest", Concat(
             Message(1, Str(1, "")),
@@ -61,7 +61,7 @@ public sealed class ProtobufBodyTests
     }
 
     [Fact]
-    public void A_SelfSubjectAccessReview_decodes_its_resource_or_non_resource_attributes()
+    public void ASelfSubjectAccessReviewDecodesItsResourceOrNonResourceAttributes()
     {
         var resource = Envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", Message(2, Message(1, Concat(Str(1, "kube-system"), Str(2, "list"), Str(3, ""), Str(5, "pods")))));
         var path = Envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", Message(2, Message(2, Concat(Str(1, "/metrics"), Str(2, "get")))));
@@ -71,7 +71,7 @@ public sealed class ProtobufBodyTests
     }
 
     [Fact]
-    public void Other_kinds_are_415_or_where_allowed_their_envelope_and_a_body_without_the_magic_is_400()
+    public void OtherKindsAre415OrWhereAllowedTheirEnvelopeAndABodyWithoutTheMagicIs400()
     {
         Assert.Equal(415, ProtobufBody.Decode(Envelope("v1", "Pod", []), ContentType).Error!.Code);
         Assert.Equal(
@@ -81,7 +81,7 @@ public sealed class ProtobufBodyTests
     }
 
     [Fact]
-    public void Truncated_and_fuzzed_bodies_are_errors_or_objects_never_exceptions()
+    public void TruncatedAndFuzzedBodiesAreErrorsOrObjectsNeverExceptions()
     {
         var valid = Envelope("v1", "ConfigMap", Concat(Message(1, Str(1, "x")), Message(2, Concat(Str(1, "k"), Str(2, "v")))));
         for (var length = 0; length < valid.Length; length++)

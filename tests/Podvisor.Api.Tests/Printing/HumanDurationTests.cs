@@ -16,8 +16,8 @@ public sealed class HumanDurationTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Formats_like_kubectl(double seconds, string expected) => Assert.Equal(expected, HumanDuration.Format(TimeSpan.FromSeconds(seconds)));
+    public void FormatsLikeKubectl(double seconds, string expected) => Assert.Equal(expected, HumanDuration.Format(TimeSpan.FromSeconds(seconds)));
 
     [Fact]
-    public void Unset_timestamps_are_unknown() => Assert.Equal("<unknown>", HumanDuration.Since(null, DateTimeOffset.UnixEpoch));
+    public void UnsetTimestampsAreUnknown() => Assert.Equal("<unknown>", HumanDuration.Since(null, DateTimeOffset.UnixEpoch));
 }

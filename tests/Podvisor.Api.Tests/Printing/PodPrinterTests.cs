@@ -44,14 +44,14 @@ public sealed class PodPrinterTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Ready_status_and_restarts_follow_printPod(string name, V1Pod pod, string ready, string status, string restarts)
+    public void ReadyStatusAndRestartsFollowPrintPod(string name, V1Pod pod, string ready, string status, string restarts)
     {
         var cells = PodPrinter.Print(pod, Now).Cells;
         Assert.True((ready, status, restarts) == ((string)cells[1], (string)cells[2], (string)cells[3]), $"{name}: got {cells[1]} {cells[2]} {cells[3]}");
     }
 
     [Fact]
-    public void Wide_columns_and_age()
+    public void WideColumnsAndAge()
     {
         var pod = Pod(containers: [Running("a", true)], conditions: ["gate-a"]);
         pod.Spec.NodeName = "node1";
@@ -63,7 +63,7 @@ public sealed class PodPrinterTests
     }
 
     [Fact]
-    public void Terminal_phases_get_row_conditions()
+    public void TerminalPhasesGetRowConditions()
     {
         Assert.Equal("Succeeded", PodPrinter.Print(Pod(phase: "Succeeded"), Now).Conditions.Single().Reason);
         Assert.Equal("Failed", PodPrinter.Print(Pod(phase: "Failed"), Now).Conditions.Single().Reason);
@@ -73,7 +73,7 @@ public sealed class PodPrinterTests
     /// <summary>Properties over a grid of pods: READY's denominator and the Terminating override.</summary>
     [Theory]
     [MemberData(nameof(Grid))]
-    public void Ready_counts_regular_containers_plus_sidecars_and_deletion_means_Terminating(int regular, int sidecars, int plainInit, string phase, bool deleting)
+    public void ReadyCountsRegularContainersPlusSidecarsAndDeletionMeansTerminating(int regular, int sidecars, int plainInit, string phase, bool deleting)
     {
         var init = Enumerable.Range(0, sidecars).Select(i => Spec("s" + i, sidecar: true)).Concat(Enumerable.Range(0, plainInit).Select(i => Spec("i" + i))).ToList();
         var pod = Pod(phase: phase, init: init, containers: Enumerable.Range(0, regular).Select(i => Running("c" + i, true)).ToList(), deleting: deleting);

@@ -31,7 +31,7 @@ public sealed class SelectorAndPatchTests
     [InlineData("app in (web),!missing,tier", true)]
     [InlineData("n>4", true)]
     [InlineData("n<5", false)]
-    public void Label_selectors_match_like_apimachinery(string selector, bool expected)
+    public void LabelSelectorsMatchLikeApimachinery(string selector, bool expected)
     {
         var (parsed, error) = LabelSelector.Parse(selector);
         Assert.Null(error);
@@ -43,10 +43,10 @@ public sealed class SelectorAndPatchTests
     [InlineData("app foo (web)")]
     [InlineData("=web")]
     [InlineData("n>x")]
-    public void Malformed_label_selectors_are_errors(string selector) => Assert.NotNull(LabelSelector.Parse(selector).Error);
+    public void MalformedLabelSelectorsAreErrors(string selector) => Assert.NotNull(LabelSelector.Parse(selector).Error);
 
     [Fact]
-    public void Field_selectors_handle_equality_inequality_and_escapes()
+    public void FieldSelectorsHandleEqualityInequalityAndEscapes()
     {
         var (selector, _) = FieldSelector.Parse("metadata.name=a\\,b,status.phase!=Failed");
         Assert.Equal("a,b", selector!.RequiredValue("metadata.name"));
@@ -55,7 +55,7 @@ public sealed class SelectorAndPatchTests
     }
 
     [Fact]
-    public void Strategic_merge_merges_containers_by_name_and_honours_directives()
+    public void StrategicMergeMergesContainersByNameAndHonoursDirectives()
     {
         var target = JsonNode.Parse("""{"metadata":{"labels":{"a":"1","b":"2"},"finalizers":["x"]},"spec":{"containers":[{"name":"a","image":"1","env":[{"name":"E","value":"1"}]},{"name":"b","image":"1"}]}}""");
         var patch = JsonNode.Parse("""
@@ -74,14 +74,14 @@ public sealed class SelectorAndPatchTests
     }
 
     [Fact]
-    public void Json_merge_patch_replaces_lists_and_deletes_nulls()
+    public void JsonMergePatchReplacesListsAndDeletesNulls()
     {
         var result = JsonMergePatch.Apply(JsonNode.Parse("""{"a":{"b":1,"c":2},"l":[1,2]}"""), JsonNode.Parse("""{"a":{"b":null,"d":3},"l":[3]}"""));
         Assert.Equal("""{"a":{"c":2,"d":3},"l":[3]}""", result!.ToJsonString());
     }
 
     [Fact]
-    public void Json_patch_applies_operations_in_order_and_reports_the_failing_one()
+    public void JsonPatchAppliesOperationsInOrderAndReportsTheFailingOne()
     {
         var ops = JsonNode.Parse("""[{"op":"add","path":"/l/-","value":3},{"op":"replace","path":"/a/b","value":9},{"op":"remove","path":"/l/0"},{"op":"copy","from":"/a/b","path":"/c"},{"op":"test","path":"/c","value":9}]""")!.AsArray();
         var (result, error) = JsonPatch.Apply(JsonNode.Parse("""{"a":{"b":1},"l":[1,2]}""")!, ops);
@@ -97,7 +97,7 @@ public sealed class SelectorAndPatchTests
     [InlineData(1, "d|")]
     [InlineData(2, "b c|d|")]
     [InlineData(5, "a|b c|d|")]
-    public void Cri_lines_join_partials_and_tail_counts_whole_lines(long tail, string expected)
+    public void CriLinesJoinPartialsAndTailCountsWholeLines(long tail, string expected)
     {
         var lines = new[]
         {
@@ -112,7 +112,7 @@ public sealed class SelectorAndPatchTests
     }
 
     [Fact]
-    public void Cri_timestamps_since_and_limit()
+    public void CriTimestampsSinceAndLimit()
     {
         var lines = new[] { "2026-01-01T00:00:01.500000000Z stdout P x", "2026-01-01T00:00:01.600000000Z stdout F y", "2026-01-01T00:00:03.000000000Z stdout F z" }
             .Select(l => CriLog.TryParse(l, out var e) ? e : throw new FormatException(l)).ToList();

@@ -9,7 +9,7 @@ namespace Podvisor.Api.Tests.Store;
 public sealed class StoreCommitTests
 {
     [Fact]
-    public async Task A_write_completes_only_after_its_batch_is_written()
+    public async Task AWriteCompletesOnlyAfterItsBatchIsWritten()
     {
         var journal = new GatedJournal();
         await using var store = new ObjectStore(journal);
@@ -35,7 +35,7 @@ public sealed class StoreCommitTests
     }
 
     [Fact]
-    public async Task A_failed_commit_fails_its_writes_and_restores_the_committed_state()
+    public async Task AFailedCommitFailsItsWritesAndRestoresTheCommittedState()
     {
         var journal = new GatedJournal();
         journal.Open.SetResult();

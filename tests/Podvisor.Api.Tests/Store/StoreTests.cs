@@ -14,7 +14,7 @@ namespace Podvisor.Api.Tests.Store;
 public sealed class StoreTests
 {
     [Fact]
-    public async Task Watch_resumes_within_the_history_and_is_gone_beyond_it()
+    public async Task WatchResumesWithinTheHistoryAndIsGoneBeyondIt()
     {
         await using var store = new ObjectStore(new NullJournal(), historyCapacity: 3);
         store.Load([], 0);
@@ -34,7 +34,7 @@ public sealed class StoreTests
     }
 
     [Fact]
-    public async Task A_change_that_leaves_or_enters_a_selection_is_DELETED_or_ADDED()
+    public async Task AChangeThatLeavesOrEntersASelectionIsDELETEDOrADDED()
     {
         await using var store = new ObjectStore(new NullJournal());
         store.Load([], 0);
@@ -58,7 +58,7 @@ public sealed class StoreTests
     }
 
     [Fact]
-    public async Task Events_expire_after_an_hour()
+    public async Task EventsExpireAfterAnHour()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var store = new ObjectStore(new NullJournal());
@@ -74,7 +74,7 @@ public sealed class StoreTests
     }
 
     [Fact]
-    public async Task ListAt_undoes_later_changes_and_is_null_once_they_left_the_history()
+    public async Task ListAtUndoesLaterChangesAndIsNullOnceTheyLeftTheHistory()
     {
         await using var store = new ObjectStore(new NullJournal(), historyCapacity: 4);
         store.Load([], 0);

@@ -13,7 +13,7 @@ public class DeepNestingTests
 
     [Theory]
     [MemberData(nameof(Deep))]
-    public void Deep_documents_are_an_error(string text)
+    public void DeepDocumentsAreAnError(string text)
     {
         var result = ManifestReader.Read(text, "deep.yaml");
         Assert.False(result.IsValid);

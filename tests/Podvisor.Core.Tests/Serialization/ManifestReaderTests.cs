@@ -56,7 +56,7 @@ public class ManifestReaderTests
         ManifestReader.Read(text, source).Errors.Select(e => e.ToString()).ToList();
 
     [Fact]
-    public void Reads_a_pod_with_restart_rules()
+    public void ReadsAPodWithRestartRules()
     {
         var result = ManifestReader.Read(PodYaml, "pod.yaml");
         Assert.True(result.IsValid, result.ErrorText);
@@ -69,7 +69,7 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Announcement_onExit_key_is_an_unknown_field_with_a_hint()
+    public void AnnouncementOnExitKeyIsAnUnknownFieldWithAHint()
     {
         var errs = Errors(AnnouncementYaml);
         Assert.Equal(
@@ -79,7 +79,7 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Kep_when_key_gets_a_hint_too()
+    public void KepWhenKeyGetsAHintToo()
     {
         var yaml = PodYaml.Replace("      exitCodes:\n        operator: In\n        values: [42]", "      when:\n        exitCodes: {operator: In, values: [42]}", StringComparison.Ordinal);
         var errs = Errors(yaml);
@@ -101,10 +101,10 @@ public class ManifestReaderTests
 
     [Theory]
     [MemberData(nameof(UnknownFieldCases))]
-    public void Unknown_fields_are_named_by_full_path(string yaml, string[] expected) => Assert.Equal(expected, Errors(yaml, "p.yaml"));
+    public void UnknownFieldsAreNamedByFullPath(string yaml, string[] expected) => Assert.Equal(expected, Errors(yaml, "p.yaml"));
 
     [Fact]
-    public void Labels_and_resources_accept_any_keys()
+    public void LabelsAndResourcesAcceptAnyKeys()
     {
         var yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {anything: goes, 'example.com/x': y}, annotations: {note: hi}}\nspec:\n  nodeSelector: {disk: ssd}\n  containers: [{name: a, image: i, resources: {limits: {cpu: 500m, memory: 1Gi, nvidia.com/gpu: 1}, requests: {cpu: 0.1}}}]\n";
         var result = ManifestReader.Read(yaml, "p.yaml");
@@ -114,19 +114,19 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Duplicate_keys_are_errors()
+    public void DuplicateKeysAreErrors()
     {
         var yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    name: b\n    image: i\n";
         Assert.Equal(["p.yaml: document 1: line 7: duplicate field \"spec.containers[0].name\""], Errors(yaml, "p.yaml"));
     }
 
     [Fact]
-    public void Duplicate_map_keys_are_errors() =>
+    public void DuplicateMapKeysAreErrors() =>
         Assert.Equal(["p.yaml: document 1: line 3: duplicate field \"metadata.labels.a\""],
             Errors("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {a: x, a: y}}\nspec: {containers: [{name: a, image: i}]}\n", "p.yaml"));
 
     [Fact]
-    public void Multi_document_yaml_reads_every_pod()
+    public void MultiDocumentYamlReadsEveryPod()
     {
         var yaml = PodYaml + "\n---\n" + PodYaml.Replace("name: web", "name: two", StringComparison.Ordinal) + "\n---\n# only a comment\n";
         var result = ManifestReader.Read(yaml, "pods.yaml");
@@ -135,7 +135,7 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void ConfigMaps_and_Secrets_next_to_the_pods_are_read_strictly()
+    public void ConfigMapsAndSecretsNextToThePodsAreReadStrictly()
     {
         var yaml = PodYaml + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: b}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {k: v}\n";
         var result = ManifestReader.Read(yaml, "f.yaml");
@@ -153,7 +153,7 @@ public class ManifestReaderTests
     [InlineData("Deployment", "apps/v1", "kind \"Deployment\" is not supported; podvisor runs v1 Pods")]
     [InlineData("Service", "v1", "kind \"Service\" is not supported; podvisor runs v1 Pods")]
     [InlineData("Pod", "v2", "apiVersion \"v2\" is not supported for kind \"Pod\"; podvisor runs v1 Pods")]
-    public void Non_pod_kinds_are_rejected_by_name(string kind, string apiVersion, string message)
+    public void NonPodKindsAreRejectedByName(string kind, string apiVersion, string message)
     {
         var yaml = PodYaml + $"\n---\napiVersion: {apiVersion}\nkind: {kind}\nmetadata: {{name: x}}\n";
         var result = ManifestReader.Read(yaml, "file.yaml");
@@ -162,7 +162,7 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Missing_kind_and_apiVersion()
+    public void MissingKindAndApiVersion()
     {
         Assert.Equal(["f.yaml: document 1: line 1: kind is missing; podvisor runs v1 Pods"], Errors("apiVersion: v1\nmetadata: {name: p}\n", "f.yaml"));
         Assert.Equal(["f.yaml: document 1: line 1: apiVersion is missing; podvisor runs v1 Pods"], Errors("kind: Pod\nmetadata: {name: p}\n", "f.yaml"));
@@ -171,11 +171,11 @@ public class ManifestReaderTests
     [Theory]
     [InlineData("- a\n- b\n")]
     [InlineData("just a string\n")]
-    public void Non_object_documents_are_rejected(string yaml) =>
+    public void NonObjectDocumentsAreRejected(string yaml) =>
         Assert.Equal(["f.yaml: document 1: line 1: expected a Kubernetes object (a mapping with apiVersion and kind)"], Errors(yaml, "f.yaml"));
 
     [Fact]
-    public void Malformed_yaml_reports_line_and_column()
+    public void MalformedYamlReportsLineAndColumn()
     {
         var errs = Errors("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n   bad: indent\n", "bad.yaml");
         var error = Assert.Single(errs);
@@ -189,7 +189,7 @@ public class ManifestReaderTests
     [InlineData("a: *nope\n")]
     [InlineData("\t- tab\n")]
     [InlineData("? [a]\n: b\n")]
-    public void Malformed_yaml_never_throws(string yaml)
+    public void MalformedYamlNeverThrows(string yaml)
     {
         var result = ManifestReader.Read(yaml, "x.yaml");
         Assert.False(result.IsValid);
@@ -197,7 +197,7 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Second_document_syntax_error_names_the_document()
+    public void SecondDocumentSyntaxErrorNamesTheDocument()
     {
         var result = ManifestReader.Read(PodYaml + "\n---\nkind: [\n", "m.yaml");
         Assert.Single(result.Pods);
@@ -205,7 +205,7 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Json_pod_is_read()
+    public void JsonPodIsRead()
     {
         var json = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"j\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"ports\":[{\"containerPort\":80}]}]}}";
         var result = ManifestReader.Read(json, "pod.json");
@@ -214,14 +214,14 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Json_unknown_field_has_a_line_and_no_document()
+    public void JsonUnknownFieldHasALineAndNoDocument()
     {
         var json = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"j\"},\n  \"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"i\"}], \"bogus\": 1}\n}";
         Assert.Equal(["pod.json: line 5: unknown field \"spec.bogus\""], Errors(json, "pod.json"));
     }
 
     [Fact]
-    public void Json_list_of_pods_is_read_and_items_are_located()
+    public void JsonListOfPodsIsReadAndItemsAreLocated()
     {
         var json = "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[" +
             "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}," +
@@ -237,7 +237,7 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Yaml_list_of_pods_is_read()
+    public void YamlListOfPodsIsRead()
     {
         var yaml = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec: {containers: [{name: c, image: i}]}\n";
         var result = ManifestReader.Read(yaml, "l.yaml");
@@ -250,14 +250,14 @@ public class ManifestReaderTests
     [InlineData("{\"a\": }")]
     [InlineData("{\"a\": 1} {\"b\": 2}")]
     [InlineData("[1, 2")]
-    public void Malformed_json_reports_position(string json)
+    public void MalformedJsonReportsPosition(string json)
     {
         var error = Assert.Single(Errors(json, "x.json"));
         Assert.StartsWith("x.json: invalid JSON at line 1, column ", error);
     }
 
     [Fact]
-    public void Json_duplicate_keys_are_errors() =>
+    public void JsonDuplicateKeysAreErrors() =>
         Assert.Equal(["d.json: line 1: duplicate field \"metadata.name\""],
             Errors("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"name\":\"b\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}", "d.json"));
 
@@ -274,14 +274,14 @@ public class ManifestReaderTests
 
     [Theory]
     [MemberData(nameof(TypeErrorCases))]
-    public void Type_mismatches_are_reported(string spec, string message)
+    public void TypeMismatchesAreReported(string spec, string message)
     {
         var error = Assert.Single(Errors($"apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}", "t.yaml"));
         Assert.EndsWith(message, error);
     }
 
     [Fact]
-    public void Plain_scalars_take_their_field_type()
+    public void PlainScalarsTakeTheirFieldType()
     {
         var yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {version: 1.10, enabled: yes}}\nspec:\n  hostNetwork: yes\n  terminationGracePeriodSeconds: 0x10\n  containers:\n  - name: a\n    image: i\n    command: [echo, 42, true, ~x]\n    env: [{name: N, value: 007}]\n    livenessProbe: {tcpSocket: {port: 8080}}\n    readinessProbe: {tcpSocket: {port: http}}\n";
         var result = ManifestReader.Read(yaml, "t.yaml");
@@ -298,7 +298,7 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Anchors_and_aliases_resolve()
+    public void AnchorsAndAliasesResolve()
     {
         var yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - &c {name: a, image: i, command: [x]}\n  - {name: b, image: i, command: [x]}\n  initContainers: [*c]\n";
         var result = ManifestReader.Read(yaml, "a.yaml");
@@ -307,14 +307,14 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Null_values_are_accepted()
+    public void NullValuesAreAccepted()
     {
         var yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, creationTimestamp: null}\nspec:\n  containers: [{name: a, image: i, resources: {}, args: ~}]\nstatus: {}\n";
         Assert.True(ManifestReader.Read(yaml, "n.yaml").IsValid);
     }
 
     [Fact]
-    public void Empty_input_has_no_pods_and_no_errors()
+    public void EmptyInputHasNoPodsAndNoErrors()
     {
         var result = ManifestReader.Read("", "e.yaml");
         Assert.Empty(result.Pods);
@@ -322,7 +322,7 @@ public class ManifestReaderTests
     }
 
     [Fact]
-    public void Random_text_never_throws() =>
+    public void RandomTextNeverThrows() =>
         Gen.String[Gen.Char["a-z:{}[]-\"' \n#&*!|>0-9,."], 0, 120].Sample(text =>
         {
             var result = ManifestReader.Read(text, "fuzz.yaml");
@@ -330,7 +330,7 @@ public class ManifestReaderTests
         }, iter: 3000);
 
     [Fact]
-    public void Mutated_pod_manifests_never_throw() =>
+    public void MutatedPodManifestsNeverThrow() =>
         Gen.Int[0, PodYaml.Length - 1].Select(Gen.Char[" :-[]{}\n"]).Sample((at, c) =>
         {
             var text = PodYaml[..at] + c + PodYaml[(at + 1)..];

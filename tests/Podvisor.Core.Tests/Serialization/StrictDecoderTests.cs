@@ -7,7 +7,7 @@ public class StrictDecoderTests
     private const string Valid = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\"}]}}";
 
     [Fact]
-    public void Valid_body_decodes()
+    public void ValidBodyDecodes()
     {
         var result = StrictDecoder.DecodePod(Valid);
         Assert.True(result.IsValid);
@@ -16,7 +16,7 @@ public class StrictDecoderTests
     }
 
     [Fact]
-    public void Unknown_fields_give_the_apiserver_message()
+    public void UnknownFieldsGiveTheApiserverMessage()
     {
         var body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"x\":1,\"containers\":[{\"name\":\"a\",\"image\":\"i\"}],\"y\":{}}}";
         var result = StrictDecoder.DecodePod(body);
@@ -28,7 +28,7 @@ public class StrictDecoderTests
     }
 
     [Fact]
-    public void Nested_unknown_and_duplicate_fields()
+    public void NestedUnknownAndDuplicateFields()
     {
         var body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"name\":\"q\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"restartPolicy\":\"Never\",\"restartPolicyRules\":[{\"action\":\"Restart\",\"onExit\":{\"exitCodes\":{\"operator\":\"In\",\"values\":[1]}}}]}]}}";
         var result = StrictDecoder.DecodePod(body);
@@ -39,7 +39,7 @@ public class StrictDecoderTests
     }
 
     [Fact]
-    public void Json_number_for_a_string_field_is_a_type_error()
+    public void JsonNumberForAStringFieldIsATypeError()
     {
         var body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\",\"env\":[{\"name\":\"N\",\"value\":42}]}]}}";
         var result = StrictDecoder.DecodePod(body);
@@ -55,7 +55,7 @@ public class StrictDecoderTests
     [InlineData("[]")]
     [InlineData("null")]
     [InlineData("{\"spec\": []}")]
-    public void Garbage_is_rejected_without_throwing(string body)
+    public void GarbageIsRejectedWithoutThrowing(string body)
     {
         var result = StrictDecoder.DecodePod(body);
         Assert.Null(result.Value);

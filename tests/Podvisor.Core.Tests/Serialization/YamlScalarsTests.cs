@@ -21,7 +21,7 @@ public class YamlScalarsTests
     [InlineData("", null)]
     [InlineData("--1", null)]
     [InlineData("99999999999999999999", null)]
-    public void Yaml_1_1_integers(string text, long? expected) => Assert.Equal(expected, YamlScalars.ParseInt(text));
+    public void Yaml11Integers(string text, long? expected) => Assert.Equal(expected, YamlScalars.ParseInt(text));
 
     [Theory]
     [InlineData("true", true)]
@@ -33,13 +33,13 @@ public class YamlScalarsTests
     [InlineData("Off", false)]
     [InlineData("maybe", null)]
     [InlineData("1", null)]
-    public void Yaml_1_1_booleans(string text, bool? expected) => Assert.Equal(expected, YamlScalars.ParseBool(text));
+    public void Yaml11Booleans(string text, bool? expected) => Assert.Equal(expected, YamlScalars.ParseBool(text));
 }
 
 public class YamlLimitsTests
 {
     [Fact]
-    public void Deep_nesting_is_an_error_not_a_crash()
+    public void DeepNestingIsAnErrorNotACrash()
     {
         var deep = "a: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
         var result = ManifestReader.Read(deep, "deep.yaml");
@@ -47,7 +47,7 @@ public class YamlLimitsTests
     }
 
     [Fact]
-    public void Alias_bombs_are_rejected()
+    public void AliasBombsAreRejected()
     {
         var lines = new List<string> { "a0: &a0 [x, x, x, x, x, x, x, x, x, x]" };
         for (var i = 1; i < 10; i++)
@@ -60,7 +60,7 @@ public class YamlLimitsTests
     }
 
     [Fact]
-    public void Deep_json_is_an_error_not_a_crash()
+    public void DeepJsonIsAnErrorNotACrash()
     {
         var deep = new string('[', 10_000) + new string(']', 10_000);
         Assert.False(StrictDecoder.DecodePod(deep).IsValid);

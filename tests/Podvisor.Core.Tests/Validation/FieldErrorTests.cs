@@ -37,7 +37,7 @@ public class FieldErrorTests
 
     [Theory]
     [MemberData(nameof(Renderings))]
-    public void Renders_like_apimachinery(FieldError error, string expected) => Assert.Equal(expected, error.ToString());
+    public void RendersLikeApimachinery(FieldError error, string expected) => Assert.Equal(expected, error.ToString());
 
     [Theory]
     [InlineData(FieldErrorType.NotFound, "FieldValueNotFound")]
@@ -48,7 +48,7 @@ public class FieldErrorTests
     [InlineData(FieldErrorType.Forbidden, "FieldValueForbidden")]
     [InlineData(FieldErrorType.TooLong, "FieldValueTooLong")]
     [InlineData(FieldErrorType.TooMany, "FieldValueTooMany")]
-    public void Reason_is_the_error_type(FieldErrorType type, string reason) => Assert.Equal(reason, new FieldError(type, "f", "", "").Reason);
+    public void ReasonIsTheErrorType(FieldErrorType type, string reason) => Assert.Equal(reason, new FieldError(type, "f", "", "").Reason);
 
     [Theory]
     [InlineData("plain", "\"plain\"")]
@@ -63,10 +63,10 @@ public class FieldErrorTests
     [InlineData("日本", "\"日本\"")]
     [InlineData("nbsp\u00a0", "\"nbsp\\u00a0\"")]
     [InlineData("", "\"\"")]
-    public void GoQuote_matches_strconv_Quote(string input, string expected) => Assert.Equal(expected, GoFormat.Quote(input));
+    public void GoQuoteMatchesStrconvQuote(string input, string expected) => Assert.Equal(expected, GoFormat.Quote(input));
 
     [Fact]
-    public void FieldPath_renders_children_indexes_and_keys()
+    public void FieldPathRendersChildrenIndexesAndKeys()
     {
         Assert.Equal("metadata.labels[app]", FieldPath.Root("metadata").Child("labels").Key("app").ToString());
         Assert.Equal("spec.containers[3].ports[0].hostPort", FieldPath.Root("spec", "containers").Index(3).Child("ports").Index(0).Child("hostPort").ToString());
@@ -74,7 +74,7 @@ public class FieldErrorTests
     }
 
     [Fact]
-    public void Aggregate_of_nothing_one_and_several()
+    public void AggregateOfNothingOneAndSeveral()
     {
         var a = FieldError.Required(FieldPath.Root("a"));
         var b = FieldError.Forbidden(FieldPath.Root("b"), "no");
@@ -84,7 +84,7 @@ public class FieldErrorTests
     }
 
     [Fact]
-    public void Aggregate_drops_duplicate_messages_and_a_single_unique_message_has_no_brackets()
+    public void AggregateDropsDuplicateMessagesAndASingleUniqueMessageHasNoBrackets()
     {
         var a = FieldError.Required(FieldPath.Root("a"));
         Assert.Equal("a: Required value", new ErrorList([a, a]).ToAggregateMessage());
@@ -93,7 +93,7 @@ public class FieldErrorTests
     }
 
     [Fact]
-    public void Invalid_message_is_the_kube_apiserver_sentence()
+    public void InvalidMessageIsTheKubeApiserverSentence()
     {
         var errs = new ErrorList([FieldError.Required(FieldPath.Root("spec", "containers"))]);
         Assert.Equal("The Pod \"web\" is invalid: spec.containers: Required value", errs.ToInvalidMessage("Pod", "web"));
@@ -103,7 +103,7 @@ public class FieldErrorTests
     }
 
     [Fact]
-    public void Status_causes_have_reason_message_and_field_for_every_error()
+    public void StatusCausesHaveReasonMessageAndFieldForEveryError()
     {
         var e = FieldError.Required(FieldPath.Root("spec", "containers").Index(0).Child("restartPolicy"), "must specify restartPolicy when restart rules are used");
         var errs = new ErrorList([e, e]);
@@ -116,7 +116,7 @@ public class FieldErrorTests
     }
 
     [Fact]
-    public void Invalid_status_is_a_422_with_details()
+    public void InvalidStatusIsA422WithDetails()
     {
         var errs = new ErrorList([FieldError.Required(FieldPath.Root("spec", "containers"))]);
         var status = errs.ToInvalidStatus("Pod", "web");

@@ -20,7 +20,7 @@ public class NameValidationTests
     [InlineData("", false)]
     [InlineData("a\n", false)]
     [InlineData("é", false)]
-    public void Dns1123_label(string value, bool valid) => Assert.Equal(valid, NameValidation.IsDns1123Label(value).Count == 0);
+    public void IsDns1123Label_AcceptsOnlyRfc1123Labels(string value, bool valid) => Assert.Equal(valid, NameValidation.IsDns1123Label(value).Count == 0);
 
     [Theory]
     [InlineData("a.b.c", true)]
@@ -29,10 +29,10 @@ public class NameValidationTests
     [InlineData(".a", false)]
     [InlineData("a.", false)]
     [InlineData("A.b", false)]
-    public void Dns1123_subdomain(string value, bool valid) => Assert.Equal(valid, NameValidation.IsDns1123Subdomain(value).Count == 0);
+    public void IsDns1123Subdomain_AcceptsOnlyRfc1123Subdomains(string value, bool valid) => Assert.Equal(valid, NameValidation.IsDns1123Subdomain(value).Count == 0);
 
     [Fact]
-    public void Label_length_limits()
+    public void LabelLengthLimits()
     {
         Assert.Empty(NameValidation.IsDns1123Label(new string('a', 63)));
         Assert.Equal(["must be no more than 63 characters"], NameValidation.IsDns1123Label(new string('a', 64)));
@@ -40,7 +40,7 @@ public class NameValidationTests
     }
 
     [Fact]
-    public void Dotted_label_says_no_dots() => Assert.Equal(["must not contain dots"], NameValidation.IsDns1123Label("a.b"));
+    public void DottedLabelSaysNoDots() => Assert.Equal(["must not contain dots"], NameValidation.IsDns1123Label("a.b"));
 
     [Theory]
     [InlineData("app", true)]
@@ -50,14 +50,14 @@ public class NameValidationTests
     [InlineData("/a", false)]
     [InlineData("Example.com/a", false)]
     [InlineData("", false)]
-    public void Qualified_names(string value, bool valid) => Assert.Equal(valid, NameValidation.IsQualifiedName(value).Count == 0);
+    public void QualifiedNames(string value, bool valid) => Assert.Equal(valid, NameValidation.IsQualifiedName(value).Count == 0);
 
     [Theory]
     [InlineData("", true)]
     [InlineData("v1.2_3-x", true)]
     [InlineData("-x", false)]
     [InlineData("a b", false)]
-    public void Label_values(string value, bool valid) => Assert.Equal(valid, NameValidation.IsLabelValue(value).Count == 0);
+    public void LabelValues(string value, bool valid) => Assert.Equal(valid, NameValidation.IsLabelValue(value).Count == 0);
 
     [Theory]
     [InlineData("http", 0)]
@@ -66,10 +66,10 @@ public class NameValidationTests
     [InlineData("a--b", 1)]
     [InlineData("-ab", 1)]
     [InlineData("abcdefghijklmnop", 1)]
-    public void Port_names(string value, int errors) => Assert.Equal(errors, NameValidation.IsValidPortName(value).Count);
+    public void PortNames(string value, int errors) => Assert.Equal(errors, NameValidation.IsValidPortName(value).Count);
 
     [Fact]
-    public void Dns1123_label_agrees_with_the_upstream_regex_for_any_string()
+    public void Dns1123LabelAgreesWithTheUpstreamRegexForAnyString()
     {
         var upstream = new Regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z");
         Gen.String[Gen.Char["a-zA-Z0-9.-_ "], 0, 70].Sample(s =>
@@ -77,7 +77,7 @@ public class NameValidationTests
     }
 
     [Fact]
-    public void Go_quote_round_trips_through_json_for_printable_ascii() =>
+    public void GoQuoteRoundTripsThroughJsonForPrintableAscii() =>
         Gen.String[Gen.Char[' ', '~'], 0, 40].Sample(s =>
             System.Text.Json.JsonSerializer.Deserialize<string>(GoFormat.Quote(s)) == s);
 }

@@ -17,7 +17,7 @@ public class PodDefaultsTests
     private const string Simple = "  containers:\n  - {name: app, image: busybox, command: [sleep, '1']}\n";
 
     [Fact]
-    public void Pod_level_defaults()
+    public void PodLevelDefaults()
     {
         var pod = Defaulted(Simple);
         Assert.Equal("default", pod.Metadata.NamespaceProperty);
@@ -32,14 +32,14 @@ public class PodDefaultsTests
     }
 
     [Fact]
-    public void A_token_projection_lasts_an_hour_unless_it_says_otherwise()
+    public void ATokenProjectionLastsAnHourUnlessItSaysOtherwise()
     {
         var pod = Defaulted("  volumes:\n  - {name: t, projected: {sources: [{serviceAccountToken: {path: a}}, {serviceAccountToken: {path: b, expirationSeconds: 900}}]}}\n" + Simple);
         Assert.Equal([3600L, 900L], pod.Spec.Volumes[0].Projected.Sources.Select(s => s.ServiceAccountToken.ExpirationSeconds!.Value));
     }
 
     [Fact]
-    public void DownwardAPI_files_default_their_fieldRef_apiVersion()
+    public void DownwardAPIFilesDefaultTheirFieldRefApiVersion()
     {
         var pod = Defaulted("  volumes:\n  - {name: d, downwardAPI: {items: [{path: n, fieldRef: {fieldPath: metadata.name}}]}}\n  - {name: p, projected: {sources: [{downwardAPI: {items: [{path: l, fieldRef: {fieldPath: metadata.labels}}]}}]}}\n" + Simple);
         Assert.Equal("v1", pod.Spec.Volumes[0].DownwardAPI.Items[0].FieldRef.ApiVersion);
@@ -47,7 +47,7 @@ public class PodDefaultsTests
     }
 
     [Fact]
-    public void Container_defaults_and_no_container_restartPolicy()
+    public void ContainerDefaultsAndNoContainerRestartPolicy()
     {
         var c = Defaulted(Simple).Spec.Containers[0];
         Assert.Equal("/dev/termination-log", c.TerminationMessagePath);
@@ -59,7 +59,7 @@ public class PodDefaultsTests
     }
 
     [Fact]
-    public void Explicit_values_are_kept()
+    public void ExplicitValuesAreKept()
     {
         var pod = Defaulted("  restartPolicy: Never\n  terminationGracePeriodSeconds: 5\n  dnsPolicy: Default\n  containers:\n  - {name: app, image: busybox, imagePullPolicy: Never, terminationMessagePolicy: FallbackToLogsOnError, restartPolicy: OnFailure}\n");
         Assert.Equal("Never", pod.Spec.RestartPolicy);
@@ -80,10 +80,10 @@ public class PodDefaultsTests
     [InlineData("busybox@sha256:0123456789abcdef", "IfNotPresent")]
     [InlineData("busybox:1.36@sha256:0123456789abcdef", "IfNotPresent")]
     [InlineData("", "IfNotPresent")]
-    public void Image_pull_policy_follows_the_tag(string image, string expected) => Assert.Equal(expected, PodDefaults.DefaultPullPolicy(image));
+    public void ImagePullPolicyFollowsTheTag(string image, string expected) => Assert.Equal(expected, PodDefaults.DefaultPullPolicy(image));
 
     [Fact]
-    public void Probe_defaults()
+    public void ProbeDefaults()
     {
         var pod = Defaulted("  containers:\n  - {name: app, image: i, livenessProbe: {httpGet: {port: 80}}, readinessProbe: {exec: {command: [a]}, successThreshold: 0, periodSeconds: 3}}\n");
         var live = pod.Spec.Containers[0].LivenessProbe;
@@ -94,7 +94,7 @@ public class PodDefaultsTests
     }
 
     [Fact]
-    public void Lifecycle_http_and_ports_and_env_defaults()
+    public void LifecycleHttpAndPortsAndEnvDefaults()
     {
         var pod = Defaulted("  initContainers:\n  - {name: side, image: i, restartPolicy: Always, lifecycle: {preStop: {httpGet: {port: 80}}}, ports: [{containerPort: 53}], env: [{name: P, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}\n" + Simple);
         var side = pod.Spec.InitContainers[0];
@@ -105,14 +105,14 @@ public class PodDefaultsTests
     }
 
     [Fact]
-    public void Host_network_copies_container_ports_to_host_ports()
+    public void HostNetworkCopiesContainerPortsToHostPorts()
     {
         var pod = Defaulted("  hostNetwork: true\n  containers:\n  - {name: app, image: i, ports: [{containerPort: 8080}]}\n");
         Assert.Equal(8080, pod.Spec.Containers[0].Ports[0].HostPort);
     }
 
     [Fact]
-    public void Volume_defaults()
+    public void VolumeDefaults()
     {
         var pod = Defaulted("  volumes:\n  - {name: a}\n  - {name: b, emptyDir: {}}\n  - {name: c, hostPath: {path: /tmp}}\n" + Simple);
         Assert.NotNull(pod.Spec.Volumes[0].EmptyDir);
@@ -122,7 +122,7 @@ public class PodDefaultsTests
     }
 
     [Fact]
-    public void Requests_default_to_limits()
+    public void RequestsDefaultToLimits()
     {
         var pod = Defaulted("  containers:\n  - {name: app, image: i, resources: {limits: {cpu: 500m, memory: 1Gi}, requests: {cpu: 100m}}}\n");
         var requests = pod.Spec.Containers[0].Resources.Requests;
@@ -131,7 +131,7 @@ public class PodDefaultsTests
     }
 
     [Fact]
-    public void Defaulting_is_idempotent()
+    public void DefaultingIsIdempotent()
     {
         var pod = Defaulted(Simple);
         var once = KubernetesJson.Serialize(pod);
@@ -140,5 +140,5 @@ public class PodDefaultsTests
     }
 
     [Fact]
-    public void A_defaulted_minimal_pod_is_valid() => Assert.Empty(PodValidator.ValidateCreate(Defaulted(Simple), FeatureGates.Default));
+    public void ADefaultedMinimalPodIsValid() => Assert.Empty(PodValidator.ValidateCreate(Defaulted(Simple), FeatureGates.Default));
 }

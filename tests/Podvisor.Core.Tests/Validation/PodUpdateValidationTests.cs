@@ -19,28 +19,28 @@ public class PodUpdateValidationTests
         "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)\n";
 
     [Fact]
-    public void No_change_is_valid() => Assert.Empty(UpdateErrors(_ => { }));
+    public void NoChangeIsValid() => Assert.Empty(UpdateErrors(_ => { }));
 
     [Fact]
-    public void Image_change_is_allowed() => Assert.Empty(UpdateErrors(p => p.Spec.Containers[0].Image = "busybox:1.37"));
+    public void ImageChangeIsAllowed() => Assert.Empty(UpdateErrors(p => p.Spec.Containers[0].Image = "busybox:1.37"));
 
     [Fact]
-    public void Init_image_change_is_allowed() =>
+    public void InitImageChangeIsAllowed() =>
         Assert.Empty(UpdateErrors(p => p.Spec.InitContainers[0].Image = "alpine", old => old.Spec.InitContainers = [Container("init")]));
 
     [Fact]
-    public void Labels_and_annotations_may_change() =>
+    public void LabelsAndAnnotationsMayChange() =>
         Assert.Empty(UpdateErrors(p => { p.Metadata.Labels = new Dictionary<string, string> { ["a"] = "b" }; p.Metadata.Annotations = new Dictionary<string, string> { ["x"] = "y" }; }));
 
     [Fact]
-    public void Empty_image_is_required() =>
+    public void EmptyImageIsRequired() =>
         Assert.Contains("spec.containers[0].image: Required value", UpdateErrors(p => p.Spec.Containers[0].Image = ""));
 
     [Theory]
     [InlineData("name", "metadata.name: Invalid value: \"other\": field is immutable")]
     [InlineData("namespace", "metadata.namespace: Invalid value: \"other\": field is immutable")]
     [InlineData("uid", "metadata.uid: Invalid value: \"other\": field is immutable")]
-    public void Identity_is_immutable(string field, string expected)
+    public void IdentityIsImmutable(string field, string expected)
     {
         var errs = UpdateErrors(p =>
         {
@@ -55,7 +55,7 @@ public class PodUpdateValidationTests
     }
 
     [Fact]
-    public void Command_change_is_forbidden_with_a_diff()
+    public void CommandChangeIsForbiddenWithADiff()
     {
         var errs = UpdateErrors(p => p.Spec.Containers[0].Command = ["sleep", "2"]);
         var error = Assert.Single(errs);
@@ -64,7 +64,7 @@ public class PodUpdateValidationTests
     }
 
     [Fact]
-    public void Restart_policy_change_is_forbidden()
+    public void RestartPolicyChangeIsForbidden()
     {
         var errs = UpdateErrors(p => p.Spec.RestartPolicy = "Never");
         Assert.StartsWith(SpecForbiddenPrefix, Assert.Single(errs));
@@ -72,7 +72,7 @@ public class PodUpdateValidationTests
     }
 
     [Fact]
-    public void Restart_rules_change_is_forbidden()
+    public void RestartRulesChangeIsForbidden()
     {
         var errs = UpdateErrors(p => p.Spec.Containers[0].RestartPolicyRules = [Rule("Restart", "In", 43)],
             old => { old.Spec.Containers[0].RestartPolicy = "Never"; old.Spec.Containers[0].RestartPolicyRules = [Rule("Restart", "In", 42)]; });
@@ -80,14 +80,14 @@ public class PodUpdateValidationTests
     }
 
     [Fact]
-    public void Adding_a_container_is_forbidden_and_stops()
+    public void AddingAContainerIsForbiddenAndStops()
     {
         var errs = UpdateErrors(p => p.Spec.Containers.Add(Container("two")));
         Assert.Equal(["spec.containers: Forbidden: pod updates may not add or remove containers"], errs);
     }
 
     [Fact]
-    public void Removing_an_init_container_is_forbidden()
+    public void RemovingAnInitContainerIsForbidden()
     {
         var errs = UpdateErrors(p => p.Spec.InitContainers = [], old => old.Spec.InitContainers = [Container("init")]);
         Assert.Equal(["spec.initContainers: Forbidden: pod updates may not add or remove containers"], errs);
@@ -99,7 +99,7 @@ public class PodUpdateValidationTests
     [InlineData(60L, 60L, true)]
     [InlineData(30L, 60L, false)]
     [InlineData(null, null, true)]
-    public void ActiveDeadlineSeconds_may_be_set_or_lowered(long? before, long? after, bool valid)
+    public void ActiveDeadlineSecondsMayBeSetOrLowered(long? before, long? after, bool valid)
     {
         var errs = UpdateErrors(p => p.Spec.ActiveDeadlineSeconds = after, old => old.Spec.ActiveDeadlineSeconds = before);
         if (valid)
@@ -113,24 +113,24 @@ public class PodUpdateValidationTests
     }
 
     [Fact]
-    public void ActiveDeadlineSeconds_may_not_be_removed() =>
+    public void ActiveDeadlineSecondsMayNotBeRemoved() =>
         Assert.Contains("spec.activeDeadlineSeconds: Invalid value: null: must not update from a positive integer to nil value",
             UpdateErrors(p => p.Spec.ActiveDeadlineSeconds = null, old => old.Spec.ActiveDeadlineSeconds = 30));
 
     [Fact]
-    public void ActiveDeadlineSeconds_negative_is_out_of_range() =>
+    public void ActiveDeadlineSecondsNegativeIsOutOfRange() =>
         Assert.Contains("spec.activeDeadlineSeconds: Invalid value: -1: must be between 0 and 2147483647, inclusive",
             UpdateErrors(p => p.Spec.ActiveDeadlineSeconds = -1));
 
     [Fact]
-    public void Tolerations_may_be_added()
+    public void TolerationsMayBeAdded()
     {
         var t = new V1Toleration { Key = "k", OperatorProperty = "Exists", Effect = "NoSchedule" };
         Assert.Empty(UpdateErrors(p => p.Spec.Tolerations = [t, new V1Toleration { Key = "k2", OperatorProperty = "Exists" }], old => old.Spec.Tolerations = [t]));
     }
 
     [Fact]
-    public void Toleration_seconds_may_change()
+    public void TolerationSecondsMayChange()
     {
         var t = new V1Toleration { Key = "k", OperatorProperty = "Exists", Effect = "NoExecute", TolerationSeconds = 10 };
         var changed = new V1Toleration { Key = "k", OperatorProperty = "Exists", Effect = "NoExecute", TolerationSeconds = 5 };
@@ -138,7 +138,7 @@ public class PodUpdateValidationTests
     }
 
     [Fact]
-    public void Tolerations_may_not_be_removed()
+    public void TolerationsMayNotBeRemoved()
     {
         var t = new V1Toleration { Key = "k", OperatorProperty = "Exists" };
         Assert.Equal(["spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds"],
@@ -150,34 +150,34 @@ public class PodUpdateValidationTests
     [InlineData(-5L, 2L, false)]
     [InlineData(30L, 1L, false)]
     [InlineData(30L, 30L, true)]
-    public void Grace_period_may_go_from_negative_to_one(long before, long after, bool valid)
+    public void GracePeriodMayGoFromNegativeToOne(long before, long after, bool valid)
     {
         var errs = UpdateErrors(p => p.Spec.TerminationGracePeriodSeconds = after, old => old.Spec.TerminationGracePeriodSeconds = before);
         Assert.Equal(valid, errs.Count == 0);
     }
 
     [Fact]
-    public void Null_and_empty_lists_are_semantically_equal()
+    public void NullAndEmptyListsAreSemanticallyEqual()
     {
         Assert.Empty(UpdateErrors(p => p.Spec.Volumes = [], old => old.Spec.Volumes = null));
         Assert.Empty(UpdateErrors(p => p.Spec.NodeSelector = new Dictionary<string, string>(), old => old.Spec.NodeSelector = null));
     }
 
     [Fact]
-    public void Quantities_compare_by_value() =>
+    public void QuantitiesCompareByValue() =>
         Assert.Empty(UpdateErrors(
             p => p.Spec.Containers[0].Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1000m") } },
             old => old.Spec.Containers[0].Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1") } }));
 
     [Fact]
-    public void The_new_pod_is_validated_too()
+    public void TheNewPodIsValidatedToo()
     {
         var errs = UpdateErrors(p => p.Spec.Containers[0].Image = "bad image ");
         Assert.Contains("spec.containers[0].image: Invalid value: \"bad image \": must not have leading or trailing whitespace", errs);
     }
 
     [Fact]
-    public void Semantic_diff_lists_every_changed_path()
+    public void SemanticDiffListsEveryChangedPath()
     {
         var a = new V1Container { Name = "a", Args = ["x"], Ports = [new V1ContainerPort { ContainerPort = 80 }] };
         var b = new V1Container { Name = "b", Args = ["x", "y"], Ports = [new V1ContainerPort { ContainerPort = 81 }] };

@@ -174,14 +174,14 @@ public class PodValidatorTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Create_validation(string name, string yaml, string[] expected)
+    public void CreateValidation(string name, string yaml, string[] expected)
     {
         _ = name;
         Assert.Equal(expected, CreateErrors(FromYaml(yaml)));
     }
 
     [Fact]
-    public void Undefaulted_pod_reports_the_fields_defaulting_fills()
+    public void UndefaultedPodReportsTheFieldsDefaultingFills()
     {
         var pod = k8s.KubernetesYaml.Deserialize<k8s.Models.V1Pod>(Pod(App));
         var errs = CreateErrors(pod);
@@ -193,7 +193,7 @@ public class PodValidatorTests
     }
 
     [Fact]
-    public void Validation_never_mutates_the_pod()
+    public void ValidationNeverMutatesThePod()
     {
         var pod = FromYaml(Pod(App));
         var before = k8s.KubernetesJson.Serialize(pod);
@@ -202,7 +202,7 @@ public class PodValidatorTests
     }
 
     [Fact]
-    public void Ephemeral_container_checks()
+    public void EphemeralContainerChecks()
     {
         var yaml = Pod(App + "  ephemeralContainers:\n  - {name: app, image: i, targetContainerName: nope, ports: [{containerPort: 80}], lifecycle: {preStop: {exec: {command: [a]}}}, volumeMounts: [{name: v, mountPath: /v, subPath: s}]}\n  volumes: [{name: v, emptyDir: {}}]\n");
         var errs = CreateErrors(FromYaml(yaml));

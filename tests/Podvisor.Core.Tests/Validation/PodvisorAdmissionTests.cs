@@ -9,11 +9,11 @@ public class PodvisorAdmissionTests
         PodvisorAdmission.Validate(FromYaml($"apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}")).Select(e => e.ToString()).ToList();
 
     [Fact]
-    public void A_pod_with_commands_and_local_volumes_is_admitted() =>
+    public void APodWithCommandsAndLocalVolumesIsAdmitted() =>
         Assert.Empty(Errors("  volumes: [{name: a, emptyDir: {}}, {name: b, hostPath: {path: /tmp}}]\n  containers:\n  - {name: app, image: i, command: [sleep], env: [{name: X, value: y}, {name: P, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}\n"));
 
     [Fact]
-    public void Containers_without_command_or_args_are_rejected_with_the_reason()
+    public void ContainersWithoutCommandOrArgsAreRejectedWithTheReason()
     {
         var errs = Errors("  initContainers:\n  - {name: init, image: i}\n  containers:\n  - {name: app, image: i}\n  - {name: ok, image: i, command: [x]}\n");
         Assert.Equal(
@@ -24,11 +24,11 @@ public class PodvisorAdmissionTests
     }
 
     [Fact]
-    public void A_container_with_only_args_is_admitted() =>
+    public void AContainerWithOnlyArgsIsAdmitted() =>
         Assert.Empty(Errors("  containers:\n  - {name: app, image: busybox, args: [/bin/sh, -c, echo hi]}\n"));
 
     [Fact]
-    public void An_image_runtime_admits_containers_without_command()
+    public void AnImageRuntimeAdmitsContainersWithoutCommand()
     {
         var pod = FromYaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n  - {name: init, image: i}\n  containers:\n  - {name: app, image: i, args: [x]}\n");
 
@@ -40,7 +40,7 @@ public class PodvisorAdmissionTests
     [InlineData("secret: {secretName: s}")]
     [InlineData("projected: {sources: []}")]
     [InlineData("downwardAPI: {items: []}")]
-    public void Volumes_the_agent_writes_from_API_objects_are_admitted(string source) =>
+    public void VolumesTheAgentWritesFromAPIObjectsAreAdmitted(string source) =>
         Assert.Empty(Errors($"  volumes: [{{name: v, {source}}}]\n  containers:\n  - {{name: app, image: i, command: [x]}}\n"));
 
     [Theory]
@@ -48,12 +48,12 @@ public class PodvisorAdmissionTests
     [InlineData("nfs: {server: s, path: /p}", "nfs")]
     [InlineData("csi: {driver: d}", "csi")]
     [InlineData("image: {reference: busybox}", "image")]
-    public void Other_volume_sources_are_forbidden(string source, string field) =>
+    public void OtherVolumeSourcesAreForbidden(string source, string field) =>
         Assert.Equal([$"spec.volumes[0].{field}: Forbidden: podvisor supports only emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes"],
             Errors($"  volumes: [{{name: v, {source}}}]\n  containers:\n  - {{name: app, image: i, command: [x]}}\n"));
 
     [Fact]
-    public void Config_and_secret_env_sources_are_admitted_and_file_keys_and_devices_forbidden()
+    public void ConfigAndSecretEnvSourcesAreAdmittedAndFileKeysAndDevicesForbidden()
     {
         var errs = Errors("  containers:\n  - {name: app, image: i, command: [x], envFrom: [{configMapRef: {name: c}}, {secretRef: {name: s}}], env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}, {name: B, valueFrom: {configMapKeyRef: {name: c, key: k}}}, {name: C, valueFrom: {fileKeyRef: {volumeName: v, path: p, key: k}}}], volumeDevices: [{name: d, devicePath: /dev/x}]}\n");
         Assert.Equal(
@@ -64,7 +64,7 @@ public class PodvisorAdmissionTests
     }
 
     [Fact]
-    public void Admission_renders_like_validation()
+    public void AdmissionRendersLikeValidation()
     {
         var errs = PodvisorAdmission.Validate(FromYaml("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - {name: app, image: nginx}\n"));
         Assert.Equal("The Pod \"web\" is invalid: spec.containers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command or args",

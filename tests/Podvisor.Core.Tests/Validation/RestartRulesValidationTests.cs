@@ -14,7 +14,7 @@ public class RestartRulesValidationTests
     private static V1Pod WithInit(V1Container c) => Valid(p => p.Spec.InitContainers = [c]);
 
     [Fact]
-    public void CR_12_rules_without_restartPolicy_on_a_regular_container()
+    public void CR_12_RulesWithoutRestartPolicyOnARegularContainer()
     {
         var errs = CreateErrors(WithContainer(Container("app", null, Rule())));
         Assert.Equal(["spec.containers[0].restartPolicy: Required value: must specify restartPolicy when restart rules are used"], errs);
@@ -24,14 +24,14 @@ public class RestartRulesValidationTests
     [InlineData("Sometimes")]
     [InlineData("always")]
     [InlineData("")]
-    public void CR_12_unsupported_container_restartPolicy(string policy)
+    public void CR_12_UnsupportedContainerRestartPolicy(string policy)
     {
         var errs = CreateErrors(WithContainer(Container("app", policy)));
         Assert.Equal([$"spec.containers[0].restartPolicy: Unsupported value: \"{policy}\": supported values: \"Always\", \"Never\", \"OnFailure\""], errs);
     }
 
     [Fact]
-    public void CR_12_twenty_one_rules_are_too_many()
+    public void CR_12_TwentyOneRulesAreTooMany()
     {
         var rules = Enumerable.Range(0, 21).Select(_ => Rule()).ToArray();
         var errs = CreateErrors(WithContainer(Container("app", "Never", rules)));
@@ -39,32 +39,32 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void CR_12_twenty_rules_are_allowed() =>
+    public void CR_12_TwentyRulesAreAllowed() =>
         Assert.Empty(CreateErrors(WithContainer(Container("app", "Never", Enumerable.Range(0, 20).Select(_ => Rule()).ToArray()))));
 
     [Fact]
-    public void CR_12_256_exit_code_values_are_too_many()
+    public void CR_12_256ExitCodeValuesAreTooMany()
     {
         var errs = CreateErrors(WithContainer(Container("app", "Never", Rule("Restart", "In", Enumerable.Range(0, 256).ToArray()))));
         Assert.Equal(["spec.containers[0].restartPolicyRules[0].exitCodes.values: Too many: 256: must have at most 255 items"], errs);
     }
 
     [Fact]
-    public void CR_12_255_exit_code_values_are_allowed() =>
+    public void CR_12_255ExitCodeValuesAreAllowed() =>
         Assert.Empty(CreateErrors(WithContainer(Container("app", "Never", Rule("Restart", "In", Enumerable.Range(0, 255).ToArray())))));
 
     [Theory]
     [InlineData("")]
     [InlineData("Equals")]
     [InlineData("in")]
-    public void CR_12_unsupported_operator(string op)
+    public void CR_12_UnsupportedOperator(string op)
     {
         var errs = CreateErrors(WithContainer(Container("app", "Never", Rule("Restart", op))));
         Assert.Equal([$"spec.containers[0].restartPolicyRules[0].exitCodes.operator: Unsupported value: \"{op}\": supported values: \"In\", \"NotIn\""], errs);
     }
 
     [Fact]
-    public void CR_12_rule_without_exitCodes()
+    public void CR_12_RuleWithoutExitCodes()
     {
         var errs = CreateErrors(WithContainer(Container("app", "Never", Rule("Restart", op: null))));
         Assert.Equal(["spec.containers[0].restartPolicyRules[0].exitCodes: Required value: must be specified"], errs);
@@ -76,7 +76,7 @@ public class RestartRulesValidationTests
     [InlineData(false, "RestartAllContainers", "\"Restart\"")]
     [InlineData(true, "", "\"Restart\", \"RestartAllContainers\"")]
     [InlineData(true, "restart", "\"Restart\", \"RestartAllContainers\"")]
-    public void CR_12_unsupported_action_lists_the_allowed_actions(bool restartAllGate, string action, string supported)
+    public void CR_12_UnsupportedActionListsTheAllowedActions(bool restartAllGate, string action, string supported)
     {
         var gates = new FeatureGates(RestartAllContainersOnContainerExits: restartAllGate);
         var errs = CreateErrors(WithContainer(Container("app", "Never", Rule(action))), gates);
@@ -86,11 +86,11 @@ public class RestartRulesValidationTests
     [Theory]
     [InlineData("Restart")]
     [InlineData("RestartAllContainers")]
-    public void CR_12_valid_actions_with_both_gates_on(string action) =>
+    public void CR_12_ValidActionsWithBothGatesOn(string action) =>
         Assert.Empty(CreateErrors(WithContainer(Container("app", "Never", Rule(action)))));
 
     [Fact]
-    public void CR_12_sidecar_rules_forbidden_with_RestartAll_gate_off()
+    public void CR_12_SidecarRulesForbiddenWithRestartAllGateOff()
     {
         var errs = CreateErrors(WithInit(Container("side", "Always", Rule("RestartAllContainers"))), RestartAllOff);
         Assert.Contains("spec.initContainers[0].restartPolicyRules: Forbidden: restartPolicyRules are not allowed for init containers with restart policy Always", errs);
@@ -99,11 +99,11 @@ public class RestartRulesValidationTests
     [Theory]
     [InlineData("Restart")]
     [InlineData("RestartAllContainers")]
-    public void CR_12_sidecar_rules_allowed_with_RestartAll_gate_on(string action) =>
+    public void CR_12_SidecarRulesAllowedWithRestartAllGateOn(string action) =>
         Assert.Empty(CreateErrors(WithInit(Container("side", "Always", Rule(action)))));
 
     [Fact]
-    public void CR_12_sidecar_rules_are_validated_when_allowed()
+    public void CR_12_SidecarRulesAreValidatedWhenAllowed()
     {
         var errs = CreateErrors(WithInit(Container("side", "Always", Rule("Bogus", ""))));
         Assert.Equal(
@@ -114,7 +114,7 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void CR_12_regular_container_restartPolicy_forbidden_with_ContainerRestartRules_off()
+    public void CR_12_RegularContainerRestartPolicyForbiddenWithContainerRestartRulesOff()
     {
         var errs = CreateErrors(WithContainer(Container("app", "Never")), AllOff);
         Assert.Equal(["spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"], errs);
@@ -124,7 +124,7 @@ public class RestartRulesValidationTests
     [InlineData("Never")]
     [InlineData("OnFailure")]
     [InlineData("Sometimes")]
-    public void CR_12_init_container_policy_other_than_Always_needs_the_gate(string policy)
+    public void CR_12_InitContainerPolicyOtherThanAlwaysNeedsTheGate(string policy)
     {
         var errs = CreateErrors(WithInit(Container("init", policy)), AllOff);
         Assert.Equal([$"spec.initContainers[0].restartPolicy: Unsupported value: \"{policy}\": supported values: \"Always\""], errs);
@@ -133,11 +133,11 @@ public class RestartRulesValidationTests
     [Theory]
     [InlineData("Never")]
     [InlineData("OnFailure")]
-    public void CR_12_init_container_policies_allowed_with_the_gate(string policy) =>
+    public void CR_12_InitContainerPoliciesAllowedWithTheGate(string policy) =>
         Assert.Empty(CreateErrors(WithInit(Container("init", policy, Rule()))));
 
     [Fact]
-    public void CR_12_ephemeral_container_restart_fields_are_forbidden()
+    public void CR_12_EphemeralContainerRestartFieldsAreForbidden()
     {
         var pod = Valid(p => p.Spec.EphemeralContainers =
         [
@@ -154,7 +154,7 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void CR_12_all_errors_in_a_pod_are_reported_together()
+    public void CR_12_AllErrorsInAPodAreReportedTogether()
     {
         var rules = Enumerable.Range(0, 21).Select(_ => Rule("Foo", "")).ToArray();
         var pod = Valid(p =>
@@ -174,14 +174,14 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void D3_rules_without_policy_on_an_init_container_are_rejected()
+    public void D3_RulesWithoutPolicyOnAnInitContainerAreRejected()
     {
         var errs = CreateErrors(WithInit(Container("init", null, Rule())));
         Assert.Equal(["spec.initContainers[0].restartPolicy: Required value: must specify restartPolicy when restart rules are used"], errs);
     }
 
     [Fact]
-    public void D3_rules_without_policy_on_an_init_container_are_validated_too()
+    public void D3_RulesWithoutPolicyOnAnInitContainerAreValidatedToo()
     {
         var errs = CreateErrors(WithInit(Container("init", null, Rule("Foo", op: null))));
         Assert.Equal(
@@ -196,21 +196,21 @@ public class RestartRulesValidationTests
     [InlineData(new[] { 42, 42, 42 })]
     [InlineData(new[] { int.MinValue, -1, 0, int.MaxValue })]
     [InlineData(new int[0])]
-    public void D3_any_int32_exit_codes_and_duplicates_are_accepted(int[] values)
+    public void D3_AnyInt32ExitCodesAndDuplicatesAreAccepted(int[] values)
     {
         var rule = new V1ContainerRestartRule { Action = "Restart", ExitCodes = new() { OperatorProperty = "NotIn", Values = values.Select(v => (int?)v).ToList() } };
         Assert.Empty(CreateErrors(WithContainer(Container("app", "OnFailure", rule))));
     }
 
     [Fact]
-    public void Identical_rules_are_accepted() =>
+    public void IdenticalRulesAreAccepted() =>
         Assert.Empty(CreateErrors(WithContainer(Container("app", "Always", Rule(), Rule(), Rule()))));
 
     [Theory]
     [InlineData("Always")]
     [InlineData("OnFailure")]
     [InlineData("Never")]
-    public void Pod_policies_combine_with_any_container_policy(string podPolicy)
+    public void PodPoliciesCombineWithAnyContainerPolicy(string podPolicy)
     {
         foreach (var containerPolicy in new[] { "Always", "OnFailure", "Never" })
         {
@@ -224,7 +224,7 @@ public class RestartRulesValidationTests
     [InlineData("", "spec.restartPolicy: Required value")]
     [InlineData("Sometimes", "spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\", \"Never\"")]
     [InlineData("never", "spec.restartPolicy: Unsupported value: \"never\": supported values: \"Always\", \"OnFailure\", \"Never\"")]
-    public void Pod_restartPolicy_values(string policy, string expected)
+    public void PodRestartPolicyValues(string policy, string expected)
     {
         var pod = Valid();
         pod.Spec.RestartPolicy = policy;
@@ -232,7 +232,7 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void Gate_off_ignores_rules_that_defaulting_would_drop()
+    public void GateOffIgnoresRulesThatDefaultingWouldDrop()
     {
         var pod = WithContainer(Container("app", null, Rule("Bogus")));
         Assert.Empty(CreateErrors(pod, AllOff));
@@ -241,7 +241,7 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void Gate_on_keeps_rules_when_dropping_disabled_fields()
+    public void GateOnKeepsRulesWhenDroppingDisabledFields()
     {
         var pod = WithContainer(Container("app", "Never", Rule()));
         PodDefaults.DropDisabledFields(pod, null, FeatureGates.Default);
@@ -249,7 +249,7 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void Gate_off_keeps_rules_when_the_old_pod_uses_them()
+    public void GateOffKeepsRulesWhenTheOldPodUsesThem()
     {
         var old = WithContainer(Container("app", "Never", Rule()));
         var pod = WithContainer(Container("app", "Never", Rule()));
@@ -258,7 +258,7 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void Update_of_a_pod_already_using_rules_stays_valid_with_gates_off()
+    public void UpdateOfAPodAlreadyUsingRulesStaysValidWithGatesOff()
     {
         var old = WithContainer(Container("app", "Never", Rule("RestartAllContainers")));
         var updated = WithContainer(Container("app", "Never", Rule("RestartAllContainers")));
@@ -267,7 +267,7 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void Update_of_a_sidecar_with_rules_stays_valid_with_RestartAll_gate_off()
+    public void UpdateOfASidecarWithRulesStaysValidWithRestartAllGateOff()
     {
         var old = WithInit(Container("side", "Always", Rule("Restart")));
         var updated = WithInit(Container("side", "Always", Rule("Restart")));
@@ -275,7 +275,7 @@ public class RestartRulesValidationTests
     }
 
     [Fact]
-    public void Update_of_a_pod_without_rules_gets_the_gate_off_errors()
+    public void UpdateOfAPodWithoutRulesGetsTheGateOffErrors()
     {
         var old = Valid();
         var updated = WithContainer(Container("app", "Never"));
@@ -295,7 +295,7 @@ public class RestartRulesValidationTests
 
     [Theory]
     [MemberData(nameof(InUseCases))]
-    public void Options_widen_when_the_old_pod_uses_the_fields(string specYaml, bool rulesInUse, bool restartAllInUse)
+    public void OptionsWidenWhenTheOldPodUsesTheFields(string specYaml, bool rulesInUse, bool restartAllInUse)
     {
         var pod = FromYaml($"apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  {specYaml}\n");
         var opts = PodValidationOptions.For(AllOff, pod.Spec);
@@ -307,7 +307,7 @@ public class RestartRulesValidationTests
     /// <summary>Every combination of gates, container kind and policy: the error set is exactly the expected one.</summary>
     [Theory]
     [MemberData(nameof(Matrix))]
-    public void Gate_and_policy_matrix(bool rulesGate, bool restartAllGate, string kind, string? policy, string? action, string[] expected)
+    public void GateAndPolicyMatrix(bool rulesGate, bool restartAllGate, string kind, string? policy, string? action, string[] expected)
     {
         var gates = new FeatureGates(rulesGate, restartAllGate);
         var rules = action is null ? [] : new[] { Rule(action) };

@@ -16,7 +16,7 @@ namespace Podvisor.E2E.Tests.Api;
 public sealed class ApiCompletenessTests
 {
     [Fact]
-    public void A_continue_token_round_trips_and_a_bad_one_is_a_BadRequest_message()
+    public void AContinueTokenRoundTripsAndABadOneIsABadRequestMessage()
     {
         var token = ContinueToken.After(42, "default/p1");
         Assert.Equal(new ContinueToken(42, "default/p1\0"), ContinueToken.Decode(token).Token);
@@ -27,7 +27,7 @@ public sealed class ApiCompletenessTests
     }
 
     [Fact]
-    public async Task Pages_come_from_the_first_pages_snapshot_and_an_expired_token_is_410_with_a_fresh_one()
+    public async Task PagesComeFromTheFirstPagesSnapshotAndAnExpiredTokenIs410WithAFreshOne()
     {
         var dir = Directory.CreateTempSubdirectory("podvisor-api-").FullName;
         try
@@ -69,7 +69,7 @@ public sealed class ApiCompletenessTests
     }
 
     [Fact]
-    public async Task Every_error_has_details_and_unserved_kinds_are_the_apiservers_404()
+    public async Task EveryErrorHasDetailsAndUnservedKindsAreTheApiservers404()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -89,7 +89,7 @@ public sealed class ApiCompletenessTests
     }
 
     [Fact]
-    public void The_node_reports_capacity_allocatable_info_and_declared_features_as_the_kubelet()
+    public void TheNodeReportsCapacityAllocatableInfoAndDeclaredFeaturesAsTheKubelet()
     {
         var host = new HostFacts("box", "10.0.0.5", new NodeResources(8, 16L << 30, 100L << 30), "6.1.0", "Debian GNU/Linux 12 (bookworm)", "amd64", "m", "u", "b");
         var node = NodeObject.Build("box", host, FeatureGates.Default, "v1.36.0-podvisor.0.1.0", "process://0.1.0", DateTime.UnixEpoch);
@@ -113,7 +113,7 @@ public sealed class ApiCompletenessTests
     }
 
     [Fact]
-    public async Task The_kubeconfig_and_key_are_private_from_creation_and_a_restart_keeps_the_port()
+    public async Task TheKubeconfigAndKeyArePrivateFromCreationAndARestartKeepsThePort()
     {
         var dir = Directory.CreateTempSubdirectory("podvisor-api-").FullName;
         try
@@ -142,7 +142,7 @@ public sealed class ApiCompletenessTests
     }
 
     [Fact]
-    public void OpenApi_is_generated_from_the_models_with_docs_kinds_and_merge_keys()
+    public void OpenApiIsGeneratedFromTheModelsWithDocsKindsAndMergeKeys()
     {
         var docs = new OpenApiDocuments(ModelDocs.Load());
         var definitions = docs.V2["definitions"]!;

@@ -14,7 +14,7 @@ public sealed class ApiHttpTests
     private const string PodJson = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"app":"a"}},"spec":{"containers":[{"name":"c","image":"busybox","command":["sleep","1"]}]}}""";
 
     [Fact]
-    public async Task KubernetesClient_creates_lists_and_watches_pods()
+    public async Task KubernetesClientCreatesListsAndWatchesPods()
     {
         await using var h = await ApiServerHarness.StartAsync();
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(h.Kubeconfig));
@@ -47,7 +47,7 @@ public sealed class ApiHttpTests
     }
 
     [Fact]
-    public async Task Errors_are_metav1_Status_and_nothing_is_stored_on_failure()
+    public async Task ErrorsAreMetav1StatusAndNothingIsStoredOnFailure()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -76,7 +76,7 @@ public sealed class ApiHttpTests
     }
 
     [Fact]
-    public async Task Update_with_a_stale_resourceVersion_is_a_409_Conflict_with_upstreams_message()
+    public async Task UpdateWithAStaleResourceVersionIsA409ConflictWithUpstreamsMessage()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -93,7 +93,7 @@ public sealed class ApiHttpTests
     }
 
     [Fact]
-    public async Task Table_output_matches_the_captured_apiserver_shape()
+    public async Task TableOutputMatchesTheCapturedApiserverShape()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -112,7 +112,7 @@ public sealed class ApiHttpTests
     }
 
     [Fact]
-    public async Task Aggregated_discovery_accept_headers_get_legacy_json()
+    public async Task AggregatedDiscoveryAcceptHeadersGetLegacyJson()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -129,7 +129,7 @@ public sealed class ApiHttpTests
     }
 
     [Fact]
-    public async Task Watch_from_a_version_older_than_the_history_gets_410_Gone()
+    public async Task WatchFromAVersionOlderThanTheHistoryGets410Gone()
     {
         var dir = Directory.CreateTempSubdirectory("podvisor-api-").FullName;
         await using (var first = await ApiServerHarness.StartAsync(dir))
@@ -148,7 +148,7 @@ public sealed class ApiHttpTests
     }
 
     [Fact]
-    public async Task A_restarted_server_keeps_pods_and_revisions_and_hands_pods_to_the_agent()
+    public async Task ARestartedServerKeepsPodsAndRevisionsAndHandsPodsToTheAgent()
     {
         var dir = Directory.CreateTempSubdirectory("podvisor-api-").FullName;
         string revision;
@@ -171,7 +171,7 @@ public sealed class ApiHttpTests
     }
 
     [Fact]
-    public async Task A_token_file_makes_every_request_authenticate()
+    public async Task ATokenFileMakesEveryRequestAuthenticate()
     {
         var dir = Directory.CreateTempSubdirectory("podvisor-api-").FullName;
         var tokenFile = Path.Combine(dir, "token");
@@ -188,7 +188,7 @@ public sealed class ApiHttpTests
     }
 
     [Fact]
-    public async Task A_non_loopback_address_without_a_token_file_refuses_to_start()
+    public async Task ANonLoopbackAddressWithoutATokenFileRefusesToStart()
     {
         var dir = Directory.CreateTempSubdirectory("podvisor-api-").FullName;
         await using var server = new PodvisorApiServer(new PodvisorApiServerOptions { DataDir = dir, NodeName = "podvisor-node", Host = ApiServerHarness.Host, Listen = "0.0.0.0:0" });

@@ -32,7 +32,7 @@ public sealed class KubectlCompletenessE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Get_and_describe_node_list_its_non_terminated_pods(string version)
+    public async Task GetAndDescribeNodeListItsNonTerminatedPods(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -55,7 +55,7 @@ public sealed class KubectlCompletenessE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Apply_validates_with_the_servers_openapi_and_explain_prints_the_fields(string version)
+    public async Task ApplyValidatesWithTheServersOpenapiAndExplainPrintsTheFields(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -81,7 +81,7 @@ public sealed class KubectlCompletenessE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Debug_says_ephemeral_containers_are_disabled_and_auth_answers_for_the_single_user(string version)
+    public async Task DebugSaysEphemeralContainersAreDisabledAndAuthAnswersForTheSingleUser(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -97,7 +97,7 @@ public sealed class KubectlCompletenessE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Delete_namespace_removes_its_pods_and_then_itself(string version)
+    public async Task DeleteNamespaceRemovesItsPodsAndThenItself(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -116,7 +116,7 @@ public sealed class KubectlCompletenessE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Events_are_served_as_events_k8s_io_v1_too(string version)
+    public async Task EventsAreServedAsEventsK8sIoV1Too(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);

@@ -28,7 +28,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Apply_then_get_prints_pod_columns_wide_yaml_and_json(string version)
+    public async Task ApplyThenGetPrintsPodColumnsWideYamlAndJson(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -52,7 +52,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Get_watch_receives_status_updates(string version)
+    public async Task GetWatchReceivesStatusUpdates(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -71,7 +71,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Wait_for_condition_Ready_returns_when_the_agent_reports_ready(string version)
+    public async Task WaitForConditionReadyReturnsWhenTheAgentReportsReady(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         h.Agent.ReadyOnStart = false;
@@ -86,7 +86,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Describe_shows_conditions_and_events(string version)
+    public async Task DescribeShowsConditionsAndEvents(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -103,7 +103,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Logs_current_previous_and_follow_read_cri_files(string version)
+    public async Task LogsCurrentPreviousAndFollowReadCriFiles(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -134,7 +134,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Label_annotate_patch_and_replace(string version)
+    public async Task LabelAnnotatePatchAndReplace(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -170,7 +170,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Delete_waits_until_the_agent_reports_PodTerminated(string version)
+    public async Task DeleteWaitsUntilTheAgentReportsPodTerminated(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         h.Agent.HoldDeletes = true;
@@ -188,7 +188,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Force_delete_removes_at_once_and_tells_the_agent(string version)
+    public async Task ForceDeleteRemovesAtOnceAndTellsTheAgent(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         h.Agent.HoldDeletes = true;
@@ -202,7 +202,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Invalid_pod_unknown_field_and_missing_namespace_are_rejected_like_the_apiserver(string version)
+    public async Task InvalidPodUnknownFieldAndMissingNamespaceAreRejectedLikeTheApiserver(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);
@@ -220,7 +220,7 @@ public sealed class KubectlE2ETests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Namespaces_events_and_server_side_apply(string version)
+    public async Task NamespacesEventsAndServerSideApply(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);

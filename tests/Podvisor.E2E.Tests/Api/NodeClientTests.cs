@@ -29,7 +29,7 @@ public sealed class NodeClientTests
         """;
 
     [NodeClientFact]
-    public async Task Node_client_lists_over_verified_https()
+    public async Task NodeClientListsOverVerifiedHttps()
     {
         await using var h = await ApiServerHarness.StartAsync();
         var lines = await ClientScript.RunAsync("/usr/bin/node", ["-e", Script, h.Kubeconfig], new Dictionary<string, string> { ["NODE_PATH"] = Modules });

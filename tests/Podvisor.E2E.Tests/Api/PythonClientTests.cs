@@ -49,7 +49,7 @@ public sealed class PythonClientTests
     }
 
     [PythonClientFact]
-    public async Task Python_client_verifies_the_server_reads_the_node_pages_and_watches()
+    public async Task PythonClientVerifiesTheServerReadsTheNodePagesAndWatches()
     {
         await using var h = await ApiServerHarness.StartAsync();
         var lines = await ClientScript.RunAsync(Python, ["-c", Script, h.Kubeconfig]);

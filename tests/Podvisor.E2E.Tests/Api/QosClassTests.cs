@@ -20,7 +20,7 @@ public sealed class QosClassTests
     [InlineData("""{"limits":{"cpu":"1","memory":"1Gi"}}""", "Guaranteed")]
     [InlineData("""{"requests":{"cpu":"1000m","memory":"1Gi"},"limits":{"cpu":"1","memory":"1Gi"}}""", "Guaranteed")]
     [InlineData("""{"requests":{"cpu":"100m"}}""", "Burstable")]
-    public async Task Serve_and_run_report_the_same_qosClass(string resources, string expected)
+    public async Task ServeAndRunReportTheSameQosClass(string resources, string expected)
     {
         var json = $$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"q"},"spec":{"containers":[{"name":"c","image":"busybox","command":["true"],"resources":{{{resources}}}}]}}""";
         await using var h = await ApiServerHarness.StartAsync();

@@ -16,7 +16,7 @@ public sealed class ServiceAccountTests
     private const string TokenPath = "/var/run/secrets/kubernetes.io/serviceaccount";
 
     [Fact]
-    public async Task Every_namespace_has_the_default_ServiceAccount_and_the_root_CA_also_a_new_one_until_it_is_deleted()
+    public async Task EveryNamespaceHasTheDefaultServiceAccountAndTheRootCAAlsoANewOneUntilItIsDeleted()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -38,7 +38,7 @@ public sealed class ServiceAccountTests
     }
 
     [Fact]
-    public async Task A_new_pod_gets_the_kube_api_access_volume_in_every_container_without_one_at_the_path()
+    public async Task ANewPodGetsTheKubeApiAccessVolumeInEveryContainerWithoutOneAtThePath()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -68,7 +68,7 @@ public sealed class ServiceAccountTests
     [InlineData("""{"metadata":{"name":"p"},"spec":{"automountServiceAccountToken":false,"containers":[{"name":"c","image":"i","command":["true"]}]}}""", null)]
     [InlineData("""{"metadata":{"name":"p"},"spec":{"serviceAccountName":"quiet","containers":[{"name":"c","image":"i","command":["true"]}]}}""", false)]
     [InlineData("""{"metadata":{"name":"p"},"spec":{"serviceAccountName":"quiet","automountServiceAccountToken":true,"containers":[{"name":"c","image":"i","command":["true"]}]}}""", true)]
-    public async Task automountServiceAccountToken_of_the_pod_else_of_the_account_decides(string body, bool? mounted)
+    public async Task AutomountServiceAccountTokenOfThePodElseOfTheAccountDecides(string body, bool? mounted)
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -81,7 +81,7 @@ public sealed class ServiceAccountTests
     }
 
     [Fact]
-    public async Task A_pod_of_a_missing_ServiceAccount_is_forbidden_with_the_plugins_message()
+    public async Task APodOfAMissingServiceAccountIsForbiddenWithThePluginsMessage()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -95,7 +95,7 @@ public sealed class ServiceAccountTests
     }
 
     [Fact]
-    public async Task A_TokenRequest_honours_its_expiration_and_is_refused_under_ten_minutes()
+    public async Task ATokenRequestHonoursItsExpirationAndIsRefusedUnderTenMinutes()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var http = h.Http();
@@ -115,7 +115,7 @@ public sealed class ServiceAccountTests
     }
 
     [Fact]
-    public async Task A_token_may_read_and_patch_pods_of_its_namespace_and_nothing_else()
+    public async Task ATokenMayReadAndPatchPodsOfItsNamespaceAndNothingElse()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var admin = h.Http();
@@ -147,7 +147,7 @@ public sealed class ServiceAccountTests
     }
 
     [Fact]
-    public async Task A_token_bound_to_a_pod_stops_working_when_the_pod_is_gone()
+    public async Task ATokenBoundToAPodStopsWorkingWhenThePodIsGone()
     {
         await using var h = await ApiServerHarness.StartAsync();
         using var admin = h.Http();
@@ -202,7 +202,7 @@ public sealed class ServiceAccountTests
     [InlineData("GET", "/metrics", false)]
     [InlineData("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", true)]
     [InlineData("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", true)]
-    public void The_authorizer_allows_exactly_the_documented_requests(string method, string url, bool allowed)
+    public void TheAuthorizerAllowsExactlyTheDocumentedRequests(string method, string url, bool allowed)
     {
         var context = new DefaultHttpContext();
         var query = url.IndexOf('?', StringComparison.Ordinal);

@@ -18,7 +18,7 @@ public sealed class ContainersLifecycleTests
         $"[sh, -c, \"echo '{name} start' >> GATE/log; {body}; echo '{name} exit' >> GATE/log\"]";
 
     [Fact]
-    public async Task Should_run_Init_container_to_completion_before_call_to_PostStart_of_regular_container()
+    public async Task ShouldRunInitContainerToCompletionBeforeCallToPostStartOfRegularContainer()
     {
         var log = await RunToCompletionAsync($$$"""
             apiVersion: v1
@@ -49,7 +49,7 @@ public sealed class ContainersLifecycleTests
     /// (kuberuntime_manager.go, kuberuntime_container.go); the agent keeps that order around every postStart hook.
     /// </summary>
     [Fact]
-    public async Task Should_not_launch_second_container_before_PostStart_of_the_first_container_completed()
+    public async Task ShouldNotLaunchSecondContainerBeforePostStartOfTheFirstContainerCompleted()
     {
         var log = await RunToCompletionAsync($$$"""
             apiVersion: v1
@@ -72,7 +72,7 @@ public sealed class ContainersLifecycleTests
     }
 
     [Fact]
-    public async Task Should_mark_pod_as_succeeded_if_any_of_the_restartable_init_containers_have_terminated_with_non_zero_exit_code()
+    public async Task ShouldMarkPodAsSucceededIfAnyOfTheRestartableInitContainersHaveTerminatedWithNonZeroExitCode()
     {
         var end = await DeleteWhileRunningAsync("restartable-init-terminated-with-non-zero-exit-code", 30,
             sidecars: [(1, 0), (1, 1), (1, 0)], regular: (1, 0));
@@ -84,7 +84,7 @@ public sealed class ContainersLifecycleTests
     }
 
     [Fact]
-    public async Task Should_mark_pod_as_failed_if_regular_container_has_exceeded_its_termination_grace_period_seconds()
+    public async Task ShouldMarkPodAsFailedIfRegularContainerHasExceededItsTerminationGracePeriodSeconds()
     {
         // SIGKILL comes 2 s after SIGTERM for the sidecars (the minimum grace), so restartable-init-2 (1 s) exits on its own.
         var end = await DeleteWhileRunningAsync("regular-exceeded-termination-grace-period", 5,

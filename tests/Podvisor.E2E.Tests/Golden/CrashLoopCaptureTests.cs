@@ -14,7 +14,7 @@ public sealed class CrashLoopCaptureTests
 {
     /// <summary>crashloop.json: a container that fails at once, its message taken from the log (FallbackToLogsOnError).</summary>
     [Fact]
-    public async Task Crashing_container_with_its_log_as_termination_message()
+    public async Task CrashingContainerWithItsLogAsTerminationMessage()
     {
         const string pod = """
             apiVersion: v1
@@ -47,7 +47,7 @@ public sealed class CrashLoopCaptureTests
     /// created (default waiting PodInitializing, no containerID, no resources, <c>lastState: {}</c>).
     /// </summary>
     [Fact]
-    public async Task Failing_init_container_in_CrashLoopBackOff()
+    public async Task FailingInitContainerInCrashLoopBackOff()
     {
         const string pod = """
             apiVersion: v1
@@ -91,7 +91,7 @@ public sealed class CrashLoopCaptureTests
     /// (The capture's container leaves its <c>sleep</c> to the pid namespace; a host process kills it itself.)
     /// </summary>
     [Fact]
-    public async Task Liveness_killed_container_that_exits_143_on_SIGTERM()
+    public async Task LivenessKilledContainerThatExits143OnSIGTERM()
     {
         const string pod = """
             apiVersion: v1

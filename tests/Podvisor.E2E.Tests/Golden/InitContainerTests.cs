@@ -27,7 +27,7 @@ public sealed class InitContainerTests
         """;
 
     [Fact]
-    public async Task Should_invoke_init_containers_on_a_RestartNever_pod()
+    public async Task ShouldInvokeInitContainersOnARestartNeverPod()
     {
         var end = await RunAsync(Pod("pod-init-never", "Never", "true", "true", "\"true\""), p => p.Status.Phase is "Succeeded" or "Failed", "PodCompleted");
 
@@ -36,7 +36,7 @@ public sealed class InitContainerTests
     }
 
     [Fact]
-    public async Task Should_invoke_init_containers_on_a_RestartAlways_pod()
+    public async Task ShouldInvokeInitContainersOnARestartAlwaysPod()
     {
         var end = await RunAsync(Pod("pod-init-always", null, "true", "true", "sleep, \"3600\""), p => p.Status.Phase == "Running", "PodRunning");
 
@@ -45,7 +45,7 @@ public sealed class InitContainerTests
     }
 
     [Fact]
-    public async Task Should_not_start_app_containers_if_init_containers_fail_on_a_RestartAlways_pod()
+    public async Task ShouldNotStartAppContainersIfInitContainersFailOnARestartAlwaysPod()
     {
         await using var h = await ServeHarness.StartAsync();
         await h.Client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod(h, Pod("pod-init-fail-always", null, "false", "true", "sleep, \"3600\"")), "default");
@@ -76,7 +76,7 @@ public sealed class InitContainerTests
     }
 
     [Fact]
-    public async Task Should_not_start_app_containers_and_fail_the_pod_if_init_containers_fail_on_a_RestartNever_pod()
+    public async Task ShouldNotStartAppContainersAndFailThePodIfInitContainersFailOnARestartNeverPod()
     {
         bool SecondInitFailed(V1Pod p)
         {

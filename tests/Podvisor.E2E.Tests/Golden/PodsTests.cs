@@ -13,7 +13,7 @@ public sealed class PodsTests
     /// </summary>
     [KubectlTheory]
     [InlineData("1.33")]
-    public async Task Should_allow_activeDeadlineSeconds_to_be_updated(string version)
+    public async Task ShouldAllowActiveDeadlineSecondsToBeUpdated(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);
@@ -43,7 +43,7 @@ public sealed class PodsTests
     /// </summary>
     [KubectlTheory]
     [InlineData("1.33")]
-    public async Task Should_support_pod_readiness_gates(string version)
+    public async Task ShouldSupportPodReadinessGates(string version)
     {
         const string name = "pod-ready";
         await using var h = await ServeHarness.StartAsync();
@@ -82,7 +82,7 @@ public sealed class PodsTests
     /// </summary>
     [KubectlTheory]
     [InlineData("1.33")]
-    public async Task Should_delete_a_collection_of_pods(string version)
+    public async Task ShouldDeleteACollectionOfPods(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);

@@ -17,7 +17,7 @@ public sealed class ProbeCaptureTests
     /// running again, not started and not ready.
     /// </summary>
     [Fact]
-    public async Task Container_restarted_by_its_failing_startup_probe()
+    public async Task ContainerRestartedByItsFailingStartupProbe()
     {
         const string pod = """
             apiVersion: v1
@@ -49,7 +49,7 @@ public sealed class ProbeCaptureTests
     /// runs again, started (no startup probe) but not ready (readiness always fails).
     /// </summary>
     [Fact]
-    public async Task Liveness_killed_container_that_exits_0_runs_again()
+    public async Task LivenessKilledContainerThatExits0RunsAgain()
     {
         const string pod = """
             apiVersion: v1
@@ -81,7 +81,7 @@ public sealed class ProbeCaptureTests
     /// Burstable, per-container <c>resources</c>/<c>allocatedResources</c>, and the pod-level sums.
     /// </summary>
     [Fact]
-    public async Task Healthy_pod_with_a_sidecar_and_resources()
+    public async Task HealthyPodWithASidecarAndResources()
     {
         const string resources = "{limits: {cpu: 100m, memory: 64Mi}, requests: {cpu: 10m, memory: 16Mi}}";
         const string pod = $$$"""

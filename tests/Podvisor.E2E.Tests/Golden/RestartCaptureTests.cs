@@ -18,7 +18,7 @@ public sealed class RestartCaptureTests
     /// <c>bystander</c> has started as often, so each cycle removes both (docs/lifecycle.md §6.13).
     /// </summary>
     [Fact]
-    public async Task Gang_after_three_RestartAllContainers_cycles()
+    public async Task GangAfterThreeRestartAllContainersCycles()
     {
         const string pod = """
             apiVersion: v1
@@ -73,7 +73,7 @@ public sealed class RestartCaptureTests
     /// second exits 1 (not restarted), the other container keeps the pod Running (docs/lifecycle.md §4.2).
     /// </summary>
     [Fact]
-    public async Task Restart_rule_under_Never_then_a_final_failure()
+    public async Task RestartRuleUnderNeverThenAFinalFailure()
     {
         const string pod = """
             apiVersion: v1
@@ -124,7 +124,7 @@ public sealed class RestartCaptureTests
     /// containerd's record is gone too.
     /// </summary>
     [Fact]
-    public async Task Running_pod_after_its_containers_were_lost()
+    public async Task RunningPodAfterItsContainersWereLost()
     {
         const string pod = """
             apiVersion: v1

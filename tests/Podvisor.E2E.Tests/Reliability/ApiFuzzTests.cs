@@ -17,7 +17,7 @@ public sealed class ApiFuzzTests
     private const string Table = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 
     [Fact]
-    public async Task Mutated_bodies_never_get_a_5xx_or_hang_and_leave_a_readable_store()
+    public async Task MutatedBodiesNeverGetA5xxOrHangAndLeaveAReadableStore()
     {
         var dataDir = Directory.CreateTempSubdirectory("podvisor-fuzz-").FullName;
         try

@@ -14,7 +14,7 @@ public sealed class DurabilityTests
     private const int Rounds = 10;
 
     [Fact]
-    public async Task Acknowledged_creates_patches_and_deletes_survive_SIGKILL_right_after_the_acknowledgement()
+    public async Task AcknowledgedCreatesPatchesAndDeletesSurviveSIGKILLRightAfterTheAcknowledgement()
     {
         await using var h = await ServeHarness.StartAsync();
         var expected = new Dictionary<string, string?>(); // pod name -> the label "round" it must carry
@@ -50,7 +50,7 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task A_graceful_delete_interrupted_by_SIGKILL_completes_after_the_restart_and_leaves_nothing_behind()
+    public async Task AGracefulDeleteInterruptedBySIGKILLCompletesAfterTheRestartAndLeavesNothingBehind()
     {
         await using var h = await ServeHarness.StartAsync();
         var pod = Pod("stopping");

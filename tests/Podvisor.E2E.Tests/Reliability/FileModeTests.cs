@@ -10,7 +10,7 @@ public sealed class FileModeTests
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     [Fact]
-    public async Task Store_wal_kubeconfig_and_serving_key_are_owner_only()
+    public async Task StoreWalKubeconfigAndServingKeyAreOwnerOnly()
     {
         await using var h = await ServeHarness.StartAsync(token: "secret-token");
         await h.Client.CoreV1.ListNamespacedPodAsync("default");
@@ -26,7 +26,7 @@ public sealed class FileModeTests
 
     /// <summary>Runtime records carry env values (Secrets' too) and logs carry output: neither is world-readable.</summary>
     [Fact]
-    public async Task Runtime_records_are_owner_only_and_container_logs_are_not_world_readable()
+    public async Task RuntimeRecordsAreOwnerOnlyAndContainerLogsAreNotWorldReadable()
     {
         await using var h = await ServeHarness.StartAsync();
         var pod = await h.Client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod(h, """
@@ -52,7 +52,7 @@ public sealed class FileModeTests
     }
 
     [Fact]
-    public async Task A_missing_token_file_is_a_clear_error_not_a_stack_trace()
+    public async Task AMissingTokenFileIsAClearErrorNotAStackTrace()
     {
         var dataDir = Directory.CreateTempSubdirectory("podvisor-token-").FullName;
         try

@@ -14,7 +14,7 @@ public sealed class FullDiskTests
     private const string Pods = "/api/v1/namespaces/default/pods";
 
     [RootFact]
-    public async Task Writes_fail_cleanly_while_the_disk_is_full_and_resume_when_space_returns()
+    public async Task WritesFailCleanlyWhileTheDiskIsFullAndResumeWhenSpaceReturns()
     {
         var mount = Directory.CreateTempSubdirectory("podvisor-full-").FullName;
         HostProcess.Run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mount);

@@ -44,7 +44,7 @@ public sealed class PoisonValueTests
 
     [KubectlTheory]
     [InlineData("1.33")]
-    public async Task Huge_durations_do_not_crash_serve_before_or_after_a_restart(string version)
+    public async Task HugeDurationsDoNotCrashServeBeforeOrAfterARestart(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);
@@ -65,7 +65,7 @@ public sealed class PoisonValueTests
 
     [KubectlTheory]
     [InlineData("1.33")]
-    public async Task Bad_status_writes_and_log_queries_are_refused_and_kubectl_get_pods_keeps_working(string version)
+    public async Task BadStatusWritesAndLogQueriesAreRefusedAndKubectlGetPodsKeepsWorking(string version)
     {
         await using var h = await ApiServerHarness.StartAsync();
         var k = new Kubectl(version, h);

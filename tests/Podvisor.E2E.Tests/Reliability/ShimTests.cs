@@ -34,7 +34,7 @@ public sealed class ShimTests
         """;
 
     [RootFact]
-    public async Task Containers_keep_running_and_logging_without_serve_and_an_exit_meanwhile_is_reported_with_its_code()
+    public async Task ContainersKeepRunningAndLoggingWithoutServeAndAnExitMeanwhileIsReportedWithItsCode()
     {
         await using var h = await ServeHarness.StartAsync();
         await h.Client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod(h, Pod), "default");
@@ -82,7 +82,7 @@ public sealed class ShimTests
     /// at each kill and after each restart at most one process group per container name may exist.
     /// </summary>
     [RootFact]
-    public async Task SIGKILL_at_random_points_of_restart_all_cycles_never_leaves_two_instances_of_a_container()
+    public async Task SIGKILL_AtRandomPointsOfRestartAllCyclesNeverLeavesTwoInstancesOfAContainer()
     {
         const int Rounds = 8;
         var seed = Environment.TickCount;

@@ -13,7 +13,7 @@ public sealed class PodHostnameRunTests : IDisposable
     public void Dispose() => _scratch.Delete(recursive: true);
 
     [RootFact]
-    public async Task Run_prints_the_pods_hostname_its_hosts_file_and_HOSTNAME()
+    public async Task RunPrintsThePodsHostnameItsHostsFileAndHOSTNAME()
     {
         var path = Path.Combine(_scratch.FullName, "hostname.yaml");
         File.WriteAllText(path, """

@@ -43,7 +43,7 @@ public sealed class AdmissionTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Invalid_manifests_print_the_apiservers_message_and_store_nothing(string version)
+    public async Task InvalidManifestsPrintTheApiserversMessageAndStoreNothing(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);

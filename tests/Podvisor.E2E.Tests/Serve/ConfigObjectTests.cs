@@ -72,7 +72,7 @@ public sealed class ConfigObjectTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task A_pod_waits_for_its_ConfigMap_and_Secret_then_runs_with_their_values(string version)
+    public async Task APodWaitsForItsConfigMapAndSecretThenRunsWithTheirValues(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);
@@ -99,7 +99,7 @@ public sealed class ConfigObjectTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task ConfigMap_and_Secret_volumes_hold_their_keys_and_a_changed_ConfigMap_reaches_the_running_pod(string version)
+    public async Task ConfigMapAndSecretVolumesHoldTheirKeysAndAChangedConfigMapReachesTheRunningPod(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);

@@ -45,7 +45,7 @@ public sealed class DeleteTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Delete_shows_Terminating_and_returns_only_after_the_container_process_is_gone(string version)
+    public async Task DeleteShowsTerminatingAndReturnsOnlyAfterTheContainerProcessIsGone(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);
@@ -75,7 +75,7 @@ public sealed class DeleteTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Force_delete_removes_the_pod_at_once_and_the_agent_still_kills_its_process(string version)
+    public async Task ForceDeleteRemovesThePodAtOnceAndTheAgentStillKillsItsProcess(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);

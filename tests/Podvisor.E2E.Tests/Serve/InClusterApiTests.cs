@@ -80,7 +80,7 @@ public sealed class InClusterApiTests
         """;
 
     [InClusterFact]
-    public async Task A_pod_reads_patches_and_lists_through_its_token_and_is_refused_outside_its_rules()
+    public async Task APodReadsPatchesAndListsThroughItsTokenAndIsRefusedOutsideItsRules()
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(InClusterPods.KubectlVersion);
@@ -129,7 +129,7 @@ public sealed class InClusterApiTests
     }
 
     [InClusterFact]
-    public async Task Kubectl_create_token_gives_the_default_ServiceAccount_that_may_not_read_secrets()
+    public async Task KubectlCreateTokenGivesTheDefaultServiceAccountThatMayNotReadSecrets()
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(InClusterPods.KubectlVersion);
@@ -146,7 +146,7 @@ public sealed class InClusterApiTests
     }
 
     [InClusterFact]
-    public async Task The_docs_commands_yaml_prints_its_hostname_and_the_API_address()
+    public async Task TheDocsCommandsYamlPrintsItsHostnameAndTheAPIAddress()
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(InClusterPods.KubectlVersion);

@@ -82,7 +82,7 @@ public sealed class JobSetStyleRestartTests
         """;
 
     [InClusterFact]
-    public async Task The_agent_sidecar_restarts_every_container_in_place_for_each_restart_generation()
+    public async Task TheAgentSidecarRestartsEveryContainerInPlaceForEachRestartGeneration()
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(InClusterPods.KubectlVersion);

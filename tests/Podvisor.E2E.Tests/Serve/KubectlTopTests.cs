@@ -32,7 +32,7 @@ public sealed partial class KubectlTopTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Top_shows_the_usage_of_pods_containers_and_the_node(string version)
+    public async Task TopShowsTheUsageOfPodsContainersAndTheNode(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);

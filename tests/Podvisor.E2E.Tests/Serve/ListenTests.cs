@@ -9,7 +9,7 @@ namespace Podvisor.E2E.Tests.Serve;
 public sealed class ListenTests
 {
     [Fact]
-    public async Task A_non_loopback_address_without_a_token_file_is_refused_with_a_clear_message()
+    public async Task ANonLoopbackAddressWithoutATokenFileIsRefusedWithAClearMessage()
     {
         var root = Directory.CreateTempSubdirectory("podvisor-serve-").FullName;
         try
@@ -29,7 +29,7 @@ public sealed class ListenTests
 
     [KubectlTheory]
     [InlineData("1.33")]
-    public async Task With_a_token_file_kubectl_works_over_TLS_and_requests_without_the_token_get_401(string version)
+    public async Task WithATokenFileKubectlWorksOverTLSAndRequestsWithoutTheTokenGet401(string version)
     {
         await using var h = await ServeHarness.StartAsync(listen: "0.0.0.0:0", token: "s3cret-token");
         Assert.Matches(@"^https://127\.0\.0\.1:\d+$", h.Serve.Url);

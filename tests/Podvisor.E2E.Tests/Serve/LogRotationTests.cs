@@ -31,7 +31,7 @@ public sealed class LogRotationTests
         """;
 
     [Fact]
-    public async Task A_followed_log_reads_on_across_rotations_and_at_most_max_files_stay()
+    public async Task AFollowedLogReadsOnAcrossRotationsAndAtMostMaxFilesStay()
     {
         await using var h = await ServeHarness.StartAsync(extraArgs: ["--container-log-max-size", "2Ki", "--container-log-max-files", "3"]);
         var pod = await h.Client.CoreV1.CreateNamespacedPodAsync(Manifests.Pod(h, Pod), "default");

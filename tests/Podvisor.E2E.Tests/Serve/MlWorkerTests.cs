@@ -15,7 +15,7 @@ public sealed class MlWorkerTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Ml_worker_restarts_all_containers_in_place_as_kubectl_shows_it(string version)
+    public async Task MlWorkerRestartsAllContainersInPlaceAsKubectlShowsIt(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);

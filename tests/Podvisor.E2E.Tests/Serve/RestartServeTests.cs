@@ -70,7 +70,7 @@ public sealed class RestartServeTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task A_running_pod_survives_a_serve_restart_with_its_uid_ip_and_container_adopted(string version)
+    public async Task ARunningPodSurvivesAServeRestartWithItsUidIpAndContainerAdopted(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);
@@ -98,7 +98,7 @@ public sealed class RestartServeTests
     }
 
     [Fact]
-    public async Task RS_06_serve_restarted_during_the_cleanup_phase_restarts_every_container_once()
+    public async Task RS_06_ServeRestartedDuringTheCleanupPhaseRestartsEveryContainerOnce()
     {
         await using var h = await ServeHarness.StartAsync();
         var before = await StartRestartAllPodAsync(h, "rs-06", init: false);
@@ -122,7 +122,7 @@ public sealed class RestartServeTests
     }
 
     [Fact]
-    public async Task RS_07_serve_restarted_while_the_init_container_reruns_after_the_cleanup_starts_every_container()
+    public async Task RS_07_ServeRestartedWhileTheInitContainerRerunsAfterTheCleanupStartsEveryContainer()
     {
         await using var h = await ServeHarness.StartAsync();
         var before = await StartRestartAllPodAsync(h, "rs-07", init: true);

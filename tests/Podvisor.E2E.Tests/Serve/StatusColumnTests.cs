@@ -58,7 +58,7 @@ public sealed class StatusColumnTests
 
     [KubectlTheory]
     [MemberData(nameof(Versions))]
-    public async Task Get_pods_shows_Init_PodInitializing_Running_Completed_Error_and_CrashLoopBackOff(string version)
+    public async Task GetPodsShowsInitPodInitializingRunningCompletedErrorAndCrashLoopBackOff(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl(version);

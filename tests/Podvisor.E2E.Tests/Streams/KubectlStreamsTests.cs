@@ -35,7 +35,7 @@ public sealed class KubectlStreamsTests
 
     [StreamsTheory("1.30", "1.33")]
     [MemberData(nameof(Versions))]
-    public async Task Exec_and_cp_behave_as_against_a_cluster(string version)
+    public async Task ExecAndCpBehaveAsAgainstACluster(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = await StartBoxAsync(h, version);
@@ -66,7 +66,7 @@ public sealed class KubectlStreamsTests
 
     [StreamsTheory("1.30", "1.33", NeedsScript = true)]
     [MemberData(nameof(Versions))]
-    public async Task Exec_it_runs_on_a_real_terminal_with_its_size_and_exit_code(string version)
+    public async Task ExecItRunsOnARealTerminalWithItsSizeAndExitCode(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         await StartBoxAsync(h, version);
@@ -98,7 +98,7 @@ public sealed class KubectlStreamsTests
 
     [StreamsTheory("1.33")]
     [InlineData("1.33")]
-    public async Task A_client_that_goes_away_mid_copy_leaves_no_process_and_kubectl_port_forward_says_why_it_fails(string version)
+    public async Task AClientThatGoesAwayMidCopyLeavesNoProcessAndKubectlPortForwardSaysWhyItFails(string version)
     {
         await using var h = await ServeHarness.StartAsync();
         var k = await StartBoxAsync(h, version);

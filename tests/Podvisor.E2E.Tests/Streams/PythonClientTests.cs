@@ -33,7 +33,7 @@ public sealed class PythonClientTests
         """;
 
     [PythonClientFact]
-    public async Task Exec_and_port_forward_through_kubernetes_stream()
+    public async Task ExecAndPortForwardThroughKubernetesStream()
     {
         await using var h = await ServeHarness.StartAsync();
         var k = h.Kubectl("1.33");

@@ -17,7 +17,7 @@ public sealed class PodNetworkClaimTests : IDisposable
     private PodNetwork Network() => new(new ProcessRuntimeOptions { DataDir = _ipam, PodCidr = "10.250.0.0/29", BridgeName = "pvclaims0", IpamDir = _ipam });
 
     [Fact]
-    public void A_stale_empty_claim_is_reaped_and_its_address_handed_out_again_while_a_fresh_or_written_one_is_skipped()
+    public void AStaleEmptyClaimIsReapedAndItsAddressHandedOutAgainWhileAFreshOrWrittenOneIsSkipped()
     {
         Directory.CreateDirectory(Claims);
         File.WriteAllText(Path.Combine(Claims, "10.250.0.2"), "other-sandbox");

@@ -47,7 +47,7 @@ public sealed class SandboxTests : IAsyncLifetime
     /// behind) leaves a record without an IP, whose removal frees the claim that names the sandbox.
     /// </summary>
     [RootFact]
-    public async Task A_sandbox_recorded_without_its_claimed_IP_frees_the_claim_when_removed()
+    public async Task ASandboxRecordedWithoutItsClaimedIPFreesTheClaimWhenRemoved()
     {
         var sandboxId = await _h.SandboxAsync();
         var claims = Path.Combine(RuntimeHarness.Options(_h.DataDir, null).IpamDir, "pvtest0");
@@ -106,7 +106,7 @@ public sealed class SandboxTests : IAsyncLifetime
     /// RestartAllContainers cycle, so also while no process is in it) and for execs; the host's hostname is untouched.
     /// </summary>
     [RootFact]
-    public async Task Containers_and_execs_of_a_pod_share_its_UTS_namespace_and_the_host_keeps_its_hostname()
+    public async Task ContainersAndExecsOfAPodShareItsUTSNamespaceAndTheHostKeepsItsHostname()
     {
         var hostname = File.ReadAllText("/proc/sys/kernel/hostname");
         var sandboxId = await _h.SandboxAsync();
@@ -146,7 +146,7 @@ public sealed class SandboxTests : IAsyncLifetime
 
     /// <summary>The pinned namespace outlives the agent: after a reopen the sandbox is Ready and a new container joins it.</summary>
     [RootFact]
-    public async Task The_UTS_namespace_survives_a_reopen_and_goes_with_the_sandbox()
+    public async Task TheUTSNamespaceSurvivesAReopenAndGoesWithTheSandbox()
     {
         var sandboxId = await _h.SandboxAsync();
         var before = _h.Config("before", Identity);
@@ -165,7 +165,7 @@ public sealed class SandboxTests : IAsyncLifetime
 
     /// <summary>A sandbox whose UTS pin is gone at recovery (as after a reboot) is not Ready, and its removal still succeeds.</summary>
     [RootFact]
-    public async Task A_sandbox_that_lost_its_UTS_namespace_is_not_Ready_after_a_reopen()
+    public async Task ASandboxThatLostItsUTSNamespaceIsNotReadyAfterAReopen()
     {
         var sandboxId = await _h.SandboxAsync();
         var pin = "/run/utsns/podvisor-" + sandboxId[..12];

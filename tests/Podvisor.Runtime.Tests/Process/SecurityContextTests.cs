@@ -30,7 +30,7 @@ public sealed class SecurityContextTests : IAsyncLifetime
 
     [RootTheory]
     [MemberData(nameof(Sets))]
-    public async Task A_root_container_holds_exactly_the_resolved_capabilities_in_every_set(string[] add, string[] drop, bool privileged, string expected)
+    public async Task ARootContainerHoldsExactlyTheResolvedCapabilitiesInEverySet(string[] add, string[] drop, bool privileged, string expected)
     {
         var sandbox = await _h.SandboxAsync();
         var config = _h.Config("c", "grep", "^Cap", "/proc/self/status") with
@@ -46,7 +46,7 @@ public sealed class SecurityContextTests : IAsyncLifetime
     }
 
     [RootFact]
-    public async Task No_new_privs_and_the_capabilities_hold_for_execs_too_and_a_later_container_is_not_affected()
+    public async Task NoNewPrivsAndTheCapabilitiesHoldForExecsTooAndALaterContainerIsNotAffected()
     {
         var sandbox = await _h.SandboxAsync();
         var restricted = _h.Config("c", "sleep", "60") with
@@ -63,7 +63,7 @@ public sealed class SecurityContextTests : IAsyncLifetime
     }
 
     [RootFact]
-    public async Task A_read_only_root_and_a_read_only_volume_stay_read_only_for_root()
+    public async Task AReadOnlyRootAndAReadOnlyVolumeStayReadOnlyForRoot()
     {
         var sandbox = await _h.SandboxAsync();
         var volume = Directory.CreateDirectory(Path.Combine(_h.Scratch, "vol")).FullName;
@@ -85,7 +85,7 @@ public sealed class SecurityContextTests : IAsyncLifetime
     }
 
     [RootFact]
-    public async Task An_unknown_capability_is_a_start_error_naming_it()
+    public async Task AnUnknownCapabilityIsAStartErrorNamingIt()
     {
         var sandbox = await _h.SandboxAsync();
         var config = _h.Config("c", "true") with { Security = new ContainerSecurity { AddCapabilities = ["NET_WIZARD"] } };
