@@ -174,51 +174,18 @@ internal sealed class PlanExecutor(
         if (image.Failure is { } imageFailure)
         {
             // The event names the image manager's error, the reason cache keeps its message.
-            return StartFailed(s, spec.Name, imageFailure.Reason, imageFailure.Message, error: imageFailure.Reason, image.RetryAt);
+            return (false, StartFailed(s, spec.Name, imageFailure.Reason, imageFailure.Message, error: imageFailure.Reason, image.RetryAt));
         }
 
         var restartCount = logs.NextRestartCount(pod, spec.Name, s.Observed);
-        ContainerConfig config;
-        try
+        var (id, failure) = await CreateAndStartAsync(s, spec, start.Kind, restartCount);
+        if (id is null)
         {
-            config = ContainerConfigFactory.Create(pod, spec, start.Kind, restartCount, logs.ContainerLog(pod, spec.Name, restartCount), s.PodIp, options, configObjects) with
-            {
-                Mounts = volumes.Mounts(pod, spec, s.Observed.PodIp),
-            };
-        }
-        catch (ContainerConfigException ex)
-        {
-            return StartFailed(s, spec.Name, ContainerReasons.CreateContainerConfigError, ex.Message);
+            return (false, failure);
         }
 
-        string id;
-        try
+        if (!await RunPostStartHookAsync(s, spec, id))
         {
-            id = await runtime.CreateContainerAsync(s.SandboxId, config, ct);
-        }
-        catch (ContainerStartException ex)
-        {
-            return StartFailed(s, spec.Name, ContainerReasons.CreateContainerError, ex.Message);
-        }
-
-        events.Container(pod, spec.Name, EventRecorder.TypeNormal, EventReasons.Created, $"Created container: {spec.Name}");
-        try
-        {
-            await runtime.StartContainerAsync(id, ct);
-        }
-        catch (ContainerStartException ex)
-        {
-            return StartFailed(s, spec.Name, ContainerReasons.RunContainerError, ex.Message);
-        }
-
-        events.Container(pod, spec.Name, EventRecorder.TypeNormal, EventReasons.Started, $"Started container {spec.Name}");
-        if (spec.Lifecycle?.PostStart is { } postStart
-            && await hooks.RunAsync(pod, spec, id, s.PodIp, postStart, ct) is { Succeeded: false } failed)
-        {
-            // Mirrors startContainer step 4: the event hides the message (it may hold secrets), the reason cache keeps it.
-            events.Container(pod, spec.Name, EventRecorder.TypeWarning, EventReasons.FailedPostStartHook, HookEvents.PostStartHookFailed);
-            await terminator.KillContainerAsync(pod, s.PodIp, id, spec.Name, KillReason.Unknown, null, HookEvents.FailedPostStartHookKillMessage, Task.CompletedTask, time.GetUtcNow());
-            s.Ctx.Status.StartFailed(spec.Name, new ContainerStartFailure(HookEvents.PostStartHookError, failed.Message));
             return (false, SyncResult.Ok);
         }
 
@@ -233,12 +200,75 @@ internal sealed class PlanExecutor(
         return (true, SyncResult.Ok);
     }
 
-    /// <summary>Records a failed start: reason cache, the Failed event <c>Error: ERROR</c> (the message by default), the retry.</summary>
-    private (bool, SyncResult) StartFailed(Starts s, string name, string reason, string message, string? error = null, DateTimeOffset? retryAt = null)
+    /// <summary>startContainer steps 2 and 3: the config, create, start, each done with its event; no id and the failure if one fails.</summary>
+    private async Task<(string? ContainerId, SyncResult Failure)> CreateAndStartAsync(Starts s, V1Container spec, ContainerKind kind, int restartCount)
+    {
+        var (pod, ct) = (s.Pod, s.Ctx.Cancelled);
+        ContainerConfig config;
+        try
+        {
+            config = ContainerConfigFactory.Create(pod, spec, kind, restartCount, logs.ContainerLog(pod, spec.Name, restartCount), s.PodIp, options, configObjects) with
+            {
+                Mounts = volumes.Mounts(pod, spec, s.Observed.PodIp),
+            };
+        }
+        catch (ContainerConfigException ex)
+        {
+            return (null, StartFailed(s, spec.Name, ContainerReasons.CreateContainerConfigError, ex.Message));
+        }
+
+        string id;
+        try
+        {
+            id = await runtime.CreateContainerAsync(s.SandboxId, config, ct);
+        }
+        catch (ContainerStartException ex)
+        {
+            return (null, StartFailed(s, spec.Name, ContainerReasons.CreateContainerError, ex.Message));
+        }
+
+        events.Container(pod, spec.Name, EventRecorder.TypeNormal, EventReasons.Created, $"Created container: {spec.Name}");
+        try
+        {
+            await runtime.StartContainerAsync(id, ct);
+        }
+        catch (ContainerStartException ex)
+        {
+            return (null, StartFailed(s, spec.Name, ContainerReasons.RunContainerError, ex.Message));
+        }
+
+        events.Container(pod, spec.Name, EventRecorder.TypeNormal, EventReasons.Started, $"Started container {spec.Name}");
+        return (id, SyncResult.Ok);
+    }
+
+    /// <summary>startContainer step 4: runs the postStart hook, if any; false when it failed and the container was killed.</summary>
+    private async Task<bool> RunPostStartHookAsync(Starts s, V1Container spec, string id)
+    {
+        if (spec.Lifecycle?.PostStart is not { } postStart)
+        {
+            return true;
+        }
+
+        var (pod, ct) = (s.Pod, s.Ctx.Cancelled);
+        var hook = await hooks.RunAsync(pod, spec, id, s.PodIp, postStart, ct);
+        if (hook.Succeeded)
+        {
+            return true;
+        }
+
+        // Mirrors startContainer step 4: the event hides the message (it may hold secrets), the reason cache keeps it.
+        events.Container(pod, spec.Name, EventRecorder.TypeWarning, EventReasons.FailedPostStartHook, HookEvents.PostStartHookFailed);
+        await terminator.KillContainerAsync(pod, s.PodIp, id, spec.Name, KillReason.Unknown, null, HookEvents.FailedPostStartHookKillMessage, Task.CompletedTask, time.GetUtcNow());
+        s.Ctx.Status.StartFailed(spec.Name, new ContainerStartFailure(HookEvents.PostStartHookError, hook.Message));
+        return false;
+    }
+
+    /// <summary>Records a failed start: reason cache, the Failed event <c>Error: ERROR</c> (the message by default); the result holds the retry.</summary>
+    private SyncResult StartFailed(Starts s, string name, string reason, string message, string? error = null, DateTimeOffset? retryAt = null)
     {
         s.Ctx.Status.StartFailed(name, new ContainerStartFailure(reason, message));
         events.Container(s.Pod, name, EventRecorder.TypeWarning, EventReasons.Failed, $"Error: {error ?? message}");
-        return (false, SyncResult.Failure(time.GetUtcNow(), retryAt));
+        return SyncResult.Failure(time.GetUtcNow(), retryAt);
     }
 
     /// <summary>
