@@ -198,6 +198,45 @@ internal sealed partial class ShimServer : IAsyncDisposable
         var id = start.Container.Id;
         var (stdoutRead, stdoutWrite) = Pipes.Create();
         var (stderrRead, stderrWrite) = Pipes.Create();
+        var (outcome, log) = await SpawnAsync(start, stdoutWrite, stderrWrite);
+        if (!outcome.Started)
+        {
+            stdoutRead.Dispose();
+            stderrRead.Dispose();
+            log?.Dispose();
+            connection.Send(new ShimMessage { Op = ShimOps.Started, Seq = seq, Id = id, Error = outcome.Error });
+            return;
+        }
+
+        var startedAt = _time.GetUtcNow();
+        var process = ChildProcess.Watch(_reactor, outcome.Pid, outcome.Pidfd!, _time, (stdoutRead, log!.Stdout), (stderrRead, log.Stderr));
+        var entry = new Entry(start.Sandbox, start.Container, outcome.Pid, ProcStat.StartTime(outcome.Pid) ?? 0, startedAt, process);
+        Interlocked.Increment(ref _running);
+        lock (_gate)
+        {
+            _entries[id] = entry;
+            connection.Send(new ShimMessage { Op = ShimOps.Started, Seq = seq, Id = id, Container = entry.Describe(withRecords: false) });
+        }
+
+        Log.Started(_logger, id, outcome.Pid);
+        var exit = await process.Completion;
+        lock (_gate)
+        {
+            entry.Exit = new ShimExit(exit.ExitCode, exit.FinishedAt);
+            _client?.Send(new ShimMessage { Op = ShimOps.Exited, Id = id, Container = entry.Describe(withRecords: false) });
+        }
+
+        Interlocked.Decrement(ref _running);
+        CheckIdle();
+    }
+
+    /// <summary>
+    /// Opens the container's log and namespaces and spawns it; a failure to open or spawn is the outcome's error. The write
+    /// ends of the output pipes are the child's: they are closed here, spawned or not; the log is the caller's.
+    /// </summary>
+    private async Task<(SpawnOutcome Outcome, CriLogWriter? Log)> SpawnAsync(ShimStart start, SafeFd stdoutWrite, SafeFd stderrWrite)
+    {
+        var id = start.Container.Id;
         CriLogWriter? log = null;
         SafeFd? netns = null, uts = null;
         SpawnOutcome outcome;
@@ -231,35 +270,7 @@ internal sealed partial class ShimServer : IAsyncDisposable
             uts?.Dispose();
         }
 
-        if (!outcome.Started)
-        {
-            stdoutRead.Dispose();
-            stderrRead.Dispose();
-            log?.Dispose();
-            connection.Send(new ShimMessage { Op = ShimOps.Started, Seq = seq, Id = id, Error = outcome.Error });
-            return;
-        }
-
-        var startedAt = _time.GetUtcNow();
-        var process = ChildProcess.Watch(_reactor, outcome.Pid, outcome.Pidfd!, _time, (stdoutRead, log!.Stdout), (stderrRead, log.Stderr));
-        var entry = new Entry(start.Sandbox, start.Container, outcome.Pid, ProcStat.StartTime(outcome.Pid) ?? 0, startedAt, process);
-        Interlocked.Increment(ref _running);
-        lock (_gate)
-        {
-            _entries[id] = entry;
-            connection.Send(new ShimMessage { Op = ShimOps.Started, Seq = seq, Id = id, Container = entry.Describe(withRecords: false) });
-        }
-
-        Log.Started(_logger, id, outcome.Pid);
-        var exit = await process.Completion;
-        lock (_gate)
-        {
-            entry.Exit = new ShimExit(exit.ExitCode, exit.FinishedAt);
-            _client?.Send(new ShimMessage { Op = ShimOps.Exited, Id = id, Container = entry.Describe(withRecords: false) });
-        }
-
-        Interlocked.Decrement(ref _running);
-        CheckIdle();
+        return (outcome, log);
     }
 
     private void CheckIdle()
