@@ -20,6 +20,33 @@ public sealed partial class ProcessRuntime
         var byId = owned.ToDictionary(c => c.Id);
         var sandboxes = _store.LoadSandboxes().ToDictionary(r => r.Id);
         var containers = _store.LoadContainers().ToDictionary(r => r.Id);
+        MergeShimRecords(owned, sandboxes, containers);
+        foreach (var record in sandboxes.Values.OrderBy(r => r.CreatedAt))
+        {
+            RecoverSandbox(record);
+        }
+
+        foreach (var record in containers.Values.OrderBy(r => r.CreatedAt))
+        {
+            RecoverContainer(record, byId.GetValueOrDefault(record.Id), shim);
+        }
+
+        // Not adopted: removed by the previous agent, which died before the shim heard of it, or already recorded as
+        // exited (the shim's copy would otherwise stay until the shim exits, as no removal would forget it).
+        foreach (var c in owned.Where(c => !_containers.TryGetValue(c.Id, out var container) || container.Process is null))
+        {
+            shim.Forget(c.Id);
+        }
+    }
+
+    /// <summary>
+    /// The shim's copies of the records of the containers it runs stand in for the saved ones: a sandbox's when it was
+    /// saved not Ready or not at all (and it is saved again), a container's when it was saved Created or not at all (as
+    /// Created: adopting it makes it Running).
+    /// </summary>
+    private void MergeShimRecords(
+        IReadOnlyList<ShimContainer> owned, Dictionary<string, SandboxRecord> sandboxes, Dictionary<string, ContainerRecord> containers)
+    {
         foreach (var c in owned.Where(c => c.Exit is null))
         {
             if (c.Sandbox is { } sandbox && (!sandboxes.TryGetValue(sandbox.Id, out var saved) || !saved.Ready))
@@ -33,52 +60,47 @@ public sealed partial class ProcessRuntime
                 containers[record.Id] = record with { State = RuntimeContainerState.Created };
             }
         }
+    }
 
-        foreach (var record in sandboxes.Values.OrderBy(r => r.CreatedAt))
+    /// <summary>A Ready sandbox keeps its network namespace if it and its UTS namespace still exist, and is no longer Ready if not.</summary>
+    private void RecoverSandbox(SandboxRecord record)
+    {
+        var sandbox = new SandboxInstance(record);
+        if (record is { Ready: true, Netns: { } netns })
         {
-            var sandbox = new SandboxInstance(record);
-            if (record is { Ready: true, Netns: { } netns })
+            if (File.Exists(PodNetwork.NetnsPath(netns)) && (record.Uts is not { } uts || File.Exists(PodUts.PathOf(uts))))
             {
-                if (File.Exists(PodNetwork.NetnsPath(netns)) && (record.Uts is not { } uts || File.Exists(PodUts.PathOf(uts))))
-                {
-                    sandbox.Netns.Replace(PodNetwork.OpenNetns(netns));
-                }
-                else
-                {
-                    Update(sandbox, r => r with { Ready = false });
-                }
+                sandbox.Netns.Replace(PodNetwork.OpenNetns(netns));
             }
-
-            _sandboxes[record.Id] = sandbox;
-            Pod(record.PodUid).Sandboxes.Add(sandbox);
-        }
-
-        foreach (var record in containers.Values.OrderBy(r => r.CreatedAt))
-        {
-            var container = new ContainerInstance(record);
-            _containers[record.Id] = container;
-            Pod(record.PodUid).Containers.Add(container);
-            if (byId.GetValueOrDefault(record.Id) is { } c && record.State != RuntimeContainerState.Exited)
+            else
             {
-                Adopt(container, shim.Adopt(c), c);
-            }
-            else if (record.State == RuntimeContainerState.Running)
-            {
-                KillRecovered(record);
-                Update(container, r => Lost(r, _time.GetUtcNow()));
-            }
-
-            if (container.Record.State is RuntimeContainerState.Exited or RuntimeContainerState.Unknown)
-            {
-                container.Finished.TrySetResult();
+                Update(sandbox, r => r with { Ready = false });
             }
         }
 
-        // Not adopted: removed by the previous agent, which died before the shim heard of it, or already recorded as
-        // exited (the shim's copy would otherwise stay until the shim exits, as no removal would forget it).
-        foreach (var c in owned.Where(c => !_containers.TryGetValue(c.Id, out var container) || container.Process is null))
+        _sandboxes[record.Id] = sandbox;
+        Pod(record.PodUid).Sandboxes.Add(sandbox);
+    }
+
+    /// <summary>A container the shim owns (<paramref name="owned"/>) is adopted unless recorded as exited; a running one it does not own is lost.</summary>
+    private void RecoverContainer(ContainerRecord record, ShimContainer? owned, ShimClient shim)
+    {
+        var container = new ContainerInstance(record);
+        _containers[record.Id] = container;
+        Pod(record.PodUid).Containers.Add(container);
+        if (owned is { } c && record.State != RuntimeContainerState.Exited)
         {
-            shim.Forget(c.Id);
+            Adopt(container, shim.Adopt(c), c);
+        }
+        else if (record.State == RuntimeContainerState.Running)
+        {
+            KillRecovered(record);
+            Update(container, r => Lost(r, _time.GetUtcNow()));
+        }
+
+        if (container.Record.State is RuntimeContainerState.Exited or RuntimeContainerState.Unknown)
+        {
+            container.Finished.TrySetResult();
         }
     }
 
