@@ -19,46 +19,10 @@ public sealed partial class ProcessRuntime
         }
 
         var names = network ? PodNetwork.Names(id) : default;
-        var sandbox = new SandboxInstance(new SandboxRecord
-        {
-            Id = id,
-            PodUid = config.PodUid,
-            Name = config.Name,
-            Namespace = config.Namespace,
-            Attempt = config.Attempt,
-            HostNetwork = config.HostNetwork,
-            Hostname = config.Hostname,
-            Netns = names.Netns,
-            Uts = names.Netns,
-            HostVeth = names.HostVeth,
-            CreatedAt = _time.GetUtcNow(),
-            Ready = !network,
-        });
-
-        // On disk before the IP is claimed and the namespaces exist: an agent killed during the setup leaves a record
-        // naming what to remove (the claim files name their sandbox), never an unrecorded namespace or IP claim.
+        var sandbox = new SandboxInstance(NewSandboxRecord(id, config, names, network));
         if (network)
         {
-            try
-            {
-                var ip = await WrapAsync(async () =>
-                {
-                    _store.SaveNew(sandbox.Record);
-                    await PodUts.CreateAsync(names.Netns, config.Hostname.Length > 0 ? config.Hostname : Environment.MachineName);
-                    return _network.Claim(id);
-                });
-                var info = new PodNetworkInfo(names.Netns, names.HostVeth, ip);
-                Update(sandbox, r => r with { Ip = ip });
-                await WrapAsync(() => _network.SetUpAsync(info, id, ct));
-                sandbox.Netns.Replace(PodNetwork.OpenNetns(info.Netns));
-                Update(sandbox, r => r with { Ready = true });
-            }
-            catch
-            {
-                PodUts.Remove(names.Netns);
-                _store.DeleteSandbox(id);
-                throw;
-            }
+            await SetUpNetworkAsync(sandbox, names, config.Hostname, ct);
         }
         else
         {
@@ -73,6 +37,55 @@ public sealed partial class ProcessRuntime
         }
 
         return id;
+    }
+
+    /// <summary>The record of a new sandbox: Ready at once unless its network is still to be set up.</summary>
+    private SandboxRecord NewSandboxRecord(string id, PodSandboxConfig config, (string Netns, string HostVeth) names, bool network) => new()
+    {
+        Id = id,
+        PodUid = config.PodUid,
+        Name = config.Name,
+        Namespace = config.Namespace,
+        Attempt = config.Attempt,
+        HostNetwork = config.HostNetwork,
+        Hostname = config.Hostname,
+        Netns = names.Netns,
+        Uts = names.Netns,
+        HostVeth = names.HostVeth,
+        CreatedAt = _time.GetUtcNow(),
+        Ready = !network,
+    };
+
+    /// <summary>
+    /// Saves the sandbox, creates its UTS namespace with the hostname (the node's when empty), claims its IP and sets up
+    /// its network namespace, then marks it Ready. On a failure the sandbox is removed and the failure rethrown.
+    /// </summary>
+    private async Task SetUpNetworkAsync(SandboxInstance sandbox, (string Netns, string HostVeth) names, string hostname, CancellationToken ct)
+    {
+        var id = sandbox.Record.Id;
+
+        // On disk before the IP is claimed and the namespaces exist: an agent killed during the setup leaves a record
+        // naming what to remove (the claim files name their sandbox), never an unrecorded namespace or IP claim.
+        try
+        {
+            var ip = await WrapAsync(async () =>
+            {
+                _store.SaveNew(sandbox.Record);
+                await PodUts.CreateAsync(names.Netns, hostname.Length > 0 ? hostname : Environment.MachineName);
+                return _network.Claim(id);
+            });
+            var info = new PodNetworkInfo(names.Netns, names.HostVeth, ip);
+            Update(sandbox, r => r with { Ip = ip });
+            await WrapAsync(() => _network.SetUpAsync(info, id, ct));
+            sandbox.Netns.Replace(PodNetwork.OpenNetns(info.Netns));
+            Update(sandbox, r => r with { Ready = true });
+        }
+        catch
+        {
+            PodUts.Remove(names.Netns);
+            _store.DeleteSandbox(id);
+            throw;
+        }
     }
 
     /// <summary>Kills the sandbox's remaining containers, removes its veth and its network and UTS namespaces.</summary>
