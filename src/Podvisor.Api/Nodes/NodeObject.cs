@@ -17,18 +17,7 @@ internal static class NodeObject
 
     public static V1Node Build(string name, HostFacts host, FeatureGates gates, string kubeletVersion, string runtimeVersion, DateTime now)
     {
-        var capacity = new Dictionary<string, ResourceQuantity>
-        {
-            ["cpu"] = new(host.Resources.Cpus.ToString(CultureInfo.InvariantCulture)),
-            ["ephemeral-storage"] = Ki(host.Resources.EphemeralStorageBytes),
-            ["memory"] = Ki(host.Resources.MemoryBytes),
-            ["pods"] = new(MaxPods.ToString(CultureInfo.InvariantCulture)),
-        };
-        var allocatable = new Dictionary<string, ResourceQuantity>(capacity)
-        {
-            ["ephemeral-storage"] = new(host.Resources.AllocatableEphemeralStorageBytes.ToString(CultureInfo.InvariantCulture)),
-            ["memory"] = Ki(host.Resources.AllocatableMemoryBytes),
-        };
+        var capacity = Capacity(host.Resources);
         return new V1Node
         {
             ApiVersion = "v1",
@@ -36,47 +25,20 @@ internal static class NodeObject
             Metadata = new V1ObjectMeta
             {
                 Name = name,
-                Labels = new Dictionary<string, string>
-                {
-                    ["beta.kubernetes.io/arch"] = host.Architecture,
-                    ["beta.kubernetes.io/os"] = "linux",
-                    ["kubernetes.io/arch"] = host.Architecture,
-                    ["kubernetes.io/hostname"] = name,
-                    ["kubernetes.io/os"] = "linux",
-                },
+                Labels = InitialLabels(name, host),
             },
             Spec = new V1NodeSpec(),
             Status = new V1NodeStatus
             {
                 Capacity = capacity,
-                Allocatable = allocatable,
-                Conditions =
-                [
-                    Condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", now),
-                    Condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now),
-                    Condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", now),
-                    Condition("Ready", "True", "KubeletReady", "kubelet is posting ready status", now),
-                ],
+                Allocatable = Allocatable(host.Resources, capacity),
+                Conditions = Conditions(now),
                 Addresses =
                 [
                     new V1NodeAddress { Type = "InternalIP", Address = host.InternalIp },
                     new V1NodeAddress { Type = "Hostname", Address = host.Hostname },
                 ],
-                NodeInfo = new V1NodeSystemInfo
-                {
-                    MachineID = host.MachineId,
-                    SystemUUID = host.SystemUuid,
-                    BootID = host.BootId,
-                    KernelVersion = host.KernelVersion,
-                    OsImage = host.OsImage,
-                    ContainerRuntimeVersion = runtimeVersion,
-                    KubeletVersion = kubeletVersion,
-
-                    // Deprecated and no longer set by the kubelet, but not omitempty upstream: clients (the Python client) require it.
-                    KubeProxyVersion = "",
-                    OperatingSystem = "linux",
-                    Architecture = host.Architecture,
-                },
+                NodeInfo = NodeInfo(host, kubeletVersion, runtimeVersion),
                 DeclaredFeatures = gates.RestartAllContainersOnContainerExits ? ["RestartAllContainersOnContainerExits"] : null,
             },
         };
@@ -93,6 +55,58 @@ internal static class NodeObject
             }
         }
     }
+
+    /// <summary>initialNode's labels: the well-known arch, os and hostname labels, and their beta twins.</summary>
+    private static Dictionary<string, string> InitialLabels(string name, HostFacts host) => new()
+    {
+        ["beta.kubernetes.io/arch"] = host.Architecture,
+        ["beta.kubernetes.io/os"] = "linux",
+        ["kubernetes.io/arch"] = host.Architecture,
+        ["kubernetes.io/hostname"] = name,
+        ["kubernetes.io/os"] = "linux",
+    };
+
+    /// <summary>MachineInfo's capacity: the host's CPUs, ephemeral storage and memory, and <see cref="MaxPods"/>.</summary>
+    private static Dictionary<string, ResourceQuantity> Capacity(NodeResources resources) => new()
+    {
+        ["cpu"] = new(resources.Cpus.ToString(CultureInfo.InvariantCulture)),
+        ["ephemeral-storage"] = Ki(resources.EphemeralStorageBytes),
+        ["memory"] = Ki(resources.MemoryBytes),
+        ["pods"] = new(MaxPods.ToString(CultureInfo.InvariantCulture)),
+    };
+
+    /// <summary>MachineInfo's allocatable: the capacity less the eviction thresholds of ephemeral storage and memory.</summary>
+    private static Dictionary<string, ResourceQuantity> Allocatable(NodeResources resources, Dictionary<string, ResourceQuantity> capacity) => new(capacity)
+    {
+        ["ephemeral-storage"] = new(resources.AllocatableEphemeralStorageBytes.ToString(CultureInfo.InvariantCulture)),
+        ["memory"] = Ki(resources.AllocatableMemoryBytes),
+    };
+
+    /// <summary>The pressure conditions and Ready, as a healthy kubelet posts them.</summary>
+    private static List<V1NodeCondition> Conditions(DateTime now) =>
+    [
+        Condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", now),
+        Condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now),
+        Condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", now),
+        Condition("Ready", "True", "KubeletReady", "kubelet is posting ready status", now),
+    ];
+
+    /// <summary>MachineInfo's and VersionInfo's system info.</summary>
+    private static V1NodeSystemInfo NodeInfo(HostFacts host, string kubeletVersion, string runtimeVersion) => new()
+    {
+        MachineID = host.MachineId,
+        SystemUUID = host.SystemUuid,
+        BootID = host.BootId,
+        KernelVersion = host.KernelVersion,
+        OsImage = host.OsImage,
+        ContainerRuntimeVersion = runtimeVersion,
+        KubeletVersion = kubeletVersion,
+
+        // Deprecated and no longer set by the kubelet, but not omitempty upstream: clients (the Python client) require it.
+        KubeProxyVersion = "",
+        OperatingSystem = "linux",
+        Architecture = host.Architecture,
+    };
 
     private static ResourceQuantity Ki(long bytes) => new((bytes / 1024).ToString(CultureInfo.InvariantCulture) + "Ki");
 
