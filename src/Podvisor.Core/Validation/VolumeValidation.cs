@@ -8,7 +8,7 @@ namespace Podvisor.Core.Validation;
 /// rejected by <see cref="PodvisorAdmission"/>) and
 /// ValidateVolumeMounts.
 /// </summary>
-public static class VolumeValidation
+public static partial class VolumeValidation
 {
     /// <summary>
     /// Volume source fields in upstream's check order, with the path upstream names in the "more than 1 volume type"
@@ -219,78 +219,6 @@ public static class VolumeValidation
 
     private static IEnumerable<FieldError> ValidateMode(int? mode, FieldPath path) =>
         mode is { } m && m is < 0 or > 0b111_111_111 ? [FieldError.Invalid(path, m, FileModeErrorMsg)] : [];
-
-    /// <summary>
-    /// Mirrors validateProjectedVolumeSource and validateProjectionSources, in upstream's order per source (secret,
-    /// configMap, downwardAPI, serviceAccountToken, then "more than 1 volume type"): each source's own rules, the
-    /// token's 10 minutes to 2^32 seconds and local path, and no two items writing one path (the error names the
-    /// projected field with the source's name, or the item's path for downwardAPI and token items).
-    /// </summary>
-    private static List<FieldError> ValidateProjected(V1ProjectedVolumeSource projected, FieldPath path)
-    {
-        var errs = ValidateMode(projected.DefaultMode, path.Child("defaultMode")).ToList();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        void Claim(string? itemPath, object value)
-        {
-            if (!string.IsNullOrEmpty(itemPath) && !seen.Add(itemPath))
-            {
-                errs.Add(FieldError.Invalid(path, value, "conflicting duplicate paths"));
-            }
-        }
-
-        foreach (var (source, i) in (projected.Sources ?? []).Select((s, i) => (s, i)))
-        {
-            var sourcePath = path.Child("sources").Index(i);
-            var kinds = 0;
-            if (source.Secret is { } secret)
-            {
-                kinds++;
-                errs.AddRange(ValidateObjectSource(secret.Name, "name", null, secret.Items, sourcePath.Child("secret")));
-                (secret.Items ?? []).ToList().ForEach(item => Claim(item.Path, secret.Name ?? ""));
-            }
-
-            if (source.ConfigMap is { } configMap)
-            {
-                kinds++;
-                errs.AddRange(ValidateObjectSource(configMap.Name, "name", null, configMap.Items, sourcePath.Child("configMap")));
-                (configMap.Items ?? []).ToList().ForEach(item => Claim(item.Path, configMap.Name ?? ""));
-            }
-
-            if (source.DownwardAPI is { } downward)
-            {
-                kinds++;
-                errs.AddRange(ValidateDownwardApiFiles(downward.Items, sourcePath.Child("downwardAPI").Child("items")));
-                (downward.Items ?? []).ToList().ForEach(item => Claim(item.Path, item.Path ?? ""));
-            }
-
-            if (source.ServiceAccountToken is { } token)
-            {
-                kinds++;
-                var tokenPath = sourcePath.Child("serviceAccountToken");
-                var seconds = token.ExpirationSeconds ?? 0;
-                if (seconds < 10 * 60)
-                {
-                    errs.Add(FieldError.Invalid(tokenPath.Child("expirationSeconds"), seconds, "may not specify a duration less than 10 minutes"));
-                }
-
-                if (seconds > 1L << 32)
-                {
-                    errs.Add(FieldError.Invalid(tokenPath.Child("expirationSeconds"), seconds, "may not specify a duration larger than 2^32 seconds"));
-                }
-
-                errs.AddRange(string.IsNullOrEmpty(token.Path) ? [FieldError.Required(path.Child("path"))] : ValidateLocalNonReservedPath(token.Path, path.Child("path")));
-                Claim(token.Path, token.Path ?? "");
-            }
-
-            kinds += new object?[] { source.ClusterTrustBundle, source.PodCertificate }.Count(s => s is not null);
-            if (kinds > 1)
-            {
-                errs.Add(FieldError.Forbidden(sourcePath, "may not specify more than 1 volume type per source"));
-            }
-        }
-
-        return errs;
-    }
 
     private static IEnumerable<FieldError> ValidateEmptyDir(V1EmptyDirVolumeSource emptyDir, FieldPath path)
     {
