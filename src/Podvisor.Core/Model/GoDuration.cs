@@ -99,43 +99,58 @@ public static class GoDuration
         double ticks = 0;
         while (!s.IsEmpty)
         {
-            var n = 0;
-            while (n < s.Length && (char.IsAsciiDigit(s[n]) || s[n] == '.'))
-            {
-                n++;
-            }
-
-            var u = n;
-            while (u < s.Length && !char.IsAsciiDigit(s[u]) && s[u] != '.')
-            {
-                u++;
-            }
-
-            if (n == 0 || !double.TryParse(s[..n], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            if (!TryParseComponent(ref s, out var componentTicks))
             {
                 return false;
             }
 
-            double? unit = s[n..u] switch
-            {
-                "ns" => 0.01,
-                "us" or "µs" or "μs" => 10,
-                "ms" => TimeSpan.TicksPerMillisecond,
-                "s" => TimeSpan.TicksPerSecond,
-                "m" => TimeSpan.TicksPerMinute,
-                "h" => TimeSpan.TicksPerHour,
-                _ => null,
-            };
-            if (unit is null)
-            {
-                return false;
-            }
-
-            ticks += value * unit.Value;
-            s = s[u..];
+            ticks += componentTicks;
         }
 
         duration = TimeSpan.FromTicks((long)(negative ? -ticks : ticks));
         return true;
     }
+
+    /// <summary>Reads one number and its unit (<c>1.5h</c>) off the start of <paramref name="s"/>, as ticks.</summary>
+    private static bool TryParseComponent(ref ReadOnlySpan<char> s, out double ticks)
+    {
+        ticks = 0;
+        var n = 0;
+        while (n < s.Length && (char.IsAsciiDigit(s[n]) || s[n] == '.'))
+        {
+            n++;
+        }
+
+        var u = n;
+        while (u < s.Length && !char.IsAsciiDigit(s[u]) && s[u] != '.')
+        {
+            u++;
+        }
+
+        if (n == 0 || !double.TryParse(s[..n], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return false;
+        }
+
+        if (UnitTicks(s[n..u]) is not { } unit)
+        {
+            return false;
+        }
+
+        ticks = value * unit;
+        s = s[u..];
+        return true;
+    }
+
+    /// <summary>The ticks in one of a Go duration's units; null for any other text.</summary>
+    private static double? UnitTicks(ReadOnlySpan<char> unit) => unit switch
+    {
+        "ns" => 0.01,
+        "us" or "µs" or "μs" => 10,
+        "ms" => TimeSpan.TicksPerMillisecond,
+        "s" => TimeSpan.TicksPerSecond,
+        "m" => TimeSpan.TicksPerMinute,
+        "h" => TimeSpan.TicksPerHour,
+        _ => null,
+    };
 }
