@@ -26,11 +26,10 @@ internal sealed class TokenRequestEndpoints(ApiContext api, ServiceAccountTokens
     private async Task CreateAsync(HttpContext ctx)
     {
         var (ns, name) = (ctx.Route("ns"), ctx.Route("name"));
-        var (node, parseError) = await RequestBody.ReadObjectAsync(ctx.Request, envelopeOfOtherKinds: true).ConfigureAwait(false);
-        var (request, decodeError) = node is null ? (null, parseError) : RequestBody.Decode<Authenticationv1TokenRequest>(node);
+        var (request, requestError) = await ReadRequestAsync(ctx.Request).ConfigureAwait(false);
         if (request is null)
         {
-            await ApiResponses.WriteError(ctx, decodeError!).ConfigureAwait(false);
+            await ApiResponses.WriteError(ctx, requestError!).ConfigureAwait(false);
             return;
         }
 
@@ -42,32 +41,12 @@ internal sealed class TokenRequestEndpoints(ApiContext api, ServiceAccountTokens
 
         request.Spec ??= new V1TokenRequestSpec();
         var seconds = request.Spec.ExpirationSeconds ??= 3600;
-        var errors = new ErrorList();
-        if (seconds < 10 * 60)
+        var errors = ValidateExpiration(seconds);
+        var (pod, podNotFound) = BoundPod(ns, request.Spec.BoundObjectRef, errors);
+        if (podNotFound is not null)
         {
-            errors.Add(FieldError.Invalid(FieldPath.Root("spec").Child("expirationSeconds"), seconds, "may not specify a duration less than 10 minutes"));
-        }
-        else if (seconds > 1L << 32)
-        {
-            errors.Add(FieldError.Invalid(FieldPath.Root("spec").Child("expirationSeconds"), seconds, "may not specify a duration larger than 2^32 seconds"));
-        }
-
-        V1Pod? pod = null;
-        if (request.Spec.BoundObjectRef is { } bound)
-        {
-            if (bound.Kind != "Pod")
-            {
-                errors.Add(FieldError.NotSupported(FieldPath.Root("spec").Child("boundObjectRef").Child("kind"), bound.Kind, ["Pod"]));
-            }
-            else if (api.Store.Get(ResourceKind.Pods, ns, bound.Name ?? "")?.Object is V1Pod found && (string.IsNullOrEmpty(bound.Uid) || bound.Uid == found.Metadata.Uid))
-            {
-                pod = found;
-            }
-            else
-            {
-                await ApiResponses.WriteError(ctx, ApiError.NotFound("pods", bound.Name ?? "")).ConfigureAwait(false);
-                return;
-            }
+            await ApiResponses.WriteError(ctx, podNotFound).ConfigureAwait(false);
+            return;
         }
 
         if (ObjectWrites.Invalid(Kind, name, errors) is { } invalid)
@@ -84,5 +63,51 @@ internal sealed class TokenRequestEndpoints(ApiContext api, ServiceAccountTokens
         request.Spec.Audiences = audiences;
         request.Status = new V1TokenRequestStatus { Token = token.Token, ExpirationTimestamp = token.ExpiresAt.UtcDateTime };
         await ApiResponses.WriteObject(ctx, 201, request).ConfigureAwait(false);
+    }
+
+    /// <summary>The body as a TokenRequest (JSON, YAML or protobuf), or the error that answers it.</summary>
+    private static async Task<(Authenticationv1TokenRequest? Request, ApiError? Error)> ReadRequestAsync(HttpRequest http)
+    {
+        var (node, parseError) = await RequestBody.ReadObjectAsync(http, envelopeOfOtherKinds: true).ConfigureAwait(false);
+        return node is null ? (null, parseError) : RequestBody.Decode<Authenticationv1TokenRequest>(node);
+    }
+
+    /// <summary>expirationSeconds from 10 minutes to 2^32 seconds.</summary>
+    private static ErrorList ValidateExpiration(long seconds)
+    {
+        var errors = new ErrorList();
+        if (seconds < 10 * 60)
+        {
+            errors.Add(FieldError.Invalid(FieldPath.Root("spec").Child("expirationSeconds"), seconds, "may not specify a duration less than 10 minutes"));
+        }
+        else if (seconds > 1L << 32)
+        {
+            errors.Add(FieldError.Invalid(FieldPath.Root("spec").Child("expirationSeconds"), seconds, "may not specify a duration larger than 2^32 seconds"));
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// The pod a token is to be bound to, if any: a bound kind other than Pod is one of <paramref name="errors"/>, a pod
+    /// of the namespace that is not there (or has another uid) is a 404.
+    /// </summary>
+    private (V1Pod? Pod, ApiError? NotFound) BoundPod(string ns, V1BoundObjectReference? bound, ErrorList errors)
+    {
+        if (bound is null)
+        {
+            return (null, null);
+        }
+
+        if (bound.Kind != "Pod")
+        {
+            errors.Add(FieldError.NotSupported(FieldPath.Root("spec").Child("boundObjectRef").Child("kind"), bound.Kind, ["Pod"]));
+            return (null, null);
+        }
+
+        return api.Store.Get(ResourceKind.Pods, ns, bound.Name ?? "")?.Object is V1Pod found
+            && (string.IsNullOrEmpty(bound.Uid) || bound.Uid == found.Metadata.Uid)
+            ? (found, null)
+            : (null, ApiError.NotFound("pods", bound.Name ?? ""));
     }
 }
