@@ -11,8 +11,6 @@ public sealed record FeatureGates(bool ContainerRestartRules = true, bool Restar
     /// <summary>A stock node with RestartAllContainersOnContainerExits=false (the v1.35 default; v1.36 turned it on).</summary>
     public static FeatureGates RestartAllOff { get; } = new(RestartAllContainersOnContainerExits: false);
 
-    public static readonly IReadOnlyList<string> Known = ["ContainerRestartRules", "RestartAllContainersOnContainerExits"];
-
     /// <summary>Parses the kubelet's <c>--feature-gates</c> syntax: <c>Name=true|false,...</c>.</summary>
     public static bool TryParse(string? text, out FeatureGates gates, out string? error)
     {

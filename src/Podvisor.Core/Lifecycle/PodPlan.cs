@@ -38,8 +38,6 @@ public sealed record ContainerBackOff(string Name, DateTimeOffset RetryAt, strin
 /// </summary>
 public sealed record PodPlan
 {
-    public static PodPlan Nothing { get; } = new();
-
     /// <summary>Kill every container (pod grace, sidecars last) and stop the sandbox.</summary>
     public bool KillPod { get; init; }
 

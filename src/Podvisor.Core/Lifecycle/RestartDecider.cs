@@ -57,21 +57,6 @@ public static class RestartDecider
         spec.AllContainers().Any(c => c.Container.RestartPolicyRules?.Any(r => r.Action == ContainerRestartRuleActions.RestartAllContainers) ?? false);
 
     /// <summary>
-    /// Mirrors IsContainerRestartable (docs/lifecycle.md §4 helper 5): a Restart rule or a non-Never container policy; otherwise the pod
-    /// policy. RestartAllContainers rules do not count.
-    /// </summary>
-    public static bool IsContainerRestartable(V1PodSpec spec, V1Container container)
-    {
-        if (container.RestartPolicy is { } policy)
-        {
-            return (container.RestartPolicyRules?.Any(r => r.Action == ContainerRestartRuleActions.Restart) ?? false)
-                || policy != RestartPolicies.Never;
-        }
-
-        return RestartPolicy.EffectiveFor(spec) != RestartPolicies.Never;
-    }
-
-    /// <summary>
     /// Mirrors kubecontainer.ShouldAllContainersRestart (docs/lifecycle.md §6.1): the API condition is True, or the newest runtime instance,
     /// or else the API <c>state.terminated</c>, of some init or regular container matches a RestartAllContainers rule
     /// first. False when the gate is off or the pod is being deleted.

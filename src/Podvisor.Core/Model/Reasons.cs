@@ -14,7 +14,6 @@ public static class ContainerReasons
     public const string Completed = "Completed";
     public const string Error = "Error";
     public const string OOMKilled = "OOMKilled";
-    public const string ContainerCannotRun = "ContainerCannotRun";
 
     /// <summary>Image manager errors (kubelet images/types.go), reported as waiting reasons.</summary>
     public const string ErrImagePull = "ErrImagePull";
@@ -66,7 +65,6 @@ public static class PodPhases
     public const string Running = "Running";
     public const string Succeeded = "Succeeded";
     public const string Failed = "Failed";
-    public const string Unknown = "Unknown";
 
     public static bool IsTerminal(string? phase) => phase is Succeeded or Failed;
 }

@@ -4,4 +4,4 @@ namespace Podvisor.Core.Serialization;
 /// A problem found while decoding. <see cref="IsStrict"/> marks the errors kube-apiserver's strict decoding reports
 /// (unknown and duplicate fields), which a non-strict decode would ignore.
 /// </summary>
-public sealed record DecodeIssue(string Message, int Line, int Column, bool IsStrict);
+public sealed record DecodeIssue(string Message, int Line, bool IsStrict);

@@ -280,7 +280,7 @@ public sealed class NodeBinder
     private void TypeError(ManifestNode node, string path, string expected) =>
         Issue(node, $"invalid value for {Quote(path.Length == 0 ? "(root)" : path)}: expected {expected}, got {Describe(node)}", strict: false);
 
-    private void Issue(ManifestNode at, string message, bool strict) => issues.Add(new DecodeIssue(message, at.Line, at.Column, strict));
+    private void Issue(ManifestNode at, string message, bool strict) => issues.Add(new DecodeIssue(message, at.Line, strict));
 
     private static bool IsNull(ManifestNode node) =>
         node is ScalarNode { Style: ScalarStyle.Null } or ScalarNode { Style: ScalarStyle.Plain, Text: "" or "~" or "null" or "Null" or "NULL" };

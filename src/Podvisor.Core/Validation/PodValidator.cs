@@ -12,7 +12,6 @@ namespace Podvisor.Core.Validation;
 /// </summary>
 public static class PodValidator
 {
-    public const string Kind = "Pod";
     private static readonly string[] SupportedDnsPolicies = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
     private static readonly string[] SupportedPreemptionPolicies = ["PreemptLowerPriority", "PreemptNever"];
 
