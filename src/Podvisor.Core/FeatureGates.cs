@@ -8,9 +8,6 @@ public sealed record FeatureGates(bool ContainerRestartRules = true, bool Restar
 {
     public static FeatureGates Default { get; } = new();
 
-    /// <summary>A stock node with RestartAllContainersOnContainerExits=false (the v1.35 default; v1.36 turned it on).</summary>
-    public static FeatureGates RestartAllOff { get; } = new(RestartAllContainersOnContainerExits: false);
-
     /// <summary>Parses the kubelet's <c>--feature-gates</c> syntax: <c>Name=true|false,...</c>.</summary>
     public static bool TryParse(string? text, out FeatureGates gates, out string? error)
     {

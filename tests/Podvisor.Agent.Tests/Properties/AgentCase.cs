@@ -92,7 +92,7 @@ public sealed record AgentCase(V1Pod Pod, FeatureGates Gates, IReadOnlyList<Agen
         Gen.Int[0, 5], rules => rules switch
         {
             0 => new FeatureGates(ContainerRestartRules: false, RestartAllContainersOnContainerExits: false),
-            1 => FeatureGates.RestartAllOff,
+            1 => new FeatureGates(RestartAllContainersOnContainerExits: false),
             _ => FeatureGates.Default,
         });
 

@@ -122,7 +122,7 @@ public sealed partial class RestartAllScenarioTests
     [Fact]
     public async Task RS_15_RuleActionFallsBackToTheContainerPolicyWhenTheGateIsOff()
     {
-        await using var h = new ScenarioHarness(FeatureGates.RestartAllOff);
+        await using var h = new ScenarioHarness(new FeatureGates(RestartAllContainersOnContainerExits: false));
         var pod = await h.RunAsync("""
             metadata: {name: rs15}
             spec:

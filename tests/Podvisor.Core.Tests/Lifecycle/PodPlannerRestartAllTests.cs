@@ -8,7 +8,7 @@ namespace Podvisor.Core.Tests.Lifecycle;
 /// <summary>docs/lifecycle.md §6.3, §6.4, §6.8, §D7-§D9: the RestartAllContainers branch of the planner.</summary>
 public class PodPlannerRestartAllTests
 {
-    private static readonly FeatureGates RestartAllOff = FeatureGates.RestartAllOff;
+    private static readonly FeatureGates RestartAllOff = new(RestartAllContainersOnContainerExits: false);
 
     [Fact]
     public void RS_09_RemovalOrder_RunningTargetFirstThenInitTargetsLastFirstThenTheSource()

@@ -33,7 +33,7 @@ public class RestartAllRequestTests
         Assert.Equal("a RestartAllContainers cycle is already in progress",
             RestartAllRequest.Refusal(pod, Status(PodPhases.Running, restarting: true), FeatureGates.Default));
         Assert.Equal("feature gate RestartAllContainersOnContainerExits is disabled",
-            RestartAllRequest.Refusal(pod, Status(PodPhases.Running), FeatureGates.RestartAllOff));
+            RestartAllRequest.Refusal(pod, Status(PodPhases.Running), new FeatureGates(RestartAllContainersOnContainerExits: false)));
         pod.Metadata.DeletionTimestamp = T0.UtcDateTime;
         Assert.Equal("the pod is being deleted", RestartAllRequest.Refusal(pod, Status(PodPhases.Running), FeatureGates.Default));
     }

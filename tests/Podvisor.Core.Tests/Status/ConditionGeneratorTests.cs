@@ -10,6 +10,7 @@ namespace Podvisor.Core.Tests.Status;
 public class ConditionGeneratorTests
 {
     private static readonly V1Pod Rs08Pod = Pod("Never", [C("container1"), C("trigger", "Never", RestartAllOn(42))]);
+    private static readonly FeatureGates RestartAllOff = new(RestartAllContainersOnContainerExits: false);
 
     private static V1PodStatus WithCondition(string type, string status, DateTime? at = null) =>
         new() { Conditions = [new V1PodCondition { Type = type, Status = status, LastTransitionTime = at }] };
@@ -57,7 +58,7 @@ public class ConditionGeneratorTests
         var sidecarRule = Pod("Never", [C("a")], [Sidecar("w", RestartAllOn(9))]);
         Assert.NotNull(new StatusSequence(sidecarRule).Step(StatusRuntimeBuilder.WithSandbox()).FindCondition(PodConditions.AllContainersRestarting));
 
-        var gateOff = new StatusSequence(Rs08Pod, FeatureGates.RestartAllOff).Step(StatusRuntimeBuilder.WithSandbox().Exited("container1", 0).Exited("trigger", 42));
+        var gateOff = new StatusSequence(Rs08Pod, RestartAllOff).Step(StatusRuntimeBuilder.WithSandbox().Exited("container1", 0).Exited("trigger", 42));
         Assert.Null(gateOff.FindCondition(PodConditions.AllContainersRestarting));
         Assert.Equal(PodPhases.Failed, gateOff.Phase);
     }
@@ -202,7 +203,7 @@ public class ConditionGeneratorTests
         var old = WithCondition(PodConditions.Initialized, "True");
 
         Assert.Equal("True", ConditionGenerator.Initialized(spec, old, [waiting, appWaiting], PodPhases.Running, FeatureGates.Default).Status);
-        Assert.Equal("False", ConditionGenerator.Initialized(spec, old, [waiting, appWaiting], PodPhases.Running, FeatureGates.RestartAllOff).Status);
+        Assert.Equal("False", ConditionGenerator.Initialized(spec, old, [waiting, appWaiting], PodPhases.Running, RestartAllOff).Status);
         Assert.Equal("False", ConditionGenerator.Initialized(spec, null, [waiting, appWaiting], PodPhases.Running, FeatureGates.Default).Status);
     }
 

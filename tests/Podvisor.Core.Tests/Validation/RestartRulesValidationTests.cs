@@ -7,7 +7,7 @@ namespace Podvisor.Core.Tests.Validation;
 /// <summary>Scenario CR-12 (docs/lifecycle.md §3.1–§3.4) with the 1.36 wording of §D2 and the gate behaviour of §D1/§D3.</summary>
 public class RestartRulesValidationTests
 {
-    private static readonly FeatureGates RestartAllOff = FeatureGates.RestartAllOff;
+    private static readonly FeatureGates RestartAllOff = new(RestartAllContainersOnContainerExits: false);
 
     private static V1Pod WithContainer(V1Container c) => Valid(p => p.Spec.Containers = [c]);
 

@@ -100,7 +100,7 @@ public sealed class ApiCompletenessTests
         Assert.Equal(["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"], node.Status.Conditions.Select(c => c.Type));
         Assert.Equal(["InternalIP", "Hostname"], node.Status.Addresses.Select(a => a.Type));
         Assert.Equal(["RestartAllContainersOnContainerExits"], node.Status.DeclaredFeatures);
-        Assert.Null(NodeObject.Build("box", host, FeatureGates.RestartAllOff, "v", "r", DateTime.UnixEpoch).Status.DeclaredFeatures);
+        Assert.Null(NodeObject.Build("box", host, new FeatureGates(RestartAllContainersOnContainerExits: false), "v", "r", DateTime.UnixEpoch).Status.DeclaredFeatures);
 
         node.Metadata.CreationTimestamp = DateTime.UnixEpoch;
         var row = new NodeTablePrinter().Print(node, DateTimeOffset.UnixEpoch.AddDays(3));
@@ -162,14 +162,6 @@ public sealed class ApiCompletenessTests
         Assert.Contains("apis/events.k8s.io/v1", docs.V3.Keys);
         Assert.Contains("io.k8s.api.events.v1.Event", JsonNode.Parse(docs.V3["apis/events.k8s.io/v1"])!["components"]!["schemas"]!.AsObject().Select(p => p.Key));
     }
-
-    private static V1Pod Pod(string name) => new()
-    {
-        ApiVersion = "v1",
-        Kind = "Pod",
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Uid = Guid.NewGuid().ToString() },
-        Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] },
-    };
 
     private static Task<HttpResponseMessage> PostPod(HttpClient http, string name) => http.PostAsync(
         "/api/v1/namespaces/default/pods",
