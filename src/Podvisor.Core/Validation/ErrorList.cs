@@ -1,6 +1,5 @@
 using Podvisor.Core.Model;
 using System.Collections;
-using k8s.Models;
 
 namespace Podvisor.Core.Validation;
 
@@ -58,26 +57,4 @@ public sealed class ErrorList : IReadOnlyList<FieldError>
     /// errors joined as <c>[a, b]</c>.
     /// </summary>
     public string ToInvalidMessage(string kind, string name) => "The " + ToStatusMessage(kind, name);
-
-    /// <summary>
-    /// Mirrors errors.NewInvalid's causes: one per error (not de-duplicated), reason = ErrorType, message =
-    /// ErrorBody(), field = the path. JSON: <c>{"reason":"FieldValueRequired","message":"Required value: ...","field":"..."}</c>.
-    /// </summary>
-    public IList<V1StatusCause> ToStatusCauses() =>
-        errors.Select(e => new V1StatusCause { Reason = e.Reason, Message = e.Body, Field = e.Field }).ToList();
-
-    /// <summary>
-    /// The full 422 metav1.Status kube-apiserver returns for an invalid object (errors.NewInvalid for the core group).
-    /// </summary>
-    public V1Status ToInvalidStatus(string kind, string name) => new()
-    {
-        ApiVersion = "v1",
-        Kind = "Status",
-        Metadata = new V1ListMeta(),
-        Status = "Failure",
-        Message = ToStatusMessage(kind, name),
-        Reason = "Invalid",
-        Code = 422,
-        Details = new V1StatusDetails { Kind = kind, Name = name, Causes = ToStatusCauses() },
-    };
 }

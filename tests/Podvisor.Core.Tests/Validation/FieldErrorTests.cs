@@ -1,6 +1,4 @@
 using Podvisor.Core.Model;
-using System.Text.Json;
-using k8s;
 using Podvisor.Core.Validation;
 
 namespace Podvisor.Core.Tests.Validation;
@@ -103,29 +101,11 @@ public class FieldErrorTests
     }
 
     [Fact]
-    public void StatusCausesHaveReasonMessageAndFieldForEveryError()
+    public void AStatusCauseIsTheReasonTheBodyAndTheField()
     {
         var e = FieldError.Required(FieldPath.Root("spec", "containers").Index(0).Child("restartPolicy"), "must specify restartPolicy when restart rules are used");
-        var errs = new ErrorList([e, e]);
-        var causes = errs.ToStatusCauses();
-        Assert.Equal(2, causes.Count);
-        using var doc = JsonDocument.Parse(KubernetesJson.Serialize(causes[0]));
-        Assert.Equal("FieldValueRequired", doc.RootElement.GetProperty("reason").GetString());
-        Assert.Equal("Required value: must specify restartPolicy when restart rules are used", doc.RootElement.GetProperty("message").GetString());
-        Assert.Equal("spec.containers[0].restartPolicy", doc.RootElement.GetProperty("field").GetString());
-    }
-
-    [Fact]
-    public void InvalidStatusIsA422WithDetails()
-    {
-        var errs = new ErrorList([FieldError.Required(FieldPath.Root("spec", "containers"))]);
-        var status = errs.ToInvalidStatus("Pod", "web");
-        Assert.Equal(422, status.Code);
-        Assert.Equal("Invalid", status.Reason);
-        Assert.Equal("Failure", status.Status);
-        Assert.Equal("Pod \"web\" is invalid: spec.containers: Required value", status.Message);
-        Assert.Equal("Pod", status.Details.Kind);
-        Assert.Equal("web", status.Details.Name);
-        Assert.Single(status.Details.Causes);
+        Assert.Equal("FieldValueRequired", e.Reason);
+        Assert.Equal("Required value: must specify restartPolicy when restart rules are used", e.Body);
+        Assert.Equal("spec.containers[0].restartPolicy", e.Field);
     }
 }

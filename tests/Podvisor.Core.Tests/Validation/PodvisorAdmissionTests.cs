@@ -69,6 +69,6 @@ public class PodvisorAdmissionTests
         var errs = PodvisorAdmission.Validate(FromYaml("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - {name: app, image: nginx}\n"));
         Assert.Equal("The Pod \"web\" is invalid: spec.containers[0].command: Required value: podvisor runs containers as host processes and cannot read an image's entrypoint; set command or args",
             errs.ToInvalidMessage("Pod", "web"));
-        Assert.Equal("FieldValueRequired", errs.ToStatusCauses()[0].Reason);
+        Assert.Equal("FieldValueRequired", errs[0].Reason);
     }
 }
