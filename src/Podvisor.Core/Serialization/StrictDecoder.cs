@@ -1,6 +1,5 @@
 using System.Text.Json;
 using k8s;
-using k8s.Models;
 
 namespace Podvisor.Core.Serialization;
 
@@ -12,8 +11,6 @@ namespace Podvisor.Core.Serialization;
 public sealed record StrictDecodeResult<T>(T? Value, IReadOnlyList<string> Errors, bool IsStrictError, string Kind)
     where T : class
 {
-    public bool IsValid => Errors.Count == 0;
-
     /// <summary>
     /// The decoding error as kube-apiserver words it: <c>strict decoding error: unknown field "spec.x", unknown field
     /// "spec.y"</c> for strict errors, otherwise the first decoding error. Empty when valid.
@@ -30,8 +27,6 @@ public sealed record StrictDecodeResult<T>(T? Value, IReadOnlyList<string> Error
 /// <summary>Strict decoding of a v1 object from a JSON request body (the API create/update path).</summary>
 public static class StrictDecoder
 {
-    public static StrictDecodeResult<V1Pod> DecodePod(string json) => Decode<V1Pod>(json, "Pod");
-
     /// <summary>Decodes <paramref name="json"/> as a v1 <paramref name="kind"/>, reporting unknown and duplicate fields by full path.</summary>
     public static StrictDecodeResult<T> Decode<T>(string json, string kind)
         where T : class
