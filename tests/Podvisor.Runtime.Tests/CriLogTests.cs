@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using CsCheck;
 using Podvisor.Core.Logs;
@@ -14,10 +15,10 @@ public sealed class CriLogTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void Format_IsCriWithNanosecondTimestamp()
+    public void Write_IsCriWithNanosecondTimestamp()
     {
-        Assert.Equal("2026-01-01T00:00:00.000000000Z stdout F hello", CriLog.Format(T0, CriLogStream.Stdout, false, "hello"));
-        Assert.Equal("2026-01-01T00:00:00.123456700Z stderr P x", CriLog.Format(T0.AddTicks(1234567), CriLogStream.Stderr, true, "x"));
+        Assert.Equal("2026-01-01T00:00:00.000000000Z stdout F hello", Format(T0, CriLogStream.Stdout, false, "hello"));
+        Assert.Equal("2026-01-01T00:00:00.123456700Z stderr P x", Format(T0.AddTicks(1234567), CriLogStream.Stderr, true, "x"));
     }
 
     [Theory]
@@ -49,10 +50,10 @@ public sealed class CriLogTests : IDisposable
     public void TryParse_RejectsMalformedLines(string line) => Assert.False(CriLog.TryParse(line, out _));
 
     [Fact]
-    public void Parse_RoundTripsFormat() =>
+    public void Parse_RoundTripsWrite() =>
         Gen.String.Where(s => !s.Contains('\n')).Select(Gen.Bool).Sample((content, partial) =>
         {
-            Assert.True(CriLog.TryParse(CriLog.Format(T0, CriLogStream.Stderr, partial, content), out var entry));
+            Assert.True(CriLog.TryParse(Format(T0, CriLogStream.Stderr, partial, content), out var entry));
             Assert.Equal((T0, CriLogStream.Stderr, partial, content), (entry.Time, entry.Stream, entry.Partial, entry.Content));
         });
 
@@ -106,7 +107,7 @@ public sealed class CriLogTests : IDisposable
     public void ReadTail_KeepsTheLastLinesThenTheLastBytes(int lines, int maxLines, int maxBytes, int firstLine, int lastLine)
     {
         var path = Path.Combine(_dir, "tail.log");
-        File.WriteAllLines(path, Enumerable.Range(1, lines).Select(i => CriLog.Format(T0, CriLogStream.Stdout, false, $"line {i}")));
+        File.WriteAllLines(path, Enumerable.Range(1, lines).Select(i => Format(T0, CriLogStream.Stdout, false, $"line {i}")));
 
         var tail = CriLog.ReadTail(path, maxLines, maxBytes);
 
@@ -120,4 +121,12 @@ public sealed class CriLogTests : IDisposable
 
     [Fact]
     public void ReadTail_OfAMissingFileIsEmpty() => Assert.Equal("", CriLog.ReadTail(Path.Combine(_dir, "none"), 80, 2048));
+
+    /// <summary>One record as <see cref="CriLog.Write"/> appends it, without its newline.</summary>
+    private static string Format(DateTimeOffset time, CriLogStream stream, bool partial, string content)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        CriLog.Write(output, time, stream, partial, Encoding.UTF8.GetBytes(content));
+        return Encoding.UTF8.GetString(output.WrittenSpan)[..^1];
+    }
 }

@@ -53,10 +53,6 @@ public static class CriLog
         output.Write("\n"u8);
     }
 
-    /// <summary>Formats one record as a string (without the trailing newline).</summary>
-    public static string Format(DateTimeOffset time, CriLogStream stream, bool partial, string content) =>
-        $"{FormatTimestamp(time)} {(stream == CriLogStream.Stdout ? "stdout" : "stderr")} {(partial ? 'P' : 'F')} {content}";
-
     /// <summary>Mirrors kubelet parseCRILog: parses one record (without its newline); false for a malformed line.</summary>
     public static bool TryParse(string line, out CriLogEntry entry)
     {
