@@ -19,7 +19,7 @@ internal sealed class EventsV1Endpoints(ApiContext api)
     private const string Collection = Root + "/namespaces/{ns}/events";
     private const string Item = Collection + "/{name}";
 
-    public static readonly ResourceView View = new(Group + "/v1", Group, o => Encoding.UTF8.GetBytes(KubernetesJson.Serialize(Convert((Corev1Event)o.Object))));
+    public static readonly ResourceView View = new(Group + "/v1", o => Encoding.UTF8.GetBytes(KubernetesJson.Serialize(Convert((Corev1Event)o.Object))));
 
     private readonly CollectionHandler _collection = new(api);
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 
 namespace Podvisor.Api.Http;
@@ -55,8 +54,6 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
 
     public static ApiError UnsupportedMediaType(string contentType) =>
         new(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml ({contentType})");
-
-    public static ApiError NotAcceptable(string accept) => new(406, "NotAcceptable", $"only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io ({accept})");
 
     /// <summary>The apiserver's 404 for a path it does not serve: NewNotFound of an empty resource, so <c>details</c> is <c>{}</c>.</summary>
     public static ApiError NoRoute() => new(404, "NotFound", "the server could not find the requested resource", Name: "", Kind: "");
@@ -138,6 +135,4 @@ internal sealed record ApiError(int Code, string Reason, string Message, string?
             writer.WriteString(name, value);
         }
     }
-
-    public HttpStatusCode StatusCode => (HttpStatusCode)Code;
 }

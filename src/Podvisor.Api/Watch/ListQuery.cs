@@ -12,8 +12,7 @@ internal sealed record ListQuery(
     bool Watch,
     string? ResourceVersion,
     long? TimeoutSeconds,
-    bool SendInitialEvents,
-    bool AllowBookmarks)
+    bool SendInitialEvents)
 {
     /// <summary>The page size (<c>limit</c>); 0 means everything.</summary>
     public long Limit { get; init; }
@@ -69,8 +68,7 @@ internal sealed record ListQuery(
             IsTrue(query["watch"]),
             resourceVersion.Length > 0 ? resourceVersion : null,
             timeout,
-            IsTrue(query["sendInitialEvents"]),
-            IsTrue(query["allowWatchBookmarks"])) { Limit = limit, Continue = token }, null);
+            IsTrue(query["sendInitialEvents"])) { Limit = limit, Continue = token }, null);
     }
 
     public bool Matches(StoredObject obj, string? ns) =>

@@ -38,7 +38,7 @@ public sealed class StoreTests
     {
         await using var store = new ObjectStore(new NullJournal());
         store.Load([], 0);
-        var query = new ListQuery(LabelSelector.Parse("app=a").Selector!, FieldSelector.Everything, true, null, null, false, false);
+        var query = new ListQuery(LabelSelector.Parse("app=a").Selector!, FieldSelector.Everything, true, null, null, false);
         var (watch, _) = store.Watch(ResourceKind.Pods, 0);
         var created = (await store.CreateAsync(ResourceKind.Pods, Pod("p", "a"))).Object!;
         var moved = Pod("p", "b");
