@@ -16,11 +16,6 @@ internal sealed class FieldSelector
 
     private FieldSelector(IReadOnlyList<(string, bool, string)> terms) => _terms = terms;
 
-    public IEnumerable<string> Fields => _terms.Select(t => t.Field);
-
-    /// <summary>The value a term requires with <c>=</c>, if any (used to narrow lookups by name).</summary>
-    public string? RequiredValue(string field) => _terms.FirstOrDefault(t => t.Field == field && t.Equal).Value;
-
     public static (FieldSelector? Selector, string? Error) Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))

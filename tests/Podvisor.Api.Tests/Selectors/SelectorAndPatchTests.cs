@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using k8s.Models;
 using Podvisor.Api.Logs;
 using Podvisor.Api.Patching;
 using Podvisor.Api.Selectors;
+using Podvisor.Api.Store;
 using Podvisor.Core.Logs;
 
 namespace Podvisor.Api.Tests.Selectors;
@@ -49,8 +51,9 @@ public sealed class SelectorAndPatchTests
     public void FieldSelectorsHandleEqualityInequalityAndEscapes()
     {
         var (selector, _) = FieldSelector.Parse("metadata.name=a\\,b,status.phase!=Failed");
-        Assert.Equal("a,b", selector!.RequiredValue("metadata.name"));
-        Assert.Equal(["metadata.name", "status.phase"], selector.Fields);
+        Assert.True(selector!.Matches(Pod("a,b", "Running"), ResourceKind.Pods.Field));
+        Assert.False(selector.Matches(Pod("a,b", "Failed"), ResourceKind.Pods.Field));
+        Assert.False(selector.Matches(Pod("a", "Running"), ResourceKind.Pods.Field));
         Assert.NotNull(FieldSelector.Parse("nonsense").Error);
     }
 
@@ -122,4 +125,6 @@ public sealed class SelectorAndPatchTests
         Assert.Equal("z", string.Concat(lines.Select(l => System.Text.Encoding.UTF8.GetString(since.Format(l)))));
         Assert.False(CriLog.TryParse("garbage", out _));
     }
+
+    private static V1Pod Pod(string name, string phase) => new() { Metadata = new V1ObjectMeta { Name = name }, Status = new V1PodStatus { Phase = phase } };
 }
