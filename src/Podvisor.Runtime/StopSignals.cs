@@ -10,9 +10,6 @@ public static class StopSignals
 
     private static readonly Dictionary<string, int> Numbers = BuildTable();
 
-    /// <summary>Every accepted name, e.g. for validation messages.</summary>
-    public static IEnumerable<string> Names => Numbers.Keys;
-
     /// <summary>Parses an exact upstream signal name (<c>SIGUSR1</c>, <c>SIGRTMIN+3</c>, <c>SIGRTMAX-1</c>); anything else is rejected.</summary>
     public static bool TryParse(string? name, out int number) => Numbers.TryGetValue(name ?? "", out number);
 

@@ -39,17 +39,6 @@ internal sealed unsafe class ChildProcess : IReactorSource
     /// <summary>Completes once the leader is reaped and its output reached end of file (or the drain timeout).</summary>
     public Task<ProcessExit> Completion => _completion.Task;
 
-    public bool HasExited
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _exit is not null;
-            }
-        }
-    }
-
     /// <summary>
     /// Starts watching. Output pipes are registered before the pidfd so no byte written before exit is lost.
     /// </summary>

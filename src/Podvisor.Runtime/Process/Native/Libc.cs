@@ -24,7 +24,7 @@ internal static unsafe partial class Libc
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
 
-    public const int SIGKILL = 9, SIGTERM = 15;
+    public const int SIGKILL = 9;
 
     public const int P_PIDFD = 3, WEXITED = 4;
     public const int CLD_EXITED = 1;

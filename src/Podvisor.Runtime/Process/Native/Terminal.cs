@@ -8,7 +8,7 @@ internal static unsafe partial class Terminal
     private const string Lib = "libc";
 
     public const int O_RDWR = 2, O_NOCTTY = 0x100;
-    public const int EIO = 5, EPIPE = 32;
+    public const int EIO = 5;
     public const uint EPOLLOUT = 0x004;
     private const ulong TIOCSWINSZ = 0x5414;
 
