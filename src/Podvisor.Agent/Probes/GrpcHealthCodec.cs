@@ -27,19 +27,6 @@ public static class GrpcHealthCodec
         return Frame(message);
     }
 
-    /// <summary>A framed HealthCheckResponse (what a health server sends).</summary>
-    public static byte[] EncodeCheckResponse(int status)
-    {
-        var message = new List<byte>();
-        if (status != 0)
-        {
-            message.Add(0x08); // field 1, wire type 0 (varint)
-            WriteVarint(message, (ulong)status);
-        }
-
-        return Frame(message);
-    }
-
     /// <summary>Reads the first framed HealthCheckResponse; a missing status field is UNKNOWN (0).</summary>
     public static bool TryDecodeCheckResponse(ReadOnlySpan<byte> body, out int status)
     {
@@ -59,36 +46,6 @@ public static class GrpcHealthCodec
             if (tag == 0x08 && TryReadVarint(ref message, out var value))
             {
                 status = (int)value;
-            }
-            else if (!TrySkip(ref message, (int)(tag & 7)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Reads the service name of a framed HealthCheckRequest (what a health server receives).</summary>
-    public static bool TryDecodeCheckRequest(ReadOnlySpan<byte> body, out string service)
-    {
-        service = "";
-        if (!TryUnframe(body, out var message))
-        {
-            return false;
-        }
-
-        while (!message.IsEmpty)
-        {
-            if (!TryReadVarint(ref message, out var tag))
-            {
-                return false;
-            }
-
-            if (tag == 0x0A && TryReadVarint(ref message, out var length) && length <= (ulong)message.Length)
-            {
-                service = Encoding.UTF8.GetString(message[..(int)length]);
-                message = message[(int)length..];
             }
             else if (!TrySkip(ref message, (int)(tag & 7)))
             {
