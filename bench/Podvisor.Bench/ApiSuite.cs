@@ -302,7 +302,7 @@ internal static class ApiSuite
         {
             _http.Dispose();
             await _server.StopAsync();
-            await _node.RemoveEverythingAsync(CancellationToken.None);
+            await RemoveEverythingAsync();
             await _node.DisposeAsync();
             _logs.Dispose();
             try
@@ -312,6 +312,26 @@ internal static class ApiSuite
             catch (IOException)
             {
                 // a busy mount stays under /tmp
+            }
+        }
+
+        /// <summary>
+        /// Stops the agent, kills every container of the process runtime and removes the sandboxes of the agent's pods: the
+        /// run leaves no process, network namespace or IP claim behind.
+        /// </summary>
+        private async Task RemoveEverythingAsync()
+        {
+            var pods = _node.Agent?.GetPods().Select(p => p.Metadata.Uid).ToList() ?? [];
+            await _node.StopAgentAsync();
+            if (_node.Processes is not { } processes)
+            {
+                return;
+            }
+
+            await processes.KillAllAsync();
+            foreach (var sandbox in pods.SelectMany(uid => processes.GetPodStatus(uid).Sandboxes))
+            {
+                await processes.RemovePodSandboxAsync(sandbox.Id, CancellationToken.None);
             }
         }
 

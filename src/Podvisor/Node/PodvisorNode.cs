@@ -132,26 +132,6 @@ public sealed class PodvisorNode : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Stops the agent, kills every container of the process runtime and removes the sandboxes of the agent's pods: the
-    /// bench and the test harnesses leave no process, network namespace or IP claim behind.
-    /// </summary>
-    public async Task RemoveEverythingAsync(CancellationToken ct)
-    {
-        var pods = Agent?.GetPods().Select(p => p.Metadata.Uid).ToList() ?? [];
-        await StopAgentAsync();
-        if (Processes is not { } processes)
-        {
-            return;
-        }
-
-        await processes.KillAllAsync(ct);
-        foreach (var sandbox in pods.SelectMany(uid => processes.GetPodStatus(uid).Sandboxes))
-        {
-            await processes.RemovePodSandboxAsync(sandbox.Id, ct);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await StopAgentAsync();
