@@ -35,7 +35,7 @@ public sealed partial class ProbeManager : IProbeResults, IDisposable
         _start = time.GetUtcNow();
     }
 
-    /// <summary>Live workers (for tests and metrics).</summary>
+    /// <summary>Live workers (for tests).</summary>
     public int WorkerCount
     {
         get
